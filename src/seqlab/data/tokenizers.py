@@ -1,0 +1,194 @@
+"""Tokenizers: text -> list of string tokens, and back.
+
+Three kinds, each saved as a small JSON dict so a run directory (or checkpoint) rebuilds it alone:
+
+- ``char``: Unicode code points, so any UTF-8 text works (Korean, emoji, accents).
+- ``word``: a regex word splitter; ``<unk>``-style markers such as PTB's stay one token.
+- ``bpe`` / ``unigram``: sentencepiece subwords; the trained model is stored inside the dict.
+
+Ids are not the tokenizer's business: a :class:`~seqlab.data.vocab.Vocab` maps tokens to ids.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from collections.abc import Iterable, Iterator
+
+from seqlab.errors import SeqlabError
+
+# <unk> / <eos> markers, words with inner apostrophes or hyphens, numbers, single symbols
+_WORD_RE = re.compile(r"<[A-Za-z_]+>|\w+(?:['’\-]\w+)*|[^\w\s]", re.UNICODE)
+
+
+def word_split(text: str, lowercase: bool = False) -> list[str]:
+    """Split ``text`` into words and punctuation: ``"Don't stop!" -> ["Don't", "stop", "!"]``."""
+    if lowercase:
+        text = text.lower()
+    return _WORD_RE.findall(text)
+
+
+class Tokenizer:
+    """Base class. Subclasses set ``kind`` and implement the three methods."""
+
+    kind = "base"
+    #: True when a line break is itself a token (character models), so streams need no <eos>
+    keeps_newlines = False
+
+    def tokenize(self, text: str) -> list[str]:
+        raise NotImplementedError
+
+    def detokenize(self, tokens: Iterable[str]) -> str:
+        raise NotImplementedError
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind}
+
+
+class CharTokenizer(Tokenizer):
+    kind = "char"
+    keeps_newlines = True
+
+    def __init__(self, lowercase: bool = False):
+        self.lowercase = lowercase
+
+    def tokenize(self, text: str) -> list[str]:
+        return list(text.lower() if self.lowercase else text)
+
+    def detokenize(self, tokens: Iterable[str]) -> str:
+        return "".join(tokens)
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "lowercase": self.lowercase}
+
+
+class WordTokenizer(Tokenizer):
+    kind = "word"
+
+    def __init__(self, lowercase: bool = False, split: str = "regex"):
+        if split not in ("regex", "whitespace"):
+            raise SeqlabError(f"word tokenizer: split must be 'regex' or 'whitespace', not {split!r}")
+        self.lowercase = lowercase
+        self.split = split
+
+    def tokenize(self, text: str) -> list[str]:
+        if self.split == "whitespace":
+            return (text.lower() if self.lowercase else text).split()
+        return word_split(text, self.lowercase)
+
+    def detokenize(self, tokens: Iterable[str]) -> str:
+        out = ""
+        for tok in tokens:
+            glue = not out or (len(tok) == 1 and tok in ".,!?;:%)]}'’") or out[-1] in "([{"
+            out += tok if glue else " " + tok
+        return out
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "lowercase": self.lowercase, "split": self.split}
+
+
+class SentencePieceTokenizer(Tokenizer):
+    """Subwords from a trained sentencepiece model (``bpe`` or ``unigram``)."""
+
+    def __init__(self, model_proto: bytes, kind: str, lowercase: bool = False):
+        import sentencepiece as spm
+
+        self.kind = kind
+        self.lowercase = lowercase
+        self.model_proto = model_proto
+        self.sp = spm.SentencePieceProcessor(model_proto=model_proto)
+
+    @classmethod
+    def train(
+        cls,
+        texts: Iterable[str],
+        kind: str = "bpe",
+        vocab_size: int = 8000,
+        lowercase: bool = False,
+        character_coverage: float = 1.0,
+        max_sentences: int = 2_000_000,
+    ) -> SentencePieceTokenizer:
+        """Train on an iterable of lines. ``vocab_size`` is an upper bound on small corpora."""
+        import sentencepiece as spm
+
+        def lines() -> Iterator[str]:
+            for t in texts:
+                t = t.strip()
+                if t:
+                    yield t.lower() if lowercase else t
+
+        buf = io.BytesIO()
+        try:
+            spm.SentencePieceTrainer.train(
+                sentence_iterator=lines(),
+                model_writer=buf,
+                model_type=kind,
+                vocab_size=vocab_size,
+                hard_vocab_limit=False,
+                character_coverage=character_coverage,
+                input_sentence_size=max_sentences,
+                shuffle_input_sentence=True,
+                bos_id=-1,
+                eos_id=-1,
+                unk_id=0,
+                num_threads=2,
+                minloglevel=2,
+            )
+        except RuntimeError as e:
+            raise SeqlabError(f"sentencepiece training failed: {str(e).strip()}") from None
+        return cls(buf.getvalue(), kind, lowercase)
+
+    def tokenize(self, text: str) -> list[str]:
+        return self.sp.encode(text.lower() if self.lowercase else text, out_type=str)
+
+    def detokenize(self, tokens: Iterable[str]) -> str:
+        return self.sp.decode_pieces(list(tokens))
+
+    def pieces(self) -> list[str]:
+        """All regular pieces of the model (control and unknown symbols left out)."""
+        sp = self.sp
+        return [
+            sp.id_to_piece(i)
+            for i in range(sp.get_piece_size())
+            if not (sp.is_control(i) or sp.is_unknown(i))
+        ]
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "lowercase": self.lowercase,
+            "model": base64.b64encode(self.model_proto).decode("ascii"),
+        }
+
+
+TOKENIZER_KINDS = ("char", "word", "bpe", "unigram")
+
+
+def build_tokenizer(
+    kind: str,
+    texts: Iterable[str] = (),
+    vocab_size: int = 8000,
+    lowercase: bool = False,
+    word_split_mode: str = "regex",
+) -> Tokenizer:
+    """Make a tokenizer; sentencepiece kinds are trained on ``texts`` (an iterable of lines)."""
+    if kind == "char":
+        return CharTokenizer(lowercase)
+    if kind == "word":
+        return WordTokenizer(lowercase, word_split_mode)
+    if kind in ("bpe", "unigram"):
+        return SentencePieceTokenizer.train(texts, kind, vocab_size, lowercase)
+    raise SeqlabError(f"unknown tokenizer {kind!r}; expected one of {', '.join(TOKENIZER_KINDS)}")
+
+
+def tokenizer_from_dict(d: dict) -> Tokenizer:
+    """Rebuild a tokenizer saved with :meth:`Tokenizer.to_dict`."""
+    kind = d.get("kind")
+    if kind == "char":
+        return CharTokenizer(d.get("lowercase", False))
+    if kind == "word":
+        return WordTokenizer(d.get("lowercase", False), d.get("split", "regex"))
+    if kind in ("bpe", "unigram"):
+        return SentencePieceTokenizer(base64.b64decode(d["model"]), kind, d.get("lowercase", False))
+    raise SeqlabError(f"unknown tokenizer kind {kind!r} in saved tokenizer")

@@ -1,0 +1,284 @@
+"""Word vectors on disk: read and write the four common formats as gensim ``KeyedVectors``.
+
+    word2vec          text; a header line ``N D``, then ``word v1 ... vD`` per line
+    word2vec-binary   the header line, then per word ``word<space>`` and D float32 (little endian)
+    glove             text like word2vec but with no header line
+    kv                gensim ``KeyedVectors.save`` (a pickle: load only files you trust)
+
+The text and binary readers are seqlab's own, so that a damaged file fails with one line naming
+the file and the line (or, for binary, the vector and byte offset): rows with the wrong number of
+values, a header that disagrees with its rows, a file that is not vectors at all. ``.gz`` text
+and binary files are read transparently.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from gensim.models import KeyedVectors
+
+from seqlab.data.io import check_file, iter_lines
+from seqlab.errors import SeqlabError
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("word2vec", "word2vec-binary", "glove", "kv")
+_SUFFIX_FORMATS = {".kv": "kv", ".bin": "word2vec-binary", ".txt": "word2vec", ".vec": "word2vec"}
+_HEADER_RE = re.compile(rb"^\s*(\d+)\s+(\d+)\s*$")
+_TEXT_NUMBER_BYTES = frozenset(b"0123456789.-+eEinfaINFA \t\r\n")
+_MAX_WORD_BYTES = 10_000  # a longer "word" in a binary file means the file is not word2vec
+
+
+def _open_bytes(p: Path):
+    return gzip.open(p, "rb") if p.suffix == ".gz" else open(p, "rb")
+
+
+def _plain_suffix(p: Path) -> str:
+    return Path(p.stem).suffix if p.suffix == ".gz" else p.suffix
+
+
+def detect_format(path: str | os.PathLike) -> str:
+    """Guess the format of a vectors file from its suffix and first bytes."""
+    p = check_file(path, "vectors file")
+    try:
+        with _open_bytes(p) as f:
+            head = f.read(65536)
+    except (OSError, EOFError) as e:
+        raise SeqlabError(f"{p}: cannot read ({e})") from None
+    if _plain_suffix(p) == ".kv" or head[:1] == b"\x80":  # pickle protocol marker
+        return "kv"
+    first, _, rest = head.partition(b"\n")
+    header = _HEADER_RE.match(first)
+    if header:
+        if _plain_suffix(p) == ".bin":
+            return "word2vec-binary"
+        # a text row is the word and exactly D numbers; D float32s are almost never that
+        dim = int(header.group(2))
+        values = rest.partition(b" ")[2].split(b"\n")[0]
+        is_text = set(values) <= _TEXT_NUMBER_BYTES and len(values.split()) == dim
+        return "word2vec" if is_text else "word2vec-binary"
+    try:
+        parts = first.decode("utf-8").rstrip().split(" ")
+        [float(v) for v in parts[1:]]
+        if len(parts) >= 2:
+            return "glove"
+    except (UnicodeDecodeError, ValueError):
+        pass
+    raise SeqlabError(
+        f"{p}:1: not a vectors file: expected a word2vec header 'N D' or a row "
+        f"'word v1 v2 ...' (formats: {', '.join(FORMATS)})"
+    )
+
+
+def load_vectors(
+    path: str | os.PathLike, fmt: str = "auto", encoding: str = "utf-8", limit: int | None = None
+) -> KeyedVectors:
+    """Read word vectors; ``fmt`` is one of :data:`FORMATS` or ``"auto"``.
+
+    ``limit`` keeps only the first ``limit`` vectors (text and binary formats), which also skips
+    the check that the header's count matches the rows.
+    """
+    if fmt == "auto":
+        fmt = detect_format(path)
+    p = check_file(path, "vectors file")
+    if fmt == "kv":
+        return _load_kv(p)
+    if fmt == "word2vec-binary":
+        words, rows = _read_binary(p, limit)
+    elif fmt in ("word2vec", "glove"):
+        words, rows = _read_text(p, fmt == "word2vec", encoding, limit)
+    else:
+        raise SeqlabError(f"unknown vectors format {fmt!r}; expected auto, {', '.join(FORMATS)}")
+    return _to_keyed_vectors(p, words, rows)
+
+
+def _load_kv(p: Path) -> KeyedVectors:
+    try:
+        obj = KeyedVectors.load(str(p))
+    except Exception as e:  # pickle and numpy raise many kinds of errors
+        raise SeqlabError(f"{p}: not a gensim KeyedVectors file ({type(e).__name__}: {e})") from None
+    kv = getattr(obj, "wv", obj)  # a whole Word2Vec model saved with .save() also works
+    if not isinstance(kv, KeyedVectors):
+        raise SeqlabError(f"{p}: holds a {type(obj).__name__}, not gensim KeyedVectors")
+    return kv
+
+
+def _to_keyed_vectors(p: Path, words: list[str], rows: list[np.ndarray]) -> KeyedVectors:
+    if not words:
+        raise SeqlabError(f"{p}: no vectors in the file")
+    kv = KeyedVectors(vector_size=len(rows[0]), count=0, dtype=np.float32)
+    seen: dict[str, int] = {}
+    keep = []
+    for i, w in enumerate(words):
+        if w not in seen:
+            seen[w] = i
+            keep.append(i)
+    if len(keep) < len(words):
+        log.warning("%s: %d duplicate words; kept the first vector of each", p, len(words) - len(keep))
+    kv.add_vectors([words[i] for i in keep], np.stack([rows[i] for i in keep]))
+    return kv
+
+
+def _parse_header(line: str, p: Path) -> tuple[int, int]:
+    m = _HEADER_RE.match(line.encode("utf-8", "replace"))
+    if not m:
+        raise SeqlabError(
+            f"{p}:1: expected a word2vec header 'N D' (count and dimension), got {line[:40]!r}; "
+            "use format 'glove' for files without a header"
+        )
+    n, dim = int(m.group(1)), int(m.group(2))
+    if dim == 0:
+        raise SeqlabError(f"{p}:1: the header says the vectors have dimension 0")
+    return n, dim
+
+
+def _read_text(
+    p: Path, has_header: bool, encoding: str, limit: int | None
+) -> tuple[list[str], list[np.ndarray]]:
+    words: list[str] = []
+    rows: list[np.ndarray] = []
+    count, dim, dim_line = None, None, 0
+    for lineno, line in enumerate(iter_lines(p, encoding, "vectors file"), start=1):
+        if lineno == 1 and has_header:
+            count, dim = _parse_header(line, p)
+            dim_line = 1
+            continue
+        if not line.strip():
+            continue
+        if limit is not None and len(words) >= limit:
+            break
+        parts = line.rstrip().split(" ")
+        word, values = parts[0], parts[1:]
+        try:
+            row = np.array(values, dtype=np.float32)
+        except ValueError:
+            if not words:
+                raise SeqlabError(
+                    f"{p}:{lineno}: not a vectors file: expected 'word v1 v2 ...' with numbers, "
+                    f"got {line[:40]!r}"
+                ) from None
+            bad = next(v for v in values if not _is_number(v))
+            raise SeqlabError(f"{p}:{lineno}: value {bad!r} for {word!r} is not a number") from None
+        if dim is None:
+            if len(values) == 0:
+                raise SeqlabError(f"{p}:{lineno}: not a vectors file: {word!r} has no values")
+            dim, dim_line = len(values), lineno
+        elif len(values) != dim:
+            where = "the header (line 1)" if dim_line == 1 else f"line {dim_line}"
+            raise SeqlabError(
+                f"{p}:{lineno}: {word!r} has {len(values)} values, expected {dim} as in {where}"
+            )
+        words.append(word)
+        rows.append(row)
+    if count is not None and limit is None and len(words) != count:
+        raise SeqlabError(f"{p}:1: the header says {count} vectors but the file has {len(words)}")
+    return words, rows
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _read_binary(p: Path, limit: int | None) -> tuple[list[str], list[np.ndarray]]:
+    words: list[str] = []
+    rows: list[np.ndarray] = []
+    try:
+        with _open_bytes(p) as f:
+            header = f.readline()
+            count, dim = _parse_header(header.decode("utf-8", "replace").rstrip("\r\n"), p)
+            n = count if limit is None else min(count, limit)
+            for i in range(n):
+                words.append(_read_binary_word(f, p, i, count))
+                data = f.read(4 * dim)
+                if len(data) < 4 * dim:
+                    raise SeqlabError(
+                        f"{p}: the file ends inside vector {i + 1} ({words[-1]!r}) but the header "
+                        f"says {count} vectors of dimension {dim}"
+                    )
+                rows.append(np.frombuffer(data, dtype="<f4").astype(np.float32))
+            if limit is None:
+                extra = f.read(4096).strip()
+                if extra:
+                    raise SeqlabError(
+                        f"{p}: the header says {count} vectors but more data follows vector {count}"
+                    )
+    except (OSError, EOFError) as e:
+        raise SeqlabError(f"{p}: cannot read ({e})") from None
+    return words, rows
+
+
+def _read_binary_word(f, p: Path, i: int, count: int) -> str:
+    chars = bytearray()
+    while True:
+        ch = f.read(1)
+        if not ch:
+            raise SeqlabError(f"{p}: the file ends at vector {i + 1} but the header says {count}")
+        if ch == b" ":
+            break
+        if ch != b"\n" or chars:  # the C tool writes a newline after each vector
+            chars += ch
+        if len(chars) > _MAX_WORD_BYTES:
+            raise SeqlabError(f"{p}: vector {i + 1} has no word: not a word2vec binary file")
+    try:
+        return chars.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SeqlabError(f"{p}: the word of vector {i + 1} is not valid UTF-8") from None
+
+
+def save_vectors(kv: KeyedVectors, path: str | os.PathLike, fmt: str | None = None) -> Path:
+    """Write ``kv`` in ``fmt``; without ``fmt`` the suffix decides (.kv .bin .txt .vec)."""
+    p = Path(path)
+    fmt = fmt or _SUFFIX_FORMATS.get(p.suffix)
+    if fmt not in FORMATS:
+        raise SeqlabError(
+            f"{p}: say which format to write ({', '.join(FORMATS)}) or use a suffix .kv .bin .txt"
+        )
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "kv":
+        kv.save(str(p))
+        return p
+    vectors = np.asarray(kv.vectors, dtype=np.float32)
+    with open(p, "wb") as f:
+        if fmt != "glove":
+            f.write(f"{len(kv.index_to_key)} {kv.vector_size}\n".encode())
+        for word, row in zip(kv.index_to_key, vectors):
+            if fmt == "word2vec-binary":
+                f.write(f"{word} ".encode() + row.astype("<f4").tobytes())
+            else:  # 9 significant digits round-trip any float32 exactly
+                f.write(f"{word} {' '.join(f'{v:.9g}' for v in row.tolist())}\n".encode())
+    return p
+
+
+def word_index(kv: KeyedVectors, word: str) -> int:
+    """The row of ``word`` in ``kv``; a missing word is a one-line :class:`SeqlabError`."""
+    index = kv.key_to_index.get(word)
+    if index is None:
+        raise SeqlabError(_missing_message([word], kv))
+    return index
+
+
+def require_words(kv: KeyedVectors, words: Iterable[str]) -> None:
+    """Raise one :class:`SeqlabError` naming every word of ``words`` missing from ``kv``."""
+    missing = [w for w in words if w not in kv.key_to_index]
+    if missing:
+        raise SeqlabError(_missing_message(missing, kv))
+
+
+def _missing_message(missing: list[str], kv: KeyedVectors) -> str:
+    shown = ", ".join(repr(w) for w in missing[:8]) + (" ..." if len(missing) > 8 else "")
+    noun = "word is" if len(missing) == 1 else f"{len(missing)} words are"
+    hint = ""
+    lower = [w.lower() for w in missing if w.lower() in kv.key_to_index and w.lower() != w]
+    if lower:
+        hint = f"; the vectors do have {lower[0]!r} (lowercase)"
+    return f"{noun} not in the vectors ({len(kv.index_to_key)} words): {shown}{hint}"

@@ -1,0 +1,222 @@
+"""Language modelling: predict the next token of a text (char-rnn, word_language_model).
+
+Data: one training text (and optionally a validation text). Without a validation file the
+last ``valid_fraction`` of the training text (characters for ``char``, lines otherwise) is held
+out. Word and subword streams end every line with ``<eos>``; character streams keep ``\\n``.
+Loss: cross-entropy in nats per token; metrics add perplexity and bits per token.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from seqlab.config import (
+    EmbeddingConfig,
+    check_choice,
+    check_fraction,
+    check_non_negative,
+    check_positive,
+)
+from seqlab.data.io import read_text
+from seqlab.data.lm_stream import LMStream, as_tensor, stream_rows
+from seqlab.data.tokenizers import TOKENIZER_KINDS, Tokenizer, build_tokenizer, tokenizer_from_dict
+from seqlab.data.vocab import EOS, Vocab
+from seqlab.errors import SeqlabError
+from seqlab.models.lm import LanguageModel
+from seqlab.nn.recurrent import detach_state
+from seqlab.tasks.base import Task
+
+
+@dataclass(frozen=True)
+class LMDataConfig:
+    """Where the text is and how it becomes tokens.
+
+    train / valid: text files (plain or .gz). valid_fraction: held-out tail when no valid file.
+    tokenizer: char | word | bpe | unigram. vocab_size: sentencepiece target size.
+    min_freq / max_vocab: vocabulary cut-offs (word level; 0 = no cap).
+    bptt: truncated-BPTT window length T.
+    """
+
+    train: str
+    valid: str | None = None
+    valid_fraction: float = 0.1
+    tokenizer: str = "char"
+    vocab_size: int = 8000
+    min_freq: int = 1
+    max_vocab: int = 0
+    lowercase: bool = False
+    encoding: str = "utf-8"
+    bptt: int = 128
+
+    def __post_init__(self):
+        check_choice("tokenizer", self.tokenizer, TOKENIZER_KINDS)
+        check_fraction("valid_fraction", self.valid_fraction)
+        check_positive("bptt", self.bptt)
+        check_positive("vocab_size", self.vocab_size)
+        check_positive("min_freq", self.min_freq)
+        check_non_negative("max_vocab", self.max_vocab)
+
+
+@dataclass(frozen=True)
+class LMModelConfig:
+    """embedding -> cell x num_layers -> linear. impl: fused (torch kernels) | explicit."""
+
+    cell: str = "lstm"
+    embedding_dim: int = 128
+    hidden_size: int = 512
+    num_layers: int = 2
+    dropout: float = 0.2
+    tie_weights: bool = False
+    impl: str = "fused"
+    embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
+
+    def __post_init__(self):
+        check_choice("cell", self.cell, ("rnn", "lstm", "gru"))
+        check_choice("impl", self.impl, ("fused", "explicit"))
+        for name in ("embedding_dim", "hidden_size", "num_layers"):
+            check_positive(name, getattr(self, name))
+        check_fraction("dropout", self.dropout)
+
+
+def split_text(text: str, fraction: float, by_lines: bool) -> tuple[str, str]:
+    """Hold out the last ``fraction`` of ``text`` (by characters or whole lines)."""
+    if fraction == 0:
+        return text, ""
+    if not by_lines:
+        cut = int(len(text) * (1 - fraction))
+        return text[:cut], text[cut:]
+    lines = text.splitlines(keepends=True)
+    cut = int(len(lines) * (1 - fraction))
+    return "".join(lines[:cut]), "".join(lines[cut:])
+
+
+class LanguageModelTask(Task):
+    name = "lm"
+    DataConfig = LMDataConfig
+    ModelConfig = LMModelConfig
+    metric_modes = {"loss": "min", "ppl": "min", "bpt": "min"}
+
+    tokenizer: Tokenizer
+    vocab: Vocab
+
+    # -- text -> ids ---------------------------------------------------------------------------
+    def token_stream(self, text: str) -> list[str]:
+        if self.tokenizer.keeps_newlines:
+            return self.tokenizer.tokenize(text)
+        out: list[str] = []
+        for line in text.splitlines():
+            if line.strip():
+                out.extend(self.tokenizer.tokenize(line))
+                out.append(EOS)
+        return out
+
+    def encode(self, text: str) -> Tensor:
+        return as_tensor(self.vocab.encode(self.token_stream(text)))
+
+    # -- artifacts -----------------------------------------------------------------------------
+    def prepare(self, artifacts: Path | None = None) -> None:
+        d = self.config.data
+        text = read_text(d.train, d.encoding, what="training text")
+        valid_text = read_text(d.valid, d.encoding, what="validation text") if d.valid else None
+        if valid_text is None:
+            text, valid_text = split_text(text, d.valid_fraction, d.tokenizer != "char")
+        if artifacts is not None:
+            self.load_artifacts(artifacts)
+        else:
+            self.tokenizer = build_tokenizer(
+                d.tokenizer, text.splitlines(), d.vocab_size, d.lowercase, "regex"
+            )
+            self.vocab = Vocab.build([self.token_stream(text)], d.min_freq, d.max_vocab or None)
+        B = self.config.train.batch_size
+        self.train_ids = self.encode(text)
+        need = B * (d.bptt + 1)
+        if self.train_ids.numel() < need:
+            raise SeqlabError(
+                f"{d.train}: {self.train_ids.numel():,} training tokens, fewer than one BPTT "
+                f"window for batch {B} x (bptt {d.bptt} + 1) = {need:,}; use more text or lower "
+                f"train.batch_size / data.bptt"
+            )
+        self.stream = LMStream(self.train_ids, B, d.bptt)
+        self.rows = stream_rows(B, self.rank, self.world_size)
+        self.valid_ids = self.encode(valid_text) if valid_text else None
+
+    def save_artifacts(self, run_dir: Path) -> None:
+        (run_dir / "tokenizer.json").write_text(json.dumps(self.tokenizer.to_dict()))
+        (run_dir / "vocab.json").write_text(json.dumps(self.vocab.to_dict(), ensure_ascii=False))
+
+    def load_artifacts(self, run_dir: Path) -> None:
+        try:
+            self.tokenizer = tokenizer_from_dict(json.loads((run_dir / "tokenizer.json").read_text()))
+            self.vocab = Vocab.from_dict(json.loads((run_dir / "vocab.json").read_text()))
+        except (OSError, json.JSONDecodeError, KeyError) as e:
+            raise SeqlabError(f"{run_dir}: cannot read tokenizer/vocabulary ({e})") from None
+
+    # -- model ---------------------------------------------------------------------------------
+    def model_args(self) -> dict[str, Any]:
+        m = self.config.model
+        return {
+            "vocab_size": len(self.vocab), "embedding_dim": m.embedding_dim,
+            "hidden_size": m.hidden_size, "num_layers": m.num_layers, "cell": m.cell,
+            "dropout": m.dropout, "tie_weights": m.tie_weights, "impl": m.impl,
+            "embedding_kind": m.embedding.kind, "embedding_path": m.embedding.path,
+            "embedding_freeze": m.embedding.freeze,
+        }
+
+    def build_model(self, args: dict[str, Any] | None = None) -> nn.Module:
+        """A fresh model for training (``args`` None), or one to receive saved weights."""
+        if args is None:
+            args = self.model_args()
+            if args["embedding_kind"] == "pretrained":
+                args["itos"] = self.vocab.itos
+        elif args.get("embedding_kind") == "pretrained":  # the weights already hold the vectors
+            args = {**args, "embedding_kind": "learned", "embedding_path": None}
+        return LanguageModel(**args)
+
+    # -- training ------------------------------------------------------------------------------
+    def num_batches(self, epoch: int) -> int:
+        return len(self.stream)
+
+    def train_batch(self, epoch: int, index: int) -> tuple[Tensor, Tensor]:
+        return self.stream.window(index, self.rows)
+
+    def batch_tokens(self, batch) -> int:
+        return batch[0].numel()
+
+    def batch_loss(self, model: nn.Module, batch, carry) -> tuple[Tensor, int, Any]:
+        device = next(model.parameters()).device
+        inputs, targets = (t.to(device, non_blocking=True) for t in batch)
+        logits, state = model(inputs, detach_state(carry))  # (B, T, V)
+        loss = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten())
+        return loss, targets.numel(), state
+
+    @torch.no_grad()
+    def evaluate(self, model: nn.Module) -> dict[str, float]:
+        ids = self.valid_ids if self.valid_ids is not None and self.valid_ids.numel() > 1 else None
+        if ids is None:
+            ids = self.train_ids[: 100_000]
+        return evaluate_stream(model, ids, self.config.train.eval_batch_size or 16, self.config.data.bptt)
+
+
+@torch.no_grad()
+def evaluate_stream(model: nn.Module, ids: Tensor, batch_size: int, bptt: int) -> dict[str, float]:
+    """Mean cross-entropy (nats/token), perplexity and bits/token over a whole id stream."""
+    model.eval()
+    device = next(model.parameters()).device
+    batch_size = max(1, min(batch_size, (ids.numel() - 1) // 2))
+    stream = LMStream(ids, batch_size, bptt)
+    total, count, state = 0.0, 0, None
+    for i in range(len(stream)):
+        inputs, targets = (t.to(device) for t in stream.window(i))
+        logits, state = model(inputs, state)
+        total += F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), reduction="sum").item()
+        count += targets.numel()
+    loss = total / max(1, count)
+    return {"loss": loss, "ppl": math.exp(min(loss, 50)), "bpt": loss / math.log(2), "tokens": count}

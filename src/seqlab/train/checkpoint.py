@@ -1,0 +1,164 @@
+"""Self-describing, atomically written checkpoints.
+
+A checkpoint is a directory::
+
+    checkpoints/last/
+        model.safetensors     the weights (tied weights stored once); loadable by any tool
+        trainer.safetensors   optimizer moments, RNG states, carried hidden state
+        checkpoint.json       step, epoch, data position, best metric, patience, scheduler,
+                              optimizer hyper-parameters, model arguments, format version
+
+It is written into a temporary sibling directory, flushed to disk, and only then swapped in
+place of the old one, so a crash mid-write leaves the previous checkpoint intact. Tensors are
+always loaded on the CPU first, whatever device saved them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, load_model, save_file, save_model
+
+from seqlab.errors import SeqlabError
+
+FORMAT_VERSION = 1
+META_FILE = "checkpoint.json"
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
+
+
+def save_checkpoint(
+    path: Path, model: torch.nn.Module, tensors: dict[str, torch.Tensor], meta: dict[str, Any]
+) -> None:
+    """Write checkpoint directory ``path`` atomically (see module docstring)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    old = path.with_name(f".{path.name}.old")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    save_model(model, str(tmp / "model.safetensors"))
+    save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(tmp / "trainer.safetensors"))
+    (tmp / META_FILE).write_text(json.dumps({"format": FORMAT_VERSION, **meta}, indent=1))
+    for f in tmp.iterdir():
+        _fsync_file(f)
+    _fsync_dir(tmp)
+    shutil.rmtree(old, ignore_errors=True)
+    if path.exists():
+        os.rename(path, old)
+    os.rename(tmp, path)  # the switch: after this line the new checkpoint is the one found
+    _fsync_dir(path.parent)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _resolve(path: Path) -> Path:
+    """``path`` itself, or the previous copy left by a swap that was cut short."""
+    if (path / META_FILE).exists():
+        return path
+    old = path.with_name(f".{path.name}.old")
+    if (old / META_FILE).exists():
+        return old
+    if not path.exists():
+        raise SeqlabError(f"{path}: no such checkpoint")
+    raise SeqlabError(f"{path}: not a checkpoint ({META_FILE} is missing)")
+
+
+def read_meta(path: Path) -> dict[str, Any]:
+    """The JSON part of a checkpoint."""
+    path = _resolve(Path(path))
+    try:
+        meta = json.loads((path / META_FILE).read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise SeqlabError(f"{path / META_FILE}: corrupt checkpoint metadata ({e})") from None
+    if meta.get("format") != FORMAT_VERSION:
+        raise SeqlabError(f"{path}: checkpoint format {meta.get('format')} is not supported")
+    return meta
+
+
+def load_weights(path: Path, model: torch.nn.Module) -> None:
+    """Load ``model.safetensors`` into ``model`` (on the CPU, then moved with the model)."""
+    path = _resolve(Path(path))
+    device = next(model.parameters()).device
+    try:
+        missing, unexpected = load_model(model, str(path / "model.safetensors"), strict=False, device=str(device))
+    except (SafetensorError, OSError, RuntimeError) as e:
+        raise SeqlabError(f"{path / 'model.safetensors'}: cannot load weights ({e})") from None
+    if missing or unexpected:
+        raise SeqlabError(
+            f"{path}: weights do not match the model (missing {sorted(missing)[:3]}, "
+            f"unexpected {sorted(unexpected)[:3]})"
+        )
+
+
+def load_trainer_tensors(path: Path) -> dict[str, torch.Tensor]:
+    path = _resolve(Path(path))
+    try:
+        return load_file(str(path / "trainer.safetensors"), device="cpu")
+    except (SafetensorError, OSError) as e:
+        raise SeqlabError(f"{path / 'trainer.safetensors'}: corrupt checkpoint ({e})") from None
+
+
+# ----------------------------------------------------------------------------- state packing
+
+
+def pack_optimizer(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict]:
+    """Split an optimizer state_dict into tensors (for safetensors) and JSON."""
+    sd = optimizer.state_dict()
+    tensors, scalars = {}, {}
+    for pid, state in sd["state"].items():
+        for key, value in state.items():
+            if torch.is_tensor(value):
+                tensors[f"optim.{pid}.{key}"] = value
+            else:
+                scalars[f"{pid}.{key}"] = value
+    return tensors, {"param_groups": sd["param_groups"], "scalars": scalars}
+
+
+def unpack_optimizer(optimizer: torch.optim.Optimizer, tensors: dict, meta: dict) -> None:
+    state: dict[int, dict] = {}
+    for name, value in tensors.items():
+        if name.startswith("optim."):
+            _, pid, key = name.split(".", 2)
+            state.setdefault(int(pid), {})[key] = value
+    for name, value in meta["scalars"].items():
+        pid, key = name.split(".", 1)
+        state.setdefault(int(pid), {})[key] = value
+    optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+
+
+def pack_state(prefix: str, state: Any) -> dict[str, torch.Tensor]:
+    """A recurrent state (None, a tensor, or a tuple of tensors) as named tensors."""
+    if state is None:
+        return {}
+    if torch.is_tensor(state):
+        return {f"{prefix}.0": state}
+    return {f"{prefix}.{i}": t for i, t in enumerate(state)}
+
+
+def unpack_state(prefix: str, tensors: dict[str, torch.Tensor], device) -> Any:
+    items = sorted(
+        ((int(k.rsplit(".", 1)[1]), v) for k, v in tensors.items() if k.startswith(prefix + ".")),
+    )
+    if not items:
+        return None
+    values = [v.to(device) for _, v in items]
+    return values[0] if len(values) == 1 else tuple(values)
