@@ -22,7 +22,7 @@ app = typer.Typer(
 )
 
 # command modules, in help order; each defines register(app)
-_COMMAND_MODULES = ("lm", "params", "explain", "embed")
+_COMMAND_MODULES = ("lm", "seq2seq", "predict", "params", "explain", "diagnose", "embed")
 
 
 def _register_all() -> None:

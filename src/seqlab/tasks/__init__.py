@@ -16,14 +16,25 @@ import yaml
 from seqlab.config import RunConfig, TrainConfig, from_dict, load_yaml, merge, to_dict
 from seqlab.errors import ConfigError, SeqlabError
 
-TASKS = {"lm": "seqlab.tasks.lm:LanguageModelTask"}
+TASKS = {
+    "lm": "seqlab.tasks.lm:LanguageModelTask",
+    "seq2seq": "seqlab.tasks.seq2seq:Seq2SeqTask",
+    "classify": "seqlab.tasks.classify:ClassifyTask",
+    "tag": "seqlab.tasks.tag:TagTask",
+    "condgen": "seqlab.tasks.condgen:CondGenTask",
+}
 
 
 def task_class(name: str) -> type:
     if name not in TASKS:
         raise ConfigError(f"task: {name!r} is not valid; expected one of {', '.join(TASKS)}")
     module, attr = TASKS[name].split(":")
-    return getattr(importlib.import_module(module), attr)
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except ModuleNotFoundError as e:
+        if e.name != module:
+            raise
+        raise ConfigError(f"task: {name!r} is not available in this build") from None
 
 
 def run_config_from_dict(data: dict, source: str = "config") -> RunConfig:

@@ -80,3 +80,14 @@ class Task:
     def batch_tokens(self, batch: Any) -> int:
         """Input tokens in a batch, for the tokens/s display."""
         return 0
+
+    # -- use after training (optional; the CLI calls these) -------------------------------------
+    def evaluate_files(self, model: nn.Module, **files: str | None) -> dict[str, Any]:
+        """``seqlab evaluate RUN --data F`` (or ``--src F --ref F``): metrics on user files.
+        A ``report`` entry (str), if present, is printed as it is."""
+        raise NotImplementedError(f"task {self.name} has no evaluate command")
+
+    def generate_samples(self, model: nn.Module, **options: Any) -> list[str]:
+        """``seqlab generate RUN ...`` for tasks other than ``lm`` (e.g. conditional names)."""
+        raise NotImplementedError(f"task {self.name} has no generate command")
+
