@@ -91,8 +91,14 @@ def generate(
     task, model = load_run(run, which)
     if task.name != "lm":
         samples = task.generate_samples(
-            model, condition=condition, n=n, temperature=temperature, top_k=top_k,
-            top_p=top_p, seed=seed, max_length=length,
+            model,
+            condition=condition,
+            n=n,
+            temperature=temperature,
+            top_k=top_k,
+            top_p=top_p,
+            seed=seed,
+            max_length=length,
         )
         print("\n".join(samples))
         return

@@ -68,7 +68,9 @@ class WordTokenizer(Tokenizer):
 
     def __init__(self, lowercase: bool = False, split: str = "regex"):
         if split not in ("regex", "whitespace"):
-            raise SeqlabError(f"word tokenizer: split must be 'regex' or 'whitespace', not {split!r}")
+            raise SeqlabError(
+                f"word tokenizer: split must be 'regex' or 'whitespace', not {split!r}"
+            )
         self.lowercase = lowercase
         self.split = split
 

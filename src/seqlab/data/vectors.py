@@ -53,15 +53,16 @@ def detect_format(path: str | os.PathLike) -> str:
         raise SeqlabError(f"{p}: cannot read ({e})") from None
     if _plain_suffix(p) == ".kv" or head[:1] == b"\x80":  # pickle protocol marker
         return "kv"
+    if not head.strip():
+        raise SeqlabError(f"{p}: no vectors in the file (only blank lines)")
     first, _, rest = head.partition(b"\n")
     header = _HEADER_RE.match(first)
     if header:
         if _plain_suffix(p) == ".bin":
             return "word2vec-binary"
-        # a text row is the word and exactly D numbers; D float32s are almost never that
-        dim = int(header.group(2))
+        # a text row is the word and numbers; D random float32s almost never look like that
         values = rest.partition(b" ")[2].split(b"\n")[0]
-        is_text = set(values) <= _TEXT_NUMBER_BYTES and len(values.split()) == dim
+        is_text = bool(values.strip()) and set(values) <= _TEXT_NUMBER_BYTES
         return "word2vec" if is_text else "word2vec-binary"
     try:
         parts = first.decode("utf-8").rstrip().split(" ")
@@ -102,7 +103,9 @@ def _load_kv(p: Path) -> KeyedVectors:
     try:
         obj = KeyedVectors.load(str(p))
     except Exception as e:  # pickle and numpy raise many kinds of errors
-        raise SeqlabError(f"{p}: not a gensim KeyedVectors file ({type(e).__name__}: {e})") from None
+        raise SeqlabError(
+            f"{p}: not a gensim KeyedVectors file ({type(e).__name__}: {e})"
+        ) from None
     kv = getattr(obj, "wv", obj)  # a whole Word2Vec model saved with .save() also works
     if not isinstance(kv, KeyedVectors):
         raise SeqlabError(f"{p}: holds a {type(obj).__name__}, not gensim KeyedVectors")
@@ -120,7 +123,9 @@ def _to_keyed_vectors(p: Path, words: list[str], rows: list[np.ndarray]) -> Keye
             seen[w] = i
             keep.append(i)
     if len(keep) < len(words):
-        log.warning("%s: %d duplicate words; kept the first vector of each", p, len(words) - len(keep))
+        log.warning(
+            "%s: %d duplicate words; kept the first vector of each", p, len(words) - len(keep)
+        )
     kv.add_vectors([words[i] for i in keep], np.stack([rows[i] for i in keep]))
     return kv
 
@@ -170,7 +175,7 @@ def _read_text(
                 raise SeqlabError(f"{p}:{lineno}: not a vectors file: {word!r} has no values")
             dim, dim_line = len(values), lineno
         elif len(values) != dim:
-            where = "the header (line 1)" if dim_line == 1 else f"line {dim_line}"
+            where = "the header (line 1)" if has_header else f"line {dim_line}"
             raise SeqlabError(
                 f"{p}:{lineno}: {word!r} has {len(values)} values, expected {dim} as in {where}"
             )
@@ -251,7 +256,7 @@ def save_vectors(kv: KeyedVectors, path: str | os.PathLike, fmt: str | None = No
     with open(p, "wb") as f:
         if fmt != "glove":
             f.write(f"{len(kv.index_to_key)} {kv.vector_size}\n".encode())
-        for word, row in zip(kv.index_to_key, vectors):
+        for word, row in zip(kv.index_to_key, vectors, strict=True):
             if fmt == "word2vec-binary":
                 f.write(f"{word} ".encode() + row.astype("<f4").tobytes())
             else:  # 9 significant digits round-trip any float32 exactly

@@ -1,9 +1,9 @@
 """A vocabulary: tokens <-> integer ids, with the four special tokens first.
 
-    id 0 <pad>   padding, never predicted, ignored by losses
-    id 1 <unk>   any token not in the vocabulary
-    id 2 <sos>   start of sequence (decoder input at t=0)
-    id 3 <eos>   end of sequence (the decoder's signal to stop)
+id 0 <pad>   padding, never predicted, ignored by losses
+id 1 <unk>   any token not in the vocabulary
+id 2 <sos>   start of sequence (decoder input at t=0)
+id 3 <eos>   end of sequence (the decoder's signal to stop)
 """
 
 from __future__ import annotations

@@ -36,13 +36,20 @@ class LanguageModel(nn.Module):
     ):
         super().__init__()
         self.embedding = build_embedding(
-            vocab_size, embedding_dim, kind=embedding_kind, path=embedding_path,
-            freeze=embedding_freeze, itos=itos, padding_idx=None,
+            vocab_size,
+            embedding_dim,
+            kind=embedding_kind,
+            path=embedding_path,
+            freeze=embedding_freeze,
+            itos=itos,
+            padding_idx=None,
         )
         input_size = getattr(self.embedding, "embedding_dim", embedding_dim)
         self.dropout = nn.Dropout(dropout)
         inter_layer = dropout if num_layers > 1 else 0.0  # torch warns otherwise
-        self.rnn = Recurrent(cell, input_size, hidden_size, num_layers, dropout=inter_layer, impl=impl)
+        self.rnn = Recurrent(
+            cell, input_size, hidden_size, num_layers, dropout=inter_layer, impl=impl
+        )
         out_size = hidden_size
         self.proj = None
         if tie_weights:

@@ -45,7 +45,8 @@ def run_config_from_dict(data: dict, source: str = "config") -> RunConfig:
         unknown = set(data) - {"task", "data", "model", "train", "out_dir"}
         if unknown:
             raise ConfigError(
-                f"{sorted(unknown)[0]}: unknown key; expected one of task, data, model, train, out_dir"
+                f"{sorted(unknown)[0]}: unknown key; "
+                "expected one of task, data, model, train, out_dir"
             )
         cls = task_class(data["task"])
         return RunConfig(
@@ -65,8 +66,13 @@ def load_run_config(path: str | Path, overrides: dict | None = None) -> RunConfi
 
 
 def save_run_config(config: RunConfig, path: Path) -> None:
-    data = {"task": config.task, "data": to_dict(config.data), "model": to_dict(config.model),
-            "train": to_dict(config.train), "out_dir": config.out_dir}
+    data = {
+        "task": config.task,
+        "data": to_dict(config.data),
+        "model": to_dict(config.model),
+        "train": to_dict(config.train),
+        "out_dir": config.out_dir,
+    }
     tmp = path.with_suffix(".tmp")
     tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
     tmp.replace(path)

@@ -90,4 +90,3 @@ class Task:
     def generate_samples(self, model: nn.Module, **options: Any) -> list[str]:
         """``seqlab generate RUN ...`` for tasks other than ``lm`` (e.g. conditional names)."""
         raise NotImplementedError(f"task {self.name} has no generate command")
-

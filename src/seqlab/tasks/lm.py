@@ -154,7 +154,9 @@ class LanguageModelTask(Task):
 
     def load_artifacts(self, run_dir: Path) -> None:
         try:
-            self.tokenizer = tokenizer_from_dict(json.loads((run_dir / "tokenizer.json").read_text()))
+            self.tokenizer = tokenizer_from_dict(
+                json.loads((run_dir / "tokenizer.json").read_text())
+            )
             self.vocab = Vocab.from_dict(json.loads((run_dir / "vocab.json").read_text()))
         except (OSError, json.JSONDecodeError, KeyError) as e:
             raise SeqlabError(f"{run_dir}: cannot read tokenizer/vocabulary ({e})") from None
@@ -163,10 +165,16 @@ class LanguageModelTask(Task):
     def model_args(self) -> dict[str, Any]:
         m = self.config.model
         return {
-            "vocab_size": len(self.vocab), "embedding_dim": m.embedding_dim,
-            "hidden_size": m.hidden_size, "num_layers": m.num_layers, "cell": m.cell,
-            "dropout": m.dropout, "tie_weights": m.tie_weights, "impl": m.impl,
-            "embedding_kind": m.embedding.kind, "embedding_path": m.embedding.path,
+            "vocab_size": len(self.vocab),
+            "embedding_dim": m.embedding_dim,
+            "hidden_size": m.hidden_size,
+            "num_layers": m.num_layers,
+            "cell": m.cell,
+            "dropout": m.dropout,
+            "tie_weights": m.tie_weights,
+            "impl": m.impl,
+            "embedding_kind": m.embedding.kind,
+            "embedding_path": m.embedding.path,
             "embedding_freeze": m.embedding.freeze,
         }
 
@@ -201,8 +209,10 @@ class LanguageModelTask(Task):
     def evaluate(self, model: nn.Module) -> dict[str, float]:
         ids = self.valid_ids if self.valid_ids is not None and self.valid_ids.numel() > 1 else None
         if ids is None:
-            ids = self.train_ids[: 100_000]
-        return evaluate_stream(model, ids, self.config.train.eval_batch_size or 16, self.config.data.bptt)
+            ids = self.train_ids[:100_000]
+        return evaluate_stream(
+            model, ids, self.config.train.eval_batch_size or 16, self.config.data.bptt
+        )
 
 
 @torch.no_grad()
@@ -216,7 +226,14 @@ def evaluate_stream(model: nn.Module, ids: Tensor, batch_size: int, bptt: int) -
     for i in range(len(stream)):
         inputs, targets = (t.to(device) for t in stream.window(i))
         logits, state = model(inputs, state)
-        total += F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), reduction="sum").item()
+        total += F.cross_entropy(
+            logits.flatten(0, 1).float(), targets.flatten(), reduction="sum"
+        ).item()
         count += targets.numel()
     loss = total / max(1, count)
-    return {"loss": loss, "ppl": math.exp(min(loss, 50)), "bpt": loss / math.log(2), "tokens": count}
+    return {
+        "loss": loss,
+        "ppl": math.exp(min(loss, 50)),
+        "bpt": loss / math.log(2),
+        "tokens": count,
+    }

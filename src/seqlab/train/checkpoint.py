@@ -57,7 +57,10 @@ def save_checkpoint(
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     save_model(model, str(tmp / "model.safetensors"))
-    save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, str(tmp / "trainer.safetensors"))
+    save_file(
+        {k: v.detach().cpu().contiguous() for k, v in tensors.items()},
+        str(tmp / "trainer.safetensors"),
+    )
     (tmp / META_FILE).write_text(json.dumps({"format": FORMAT_VERSION, **meta}, indent=1))
     for f in tmp.iterdir():
         _fsync_file(f)
@@ -99,7 +102,9 @@ def load_weights(path: Path, model: torch.nn.Module) -> None:
     path = _resolve(Path(path))
     device = next(model.parameters()).device
     try:
-        missing, unexpected = load_model(model, str(path / "model.safetensors"), strict=False, device=str(device))
+        missing, unexpected = load_model(
+            model, str(path / "model.safetensors"), strict=False, device=str(device)
+        )
     except (SafetensorError, OSError, RuntimeError) as e:
         raise SeqlabError(f"{path / 'model.safetensors'}: cannot load weights ({e})") from None
     if missing or unexpected:

@@ -27,7 +27,10 @@ class MetricsLog:
     def write(self, record: dict) -> None:
         if not self.enabled:
             return
-        clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in record.items()}
+        clean = {
+            k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+            for k, v in record.items()
+        }
         with open(self.path, "a") as f:
             f.write(json.dumps(clean) + "\n")
 
@@ -39,8 +42,16 @@ class MetricsLog:
 
 def plot_loss(records: list[dict], out: Path, title: str = "") -> Path | None:
     """Train and validation loss against step, written to ``out`` (PNG)."""
-    train = [(r["step"], r["loss"]) for r in records if r.get("split") == "train" and r.get("loss") is not None]
-    valid = [(r["step"], r["loss"]) for r in records if r.get("split") == "valid" and r.get("loss") is not None]
+    train = [
+        (r["step"], r["loss"])
+        for r in records
+        if r.get("split") == "train" and r.get("loss") is not None
+    ]
+    valid = [
+        (r["step"], r["loss"])
+        for r in records
+        if r.get("split") == "valid" and r.get("loss") is not None
+    ]
     if not train and not valid:
         return None
     import matplotlib

@@ -9,8 +9,14 @@ from tqdm.auto import tqdm
 
 class Progress:
     def __init__(self, total: int, initial: int, enabled: bool = True):
-        self.bar = tqdm(total=total, initial=initial, disable=not enabled, dynamic_ncols=True,
-                        mininterval=1.0, unit="step")
+        self.bar = tqdm(
+            total=total,
+            initial=initial,
+            disable=not enabled,
+            dynamic_ncols=True,
+            mininterval=1.0,
+            unit="step",
+        )
         self.tokens = 0
         self.start = time.monotonic()
         self.loss = None
@@ -20,8 +26,9 @@ class Progress:
         self.loss = loss if self.loss is None else 0.95 * self.loss + 0.05 * loss
         self.bar.update(1)
         if self.bar.n % 10 == 0 and not self.bar.disable:
-            self.bar.set_postfix(loss=f"{self.loss:.3f}", tok_s=f"{self.rate():,.0f}", lr=f"{lr:.2g}",
-                                 refresh=False)
+            self.bar.set_postfix(
+                loss=f"{self.loss:.3f}", tok_s=f"{self.rate():,.0f}", lr=f"{lr:.2g}", refresh=False
+            )
 
     def rate(self) -> float:
         return self.tokens / max(1e-9, time.monotonic() - self.start)

@@ -1,12 +1,12 @@
 """Start or resume a training run in a run directory.
 
-    runs/NAME/
-        config.yaml        the resolved config (every default written out)
-        tokenizer.json     tokenizer, rebuilt from this file alone
-        vocab.json         vocabulary
-        metrics.jsonl      one line per log/validation
-        loss.png           loss curve
-        checkpoints/last/  and checkpoints/best/  (see seqlab.train.checkpoint)
+runs/NAME/
+    config.yaml        the resolved config (every default written out)
+    tokenizer.json     tokenizer, rebuilt from this file alone
+    vocab.json         vocabulary
+    metrics.jsonl      one line per log/validation
+    loss.png           loss curve
+    checkpoints/last/  and checkpoints/best/  (see seqlab.train.checkpoint)
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ def train(
     rank, world_size = ddp.init(device)
     if config.train.batch_size % world_size:
         raise SeqlabError(
-            f"train.batch_size: {config.train.batch_size} is not divisible by {world_size} processes"
+            f"train.batch_size: {config.train.batch_size} is not divisible "
+            f"by {world_size} processes"
         )
     task = task_class(config.task)(config, rank, world_size)
     try:

@@ -162,14 +162,23 @@ class Trainer:
                 f"expected one of {', '.join(metrics)}"
             )
         value = metrics[name]
+        if not math.isfinite(metrics.get("loss", 0.0)) or not math.isfinite(value):
+            raise SeqlabError(
+                f"validation {name} became {value} at step {self.pos.step}; training stopped, "
+                f"the last good checkpoint is kept in {self.run_dir / 'checkpoints'}"
+            )
         mode = self.task.metric_modes.get(name, "min")
-        improved = self.pos.best is None or (value < self.pos.best if mode == "min" else value > self.pos.best)
+        improved = self.pos.best is None or (
+            value < self.pos.best if mode == "min" else value > self.pos.best
+        )
         if improved:
             self.pos.best, self.pos.best_step, self.pos.bad_evals = value, self.pos.step, 0
         else:
             self.pos.bad_evals += 1
         self.schedule.on_validation(improved)
-        self.log.write({"split": "valid", "step": self.pos.step, "epoch": self.pos.epoch, **metrics})
+        self.log.write(
+            {"split": "valid", "step": self.pos.step, "epoch": self.pos.epoch, **metrics}
+        )
         if improved:
             self._save("best", metrics)
         self._save("last", metrics)
@@ -222,8 +231,16 @@ class Trainer:
                 bar.update(loss, ntok * self.world_size, self.lr)
                 if cfg.log_every and self.pos.step % cfg.log_every == 0:
                     loss = ddp.all_reduce_mean(loss)
-                    self.log.write({"split": "train", "step": self.pos.step, "epoch": self.pos.epoch,
-                                    "loss": loss, "lr": self.lr, "tokens_per_s": bar.rate()})
+                    self.log.write(
+                        {
+                            "split": "train",
+                            "step": self.pos.step,
+                            "epoch": self.pos.epoch,
+                            "loss": loss,
+                            "lr": self.lr,
+                            "tokens_per_s": bar.rate(),
+                        }
+                    )
                 if self.on_step is not None:
                     self.on_step(self)
                 if cfg.eval_every and self.pos.step % cfg.eval_every == 0:

@@ -1,0 +1,108 @@
+"""End to end through the command line: train, evaluate, generate, and bad input."""
+
+import pytest
+
+from seqlab.cli import main
+
+
+def run(args, capsys):
+    main([str(a) for a in args])
+    return capsys.readouterr()
+
+
+def fails(args, capsys) -> str:
+    with pytest.raises(SystemExit) as e:
+        main([str(a) for a in args])
+    assert e.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err
+    return err
+
+
+def test_train_evaluate_generate(lm_config, tmp_path, text_file, capsys):
+    cfg = lm_config(name="run")
+    out = run(["train", cfg, "--set", "train.epochs=3", "--set", "model.cell=gru"], capsys).out
+    assert "run directory:" in out
+    out = run(["evaluate", tmp_path / "run", "--data", text_file], capsys).out
+    assert "bits/char" in out and "perplexity" in out
+    greedy1 = run(
+        ["generate", tmp_path / "run", "--prime", "the ", "--length", "40", "--temperature", "0"],
+        capsys,
+    ).out
+    greedy2 = run(
+        [
+            "generate",
+            tmp_path / "run",
+            "--prime",
+            "the ",
+            "--length",
+            "40",
+            "--temperature",
+            "0",
+            "--seed",
+            "5",
+        ],
+        capsys,
+    ).out
+    assert greedy1 == greedy2 and greedy1.startswith("the ")
+    assert len(greedy1.rstrip("\n")) == 44
+    s1 = run(
+        ["generate", tmp_path / "run", "--length", "60", "--seed", "1", "--top-k", "5"], capsys
+    )
+    s2 = run(
+        ["generate", tmp_path / "run", "--length", "60", "--seed", "1", "--top-k", "5"], capsys
+    )
+    assert s1.out == s2.out
+
+
+def test_word_level_lm(lm_config, tmp_path, capsys):
+    cfg = lm_config(name="w")
+    run(["train", cfg, "--set", "data.tokenizer=word", "--set", "data.bptt=8"], capsys)
+    out = run(
+        [
+            "generate",
+            tmp_path / "w",
+            "--prime",
+            "the quick",
+            "--length",
+            "12",
+            "--temperature",
+            "0",
+        ],
+        capsys,
+    ).out
+    assert out.startswith("the quick") and len(out.split()) > 5
+
+
+def test_bad_input_is_one_line(lm_config, tmp_path, capsys):
+    cfg = lm_config(name="bad")
+    assert "no such training text" in fails(["train", cfg, "--set", "data.train=/nope.txt"], capsys)
+    assert "is a directory" in fails(["train", cfg, "--set", f"data.train={tmp_path}"], capsys)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    assert "is empty" in fails(["train", cfg, "--set", f"data.train={empty}"], capsys)
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"ok line\n\xc3\x28 broken\n")
+    err = fails(["train", cfg, "--set", f"data.train={bad}"], capsys)
+    assert f"{bad}:2: invalid utf-8 at byte 8" in err and "--encoding" in err
+    short = tmp_path / "short.txt"
+    short.write_text("too short\n")
+    assert "fewer than one BPTT window" in fails(
+        ["train", cfg, "--set", f"data.train={short}"], capsys
+    )
+    assert "model.hidden_sise: unknown key" in fails(
+        ["train", cfg, "--set", "model.hidden_sise=3"], capsys
+    )
+    assert "model.num_layers: must be > 0" in fails(
+        ["train", cfg, "--set", "model.num_layers=-1"], capsys
+    )
+    assert "model.dropout: expected float" in fails(
+        ["train", cfg, "--set", "model.dropout=lots"], capsys
+    )
+    assert "no such run directory" in fails(["generate", tmp_path / "none"], capsys)
+
+
+def test_prime_outside_vocabulary(lm_config, tmp_path, capsys):
+    run(["train", lm_config(name="v"), "--set", "train.max_steps=3"], capsys)
+    err = fails(["generate", tmp_path / "v", "--prime", "Ωmega"], capsys)
+    assert "'Ω'" in err and "vocabulary" in err

@@ -1,0 +1,126 @@
+"""Word vector files: round trips, format detection and one-line errors naming the line."""
+
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+
+from seqlab.data.vectors import (
+    detect_format,
+    load_vectors,
+    require_words,
+    save_vectors,
+    word_index,
+)
+from seqlab.errors import SeqlabError
+
+
+@pytest.fixture
+def kv() -> KeyedVectors:
+    rng = np.random.default_rng(0)
+    out = KeyedVectors(5)
+    out.add_vectors(["the", "dog", "cat", "café", "<unk>"], rng.normal(size=(5, 5)).astype("f4"))
+    return out
+
+
+def _write(tmp_path, text: str, name: str = "vec.txt"):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize(
+    "fmt,name",
+    [("word2vec", "v.txt"), ("word2vec-binary", "v.bin"), ("glove", "v.glove"), ("kv", "v.kv")],
+)
+def test_round_trip_and_detection(kv, tmp_path, fmt, name):
+    p = save_vectors(kv, tmp_path / name, fmt)
+    assert detect_format(p) == fmt
+    back = load_vectors(p)
+    assert back.index_to_key == kv.index_to_key
+    np.testing.assert_array_equal(back.vectors, kv.vectors)  # text keeps 9 digits: exact
+
+
+def test_binary_detected_by_content_and_suffix_decides_save_format(kv, tmp_path):
+    p = save_vectors(kv, tmp_path / "v.bin")  # format from the suffix
+    renamed = p.rename(tmp_path / "vectors")
+    assert detect_format(renamed) == "word2vec-binary"
+    assert load_vectors(renamed).index_to_key == kv.index_to_key
+    with pytest.raises(SeqlabError, match="say which format"):
+        save_vectors(kv, tmp_path / "v.unknown")
+
+
+def test_gzip_text_and_limit(kv, tmp_path):
+    text = save_vectors(kv, tmp_path / "v.txt").read_bytes()
+    gz = tmp_path / "v.txt.gz"
+    gz.write_bytes(gzip.compress(text))
+    assert load_vectors(gz).index_to_key == kv.index_to_key
+    assert load_vectors(gz, limit=2).index_to_key == ["the", "dog"]
+
+
+def test_glove_without_header_and_duplicates_keep_first(tmp_path):
+    p = _write(tmp_path, "a 1 2\nb 3 4\n\na 9 9\n")
+    kv = load_vectors(p)
+    assert detect_format(p) == "glove"
+    assert kv.index_to_key == ["a", "b"] and kv["a"].tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    "text,match",
+    [
+        ("a 1 2 3\nb 1 2 3\nc 1 2\n", r"vec\.txt:3: 'c' has 2 values, expected 3 as in line 1"),
+        ("3 2\na 1 2\nb 1 2\n", r"vec\.txt:1: the header says 3 vectors but the file has 2"),
+        ("1 2\na 1 2\nb 1 2\n", r"vec\.txt:1: the header says 1 vectors but the file has 2"),
+        ("2 3\na 1 2\nb 1 2\n", r"vec\.txt:2: 'a' has 2 values, expected 3 as in the header"),
+        ("a 1 2\nb 1 x\n", r"vec\.txt:2: value 'x' for 'b' is not a number"),
+        ("hello world, this is prose\nnot vectors\n", r"vec\.txt:1: not a vectors file"),
+        ("\n\n", r"vec\.txt: no vectors in the file"),
+    ],
+)
+def test_bad_text_files_name_the_line(tmp_path, text, match):
+    with pytest.raises(SeqlabError, match=match):
+        load_vectors(_write(tmp_path, text))
+
+
+def test_header_required_when_format_is_word2vec(tmp_path):
+    with pytest.raises(SeqlabError, match=r":1: expected a word2vec header"):
+        load_vectors(_write(tmp_path, "a 1 2\n"), fmt="word2vec")
+    with pytest.raises(SeqlabError, match="unknown vectors format"):
+        load_vectors(_write(tmp_path, "a 1 2\n"), fmt="fasttext")
+
+
+def test_empty_and_missing_files(tmp_path):
+    with pytest.raises(SeqlabError, match="empty"):
+        load_vectors(_write(tmp_path, ""))
+    with pytest.raises(SeqlabError, match="no such"):
+        load_vectors(tmp_path / "nope.txt")
+
+
+def test_damaged_binary_files(kv, tmp_path):
+    data = save_vectors(kv, tmp_path / "v.bin").read_bytes()
+    (tmp_path / "short.bin").write_bytes(data[:-7])
+    with pytest.raises(SeqlabError, match=r"short\.bin: the file ends inside vector 5"):
+        load_vectors(tmp_path / "short.bin")
+    (tmp_path / "long.bin").write_bytes(data + b"extra " + b"\0" * 20)
+    with pytest.raises(SeqlabError, match="header says 5 vectors but more data follows"):
+        load_vectors(tmp_path / "long.bin")
+    (tmp_path / "count.bin").write_bytes(b"9" + data[1:])  # header claims 9 vectors
+    with pytest.raises(SeqlabError, match="ends at vector 6 but the header says 9"):
+        load_vectors(tmp_path / "count.bin")
+
+
+def test_garbage_kv_file(tmp_path):
+    (tmp_path / "bad.kv").write_bytes(b"not a pickle")
+    with pytest.raises(SeqlabError, match=r"bad\.kv: not a gensim KeyedVectors file"):
+        load_vectors(tmp_path / "bad.kv")
+
+
+def test_missing_word_is_a_seqlab_error_not_key_error(kv):
+    assert word_index(kv, "dog") == 1
+    with pytest.raises(SeqlabError, match=r"not in the vectors \(5 words\): 'Dog'.*'dog'"):
+        word_index(kv, "Dog")
+    with pytest.raises(SeqlabError, match="2 words are not in the vectors.*'x', 'y'"):
+        require_words(kv, ["dog", "x", "y"])

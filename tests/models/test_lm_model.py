@@ -1,0 +1,34 @@
+import pytest
+import torch
+
+from seqlab.models.lm import LanguageModel
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_step_equals_forward(cell):
+    torch.manual_seed(0)
+    model = LanguageModel(30, 8, 16, num_layers=2, cell=cell, dropout=0.0).double().eval()
+    tokens = torch.randint(0, 30, (3, 7))
+    logits, state = model(tokens)
+    s = None
+    for t in range(7):
+        step_logits, s = model.step(tokens[:, t], s)
+        torch.testing.assert_close(step_logits, logits[:, t], atol=1e-10, rtol=0)
+
+
+def test_tied_weights_with_projection_share_storage():
+    model = LanguageModel(50, 12, 20, num_layers=1, tie_weights=True)
+    assert model.decoder.weight is model.embedding.weight
+    assert model.proj is not None and model.proj.out_features == 12
+    logits, _ = model(torch.randint(0, 50, (2, 5)))
+    assert logits.shape == (2, 5, 50)
+
+
+def test_explicit_impl_matches_fused_in_the_model():
+    torch.manual_seed(1)
+    model = LanguageModel(20, 6, 10, num_layers=2, cell="gru", dropout=0.0).double().eval()
+    tokens = torch.randint(0, 20, (2, 9))
+    fused, _ = model(tokens)
+    model.rnn.impl = "explicit"
+    explicit, _ = model(tokens)
+    torch.testing.assert_close(explicit, fused, atol=1e-10, rtol=0)
