@@ -1,0 +1,102 @@
+"""A many-to-one recurrent classifier: read a whole sequence, emit one label.
+
+    tokens (B, T) --embed--> (B, T, E) --Recurrent--> (B, T, D*H) --summary--> (B, D*H)
+                                                                  --linear-->  (B, C)
+
+The summary of the sequence is chosen by ``pooling``:
+
+    last   the final hidden state of the top layer; bidirectional: [forward h at the last
+           valid token ; backward h at the first token], so padding is never read
+    mean   the average of the outputs over valid positions only
+    max    the element-wise maximum over valid positions only (pads are set to -inf first)
+
+The model returns logits; the task owns the loss.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from seqlab.nn.embedding import build_embedding
+from seqlab.nn.recurrent import Recurrent
+
+POOLINGS = ("last", "mean", "max")
+
+
+def valid_mask(lengths: Tensor, steps: int) -> Tensor:
+    """lengths (B,) -> bool mask (B, T), True at real tokens."""
+    return torch.arange(steps, device=lengths.device) < lengths[:, None]
+
+
+def final_hidden(state: Tensor | tuple[Tensor, Tensor], num_layers: int, directions: int) -> Tensor:
+    """The top layer's final h of every direction, concatenated: (B, D*H)."""
+    h = state[0] if isinstance(state, tuple) else state  # (L*D, B, H)
+    top = h.view(num_layers, directions, *h.shape[1:])[-1]  # (D, B, H)
+    return torch.cat(list(top), dim=-1)  # (B, D*H)
+
+
+def pool(outputs: Tensor, lengths: Tensor, pooling: str) -> Tensor:
+    """outputs (B, T, F), lengths (B,) -> (B, F), reading valid positions only."""
+    mask = valid_mask(lengths.to(outputs.device), outputs.shape[1]).unsqueeze(-1)  # (B, T, 1)
+    if pooling == "mean":
+        total = outputs.masked_fill(~mask, 0.0).sum(1)  # (B, F)
+        return total / mask.sum(1).clamp(min=1).to(outputs.dtype)
+    if pooling == "max":
+        return outputs.masked_fill(~mask, float("-inf")).amax(1)  # (B, F)
+    raise ValueError(f"unknown pooling {pooling!r}; expected one of {', '.join(POOLINGS)}")
+
+
+class SequenceClassifier(nn.Module):
+    """Embedding -> (bi)directional RNN/LSTM/GRU -> pooled summary -> linear over classes."""
+
+    def __init__(
+        self,
+        vocab_size: int,
+        num_classes: int,
+        embedding_dim: int = 100,
+        hidden_size: int = 128,
+        num_layers: int = 1,
+        cell: str = "lstm",
+        bidirectional: bool = True,
+        dropout: float = 0.3,
+        pooling: str = "last",
+        impl: str = "fused",
+        embedding_kind: str = "learned",
+        embedding_path: str | None = None,
+        embedding_freeze: bool = False,
+        itos: list[str] | None = None,
+    ):
+        super().__init__()
+        if pooling not in POOLINGS:
+            raise ValueError(f"unknown pooling {pooling!r}; expected one of {', '.join(POOLINGS)}")
+        self.embedding = build_embedding(
+            vocab_size,
+            embedding_dim,
+            kind=embedding_kind,
+            path=embedding_path,
+            freeze=embedding_freeze,
+            itos=itos,
+            padding_idx=0,
+        )
+        input_size = getattr(self.embedding, "embedding_dim", embedding_dim)
+        self.dropout = nn.Dropout(dropout)
+        inter_layer = dropout if num_layers > 1 else 0.0
+        self.rnn = Recurrent(
+            cell, input_size, hidden_size, num_layers, bidirectional, inter_layer, impl
+        )
+        self.pooling = pooling
+        self.output = nn.Linear(self.rnn.output_size, num_classes)
+        self.num_classes = num_classes
+
+    def summary(self, tokens: Tensor, lengths: Tensor) -> Tensor:
+        """tokens (B, T), lengths (B,) -> one vector per sequence (B, D*H)."""
+        x = self.dropout(self.embedding(tokens))  # (B, T, E)
+        outputs, state = self.rnn(x, lengths)  # (B, T, D*H), padded positions 0
+        if self.pooling == "last":
+            return final_hidden(state, self.rnn.num_layers, self.rnn.num_directions)
+        return pool(outputs, lengths, self.pooling)
+
+    def forward(self, tokens: Tensor, lengths: Tensor) -> Tensor:
+        """tokens (B, T), lengths (B,) -> logits (B, C)."""
+        return self.output(self.dropout(self.summary(tokens, lengths)))

@@ -1,0 +1,101 @@
+"""A many-to-many (synchronous) tagger: one tag per input token.
+
+    tokens (B, T) --embed--> (B, T, E) --+-- [char features (B, T, F)] --> (B, T, E+F)
+             --BiLSTM--> (B, T, 2H) --linear--> emissions (B, T, K)
+
+Two output layers:
+
+    softmax  each position's tag is chosen alone: argmax of its K scores
+    crf      a linear-chain CRF adds a learned score for every tag -> tag transition, so
+             "I-PER after B-LOC" can be ruled out; decoding finds the best whole sequence
+             (Viterbi). The CRF's parameters live here; the task computes its loss
+
+``forward`` returns emissions (the logits of the softmax tagger); ``decode`` picks the tags.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+from torchcrf import CRF
+
+from seqlab.nn.char_features import build_char_features
+from seqlab.nn.embedding import build_embedding
+from seqlab.nn.recurrent import Recurrent
+
+OUTPUTS = ("softmax", "crf")
+
+
+def lengths_mask(lengths: Tensor, steps: int) -> Tensor:
+    """lengths (B,) -> bool mask (B, T), True at real tokens."""
+    return torch.arange(steps, device=lengths.device) < lengths[:, None]
+
+
+class SequenceTagger(nn.Module):
+    def __init__(
+        self,
+        vocab_size: int,
+        num_tags: int,
+        embedding_dim: int = 100,
+        hidden_size: int = 200,
+        num_layers: int = 1,
+        cell: str = "lstm",
+        bidirectional: bool = True,
+        dropout: float = 0.5,
+        output: str = "crf",
+        num_chars: int = 0,
+        char_features: str = "none",
+        char_embedding_dim: int = 25,
+        char_hidden_size: int = 25,
+        char_kernel_size: int = 3,
+        impl: str = "fused",
+        embedding_kind: str = "learned",
+        embedding_path: str | None = None,
+        embedding_freeze: bool = False,
+        itos: list[str] | None = None,
+    ):
+        super().__init__()
+        if output not in OUTPUTS:
+            raise ValueError(f"unknown output {output!r}; expected one of {', '.join(OUTPUTS)}")
+        self.embedding = build_embedding(
+            vocab_size,
+            embedding_dim,
+            kind=embedding_kind,
+            path=embedding_path,
+            freeze=embedding_freeze,
+            itos=itos,
+            padding_idx=0,
+        )
+        self.chars = build_char_features(
+            char_features, num_chars, char_embedding_dim, char_hidden_size, char_kernel_size
+        )
+        input_size = getattr(self.embedding, "embedding_dim", embedding_dim)
+        if self.chars is not None:
+            input_size += self.chars.output_size
+        self.dropout = nn.Dropout(dropout)
+        inter_layer = dropout if num_layers > 1 else 0.0
+        self.rnn = Recurrent(
+            cell, input_size, hidden_size, num_layers, bidirectional, inter_layer, impl
+        )
+        self.output = nn.Linear(self.rnn.output_size, num_tags)
+        self.crf = CRF(num_tags, batch_first=True) if output == "crf" else None
+        self.num_tags = num_tags
+
+    def forward(self, tokens: Tensor, lengths: Tensor, chars: Tensor | None = None) -> Tensor:
+        """tokens (B, T), lengths (B,), chars (B, T, C) or None -> emissions (B, T, K)."""
+        x = self.embedding(tokens)  # (B, T, E)
+        if self.chars is not None:
+            if chars is None:
+                raise ValueError("this tagger reads characters: pass chars (B, T, C)")
+            x = torch.cat([x, self.chars(chars)], dim=-1)  # (B, T, E+F)
+        out, _ = self.rnn(self.dropout(x), lengths)  # (B, T, D*H)
+        return self.output(self.dropout(out))  # (B, T, K)
+
+    @torch.no_grad()
+    def decode(self, emissions: Tensor, lengths: Tensor) -> list[list[int]]:
+        """The best tag ids per sentence (Viterbi with a CRF, per-token argmax without)."""
+        mask = lengths_mask(lengths.to(emissions.device), emissions.shape[1])  # (B, T)
+        if self.crf is not None:
+            return self.crf.decode(emissions.float(), mask=mask)
+        best = emissions.argmax(-1)  # (B, T)
+        return [row[:n].tolist() for row, n in zip(best, lengths.tolist(), strict=True)]

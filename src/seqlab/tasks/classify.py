@@ -1,0 +1,378 @@
+"""Text classification (many-to-one): a whole text -> one label.
+
+Data: a delimited file (see :mod:`seqlab.data.delimited`). With a ``valid`` file the training
+file is used whole; without one the task makes a seeded stratified split of the training file
+(``1 - valid_fraction - test_fraction`` / ``valid_fraction`` / ``test_fraction``, 80/10/10 by
+default) and writes the held-out test lines, unchanged, to ``RUN/test.tsv`` so that
+``seqlab evaluate RUN --data RUN/test.tsv`` scores the model on examples it never saw.
+
+Loss: cross-entropy, optionally weighted per class (``class_weight: balanced`` gives class k the
+weight N / (K * count_k), so a 13% minority counts as much as the majority).
+Metrics: loss, accuracy, macro F1 and per-class precision/recall; each validation also writes
+``confusion.png`` in the run directory.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from seqlab.analysis.classification_report import (
+    classification_metrics,
+    confusion_matrix,
+    format_report,
+    plot_confusion,
+)
+from seqlab.config import (
+    EmbeddingConfig,
+    check_choice,
+    check_fraction,
+    check_non_negative,
+    check_positive,
+)
+from seqlab.data.delimited import LabelledText, read_delimited, stratified_split
+from seqlab.data.io import iter_lines
+from seqlab.data.tokenizers import Tokenizer, build_tokenizer, tokenizer_from_dict
+from seqlab.data.vocab import PAD_ID, UNK_ID, Vocab
+from seqlab.errors import ConfigError, SeqlabError
+from seqlab.models.classifier import POOLINGS, SequenceClassifier
+from seqlab.tasks.base import Task
+
+# ------------------------------------------------------------------------ batching (shared)
+
+
+def batch_indices(
+    n: int, batch_size: int, seed: int, epoch: int, index: int, rank: int = 0, world: int = 1
+) -> list[int]:
+    """Example indices of this rank's share of global batch ``index`` of ``epoch``.
+
+    The epoch's order is a permutation drawn from a generator seeded with ``seed + epoch``, so
+    a batch is a pure function of (seed, epoch, index): a resumed run sees the same batches.
+    """
+    gen = torch.Generator().manual_seed(seed + epoch)
+    order = torch.randperm(n, generator=gen)
+    chunk = order[index * batch_size : (index + 1) * batch_size]
+    return chunk[rank::world].tolist()
+
+
+def count_batches(n: int, batch_size: int, world: int) -> int:
+    """Batches per epoch; under DDP a final partial batch is dropped so no rank gets none."""
+    if world > 1:
+        return max(1, n // batch_size)
+    return max(1, math.ceil(n / batch_size))
+
+
+def pad_ids(seqs: list[list[int]], pad: int = PAD_ID) -> tuple[Tensor, Tensor]:
+    """Id lists -> (ids (B, T) padded with ``pad``, lengths (B,))."""
+    lengths = torch.tensor([len(s) for s in seqs], dtype=torch.long)
+    ids = torch.full((len(seqs), int(lengths.max())), pad, dtype=torch.long)
+    for i, s in enumerate(seqs):
+        ids[i, : len(s)] = torch.tensor(s, dtype=torch.long)
+    return ids, lengths
+
+
+# ------------------------------------------------------------------------ configs
+
+
+@dataclass(frozen=True)
+class ClassifyDataConfig:
+    """Where the labelled texts are and how they become tokens.
+
+    train / valid: delimited files. Without ``valid``, a stratified split of ``train`` (seeded
+        by ``train.seed``) holds out ``valid_fraction`` and ``test_fraction``.
+    label_column / text_column: 0-based index (negative from the end) or header name.
+    delimiter: the field separator ("\\t" for TSV). header: the first line names the columns.
+    tokenizer: word | char. lowercase: fold case first. min_freq / max_vocab: vocabulary cut.
+    max_length: keep the first N tokens of a text (0 = all).
+    class_weight: none | balanced (inverse class frequency in the loss).
+    unknown_label: error | skip, for a validation/evaluation label never seen in training.
+    """
+
+    train: str
+    valid: str | None = None
+    valid_fraction: float = 0.1
+    test_fraction: float = 0.1
+    label_column: int | str = 0
+    text_column: int | str = 1
+    delimiter: str = "\t"
+    header: bool = False
+    tokenizer: str = "word"
+    lowercase: bool = True
+    min_freq: int = 1
+    max_vocab: int = 0
+    max_length: int = 0
+    class_weight: str = "none"
+    unknown_label: str = "error"
+    encoding: str = "utf-8"
+
+    def __post_init__(self):
+        check_choice("tokenizer", self.tokenizer, ("word", "char"))
+        check_choice("class_weight", self.class_weight, ("none", "balanced"))
+        check_choice("unknown_label", self.unknown_label, ("error", "skip"))
+        check_fraction("valid_fraction", self.valid_fraction)
+        check_fraction("test_fraction", self.test_fraction)
+        if self.valid is None and self.valid_fraction + self.test_fraction >= 1:
+            raise ConfigError("valid_fraction + test_fraction: must leave training data (< 1)")
+        if not self.delimiter:
+            raise ConfigError("delimiter: must not be empty")
+        check_positive("min_freq", self.min_freq)
+        check_non_negative("max_vocab", self.max_vocab)
+        check_non_negative("max_length", self.max_length)
+
+
+@dataclass(frozen=True)
+class ClassifyModelConfig:
+    """embedding -> cell (bi)directional x num_layers -> pooling (last|mean|max) -> linear."""
+
+    cell: str = "lstm"
+    embedding_dim: int = 100
+    hidden_size: int = 128
+    num_layers: int = 1
+    bidirectional: bool = True
+    dropout: float = 0.3
+    pooling: str = "last"
+    impl: str = "fused"
+    embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
+
+    def __post_init__(self):
+        check_choice("cell", self.cell, ("rnn", "lstm", "gru"))
+        check_choice("pooling", self.pooling, POOLINGS)
+        check_choice("impl", self.impl, ("fused", "explicit"))
+        for name in ("embedding_dim", "hidden_size", "num_layers"):
+            check_positive(name, getattr(self, name))
+        check_fraction("dropout", self.dropout)
+
+
+# ------------------------------------------------------------------------ task
+
+
+class ClassifyTask(Task):
+    name = "classify"
+    DataConfig = ClassifyDataConfig
+    ModelConfig = ClassifyModelConfig
+    metric_modes = {"loss": "min", "accuracy": "max", "macro_f1": "max"}
+
+    tokenizer: Tokenizer
+    vocab: Vocab
+    labels: list[str]
+    run_dir: Path | None = None
+
+    # -- reading -------------------------------------------------------------------------------
+    def read(self, path: str) -> list[LabelledText]:
+        d = self.config.data
+        return read_delimited(
+            path, d.label_column, d.text_column, d.delimiter, d.header, d.encoding
+        )
+
+    def encode_text(self, text: str) -> list[int]:
+        tokens = self.tokenizer.tokenize(text)
+        if self.config.data.max_length:
+            tokens = tokens[: self.config.data.max_length]
+        return self.vocab.encode(tokens) or [UNK_ID]  # an empty text still has one step
+
+    def encode_examples(self, examples: list[LabelledText], path: str) -> tuple[list, list]:
+        """(id lists, label ids); labels unseen in training follow ``data.unknown_label``."""
+        index = {label: i for i, label in enumerate(self.labels)}
+        ids, targets = [], []
+        for ex in examples:
+            if ex.label not in index:
+                if self.config.data.unknown_label == "skip":
+                    continue
+                raise SeqlabError(
+                    f"{path}:{ex.line}: label {ex.label!r} was not seen in training (known: "
+                    f"{', '.join(self.labels)}); set data.unknown_label=skip to skip such lines"
+                )
+            ids.append(self.encode_text(ex.text))
+            targets.append(index[ex.label])
+        if not ids:
+            raise SeqlabError(f"{path}: no example has a known label")
+        return ids, targets
+
+    # -- artifacts -----------------------------------------------------------------------------
+    def prepare(self, artifacts: Path | None = None) -> None:
+        d = self.config.data
+        examples = self.read(d.train)
+        self.test_examples: list[LabelledText] = []
+        if d.valid:
+            train, valid = examples, self.read(d.valid)
+        else:
+            fractions = (d.valid_fraction, d.test_fraction)
+            parts = stratified_split([e.label for e in examples], fractions, self.config.train.seed)
+            train, valid, self.test_examples = ([examples[i] for i in p] for p in parts)
+        if artifacts is not None:
+            self.load_artifacts(artifacts)
+        else:
+            self.tokenizer = build_tokenizer(d.tokenizer, (), lowercase=d.lowercase)
+            streams = (self.tokenizer.tokenize(e.text) for e in train)
+            self.vocab = Vocab.build(streams, d.min_freq, d.max_vocab or None)
+            self.labels = sorted({e.label for e in train})
+        if len(self.labels) < 2:
+            raise SeqlabError(f"{d.train}: needs at least 2 labels, found {self.labels}")
+        self.train_ids, self.train_targets = self.encode_examples(train, d.train)
+        self.valid_ids, self.valid_targets = ([], [])
+        if valid:
+            self.valid_ids, self.valid_targets = self.encode_examples(valid, d.valid or d.train)
+        self.class_weights = self._class_weights()
+
+    def _class_weights(self) -> Tensor | None:
+        if self.config.data.class_weight == "none":
+            return None
+        counts = torch.bincount(torch.tensor(self.train_targets), minlength=len(self.labels))
+        return len(self.train_targets) / (len(self.labels) * counts.clamp(min=1).float())
+
+    def save_artifacts(self, run_dir: Path) -> None:
+        (run_dir / "tokenizer.json").write_text(json.dumps(self.tokenizer.to_dict()))
+        (run_dir / "vocab.json").write_text(json.dumps(self.vocab.to_dict(), ensure_ascii=False))
+        (run_dir / "labels.json").write_text(json.dumps(self.labels, ensure_ascii=False))
+        if self.test_examples:
+            header = self._header_line()
+            lines = ([header] if header else []) + [e.raw for e in self.test_examples]
+            (run_dir / "test.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self.run_dir = run_dir
+
+    def _header_line(self) -> str | None:
+        if not self.config.data.header:
+            return None
+        path = self.config.data.train
+        return next(line for line in iter_lines(path, self.config.data.encoding) if line.strip())
+
+    def load_artifacts(self, run_dir: Path) -> None:
+        try:
+            self.tokenizer = tokenizer_from_dict(
+                json.loads((run_dir / "tokenizer.json").read_text())
+            )
+            self.vocab = Vocab.from_dict(json.loads((run_dir / "vocab.json").read_text()))
+            self.labels = json.loads((run_dir / "labels.json").read_text())
+        except (OSError, json.JSONDecodeError, KeyError) as e:
+            raise SeqlabError(f"{run_dir}: cannot read tokenizer/vocabulary/labels ({e})") from None
+        self.run_dir = run_dir
+
+    # -- model ---------------------------------------------------------------------------------
+    def model_args(self) -> dict[str, Any]:
+        m = self.config.model
+        return {
+            "vocab_size": len(self.vocab),
+            "num_classes": len(self.labels),
+            "embedding_dim": m.embedding_dim,
+            "hidden_size": m.hidden_size,
+            "num_layers": m.num_layers,
+            "cell": m.cell,
+            "bidirectional": m.bidirectional,
+            "dropout": m.dropout,
+            "pooling": m.pooling,
+            "impl": m.impl,
+            "embedding_kind": m.embedding.kind,
+            "embedding_path": m.embedding.path,
+            "embedding_freeze": m.embedding.freeze,
+        }
+
+    def build_model(self, args: dict[str, Any] | None = None) -> nn.Module:
+        if args is None:
+            args = self.model_args()
+            if args["embedding_kind"] == "pretrained":
+                args["itos"] = self.vocab.itos
+        elif args.get("embedding_kind") == "pretrained":  # the weights already hold the vectors
+            args = {**args, "embedding_kind": "learned", "embedding_path": None}
+        return SequenceClassifier(**args)
+
+    # -- training ------------------------------------------------------------------------------
+    def num_batches(self, epoch: int) -> int:
+        return count_batches(len(self.train_ids), self.config.train.batch_size, self.world_size)
+
+    def train_batch(self, epoch: int, index: int) -> tuple[Tensor, Tensor, Tensor]:
+        rows = batch_indices(
+            len(self.train_ids),
+            self.config.train.batch_size,
+            self.config.train.seed,
+            epoch,
+            index,
+            self.rank,
+            self.world_size,
+        )
+        ids, lengths = pad_ids([self.train_ids[i] for i in rows])
+        return ids, lengths, torch.tensor([self.train_targets[i] for i in rows])
+
+    def batch_tokens(self, batch) -> int:
+        return int(batch[1].sum())
+
+    def batch_loss(self, model: nn.Module, batch, carry) -> tuple[Tensor, int, Any]:
+        device = next(model.parameters()).device
+        ids, lengths, targets = batch
+        logits = model(ids.to(device), lengths)  # (B, C)
+        weight = None if self.class_weights is None else self.class_weights.to(device)
+        loss = F.cross_entropy(logits.float(), targets.to(device), weight=weight)
+        return loss, len(targets), None
+
+    @torch.no_grad()
+    def predict_ids(self, model: nn.Module, ids: list[list[int]]) -> Tensor:
+        """Class probabilities (N, C) for id lists, in batches."""
+        model.eval()
+        device = next(model.parameters()).device
+        size = self.config.train.eval_batch_size or 128
+        probs = []
+        for start in range(0, len(ids), size):
+            tokens, lengths = pad_ids(ids[start : start + size])
+            probs.append(model(tokens.to(device), lengths).float().softmax(-1).cpu())
+        return torch.cat(probs) if probs else torch.zeros(0, len(self.labels))
+
+    def score(self, model: nn.Module, ids: list[list[int]], targets: list[int]) -> dict:
+        """Loss (unweighted), metrics and the confusion matrix of a labelled set."""
+        probs = self.predict_ids(model, ids)  # (N, C)
+        target = torch.tensor(targets)
+        loss = F.nll_loss(probs.clamp(min=1e-12).log(), target).item()
+        confusion = confusion_matrix(target, probs.argmax(-1), len(self.labels))
+        metrics = {"loss": loss, **classification_metrics(confusion, self.labels)}
+        return {"metrics": metrics, "confusion": confusion}
+
+    @torch.no_grad()
+    def evaluate(self, model: nn.Module) -> dict[str, float]:
+        ids, targets = self.valid_ids, self.valid_targets
+        if not ids:  # no held-out data: report on (a slice of) the training set
+            ids, targets = self.train_ids[:5000], self.train_targets[:5000]
+        result = self.score(model, ids, targets)
+        m = result["metrics"]
+        out = {k: m[k] for k in ("loss", "accuracy", "macro_f1")}
+        for label in self.labels[:10]:  # per-class figures; long label sets stay in the report
+            out[f"precision_{label}"] = m[f"precision_{label}"]
+            out[f"recall_{label}"] = m[f"recall_{label}"]
+        run_dir = Path(self.config.out_dir)
+        if self.rank == 0 and run_dir.is_dir():
+            plot_confusion(result["confusion"], self.labels, run_dir / "confusion.png", "valid")
+        return out
+
+    # -- use after training --------------------------------------------------------------------
+    def evaluate_files(self, model: nn.Module, **files: str | None) -> dict[str, Any]:
+        path = files.get("data")
+        if not path:
+            raise SeqlabError("evaluate: a classifier needs --data FILE (same columns as train)")
+        ids, targets = self.encode_examples(self.read(path), path)
+        result = self.score(model, ids, targets)
+        metrics = result["metrics"]
+        report = format_report(result["confusion"], self.labels, metrics)
+        if self.run_dir is not None:
+            png = self.run_dir / f"confusion_{Path(path).name}.png"
+            plot_confusion(result["confusion"], self.labels, png, Path(path).name)
+            report += f"\n\nconfusion matrix: {png}"
+        return {"examples": len(ids), **metrics, "report": report}
+
+    def predict_texts(self, model: nn.Module, texts: list[str]) -> list[dict[str, Any]]:
+        """For each text: the predicted label, its probability and every class's probability."""
+        probs = self.predict_ids(model, [self.encode_text(t) for t in texts])
+        out = []
+        for p in probs:
+            best = int(p.argmax())
+            out.append(
+                {
+                    "label": self.labels[best],
+                    "probability": float(p[best]),
+                    "probabilities": {lab: float(v) for lab, v in zip(self.labels, p, strict=True)},
+                }
+            )
+        return out

@@ -1,0 +1,322 @@
+"""Conditional generation (one-to-many): a class or a feature vector -> a sequence.
+
+Data (see :mod:`seqlab.data.names`): a directory of ``<class>.txt`` files (surnames by
+language), or a target file plus a ``.npy`` matrix with one feature row per target line. A
+seeded ``valid_fraction`` of the targets (stratified by class) is held out.
+
+Loss: cross-entropy of each next token given the condition and the tokens so far, ``<eos>``
+included, in nats per token (per character with the char tokenizer).
+Metrics: held-out ``loss`` (NLL per character) and ``copy_rate``, the share of ``samples``
+names generated at temperature 1 that are copies of a training target: a model that memorises
+its data scores near 1, one that invents new names much lower.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from seqlab.config import check_choice, check_fraction, check_non_negative, check_positive
+from seqlab.data.delimited import stratified_split
+from seqlab.data.names import Target, load_features, read_class_dir, read_targets
+from seqlab.data.tokenizers import Tokenizer, build_tokenizer, tokenizer_from_dict
+from seqlab.data.vocab import EOS_ID, PAD_ID, SOS_ID, Vocab
+from seqlab.decode.sampling import pick_next
+from seqlab.errors import SeqlabError
+from seqlab.models.cond_generator import ConditionalGenerator
+from seqlab.tasks.base import Task
+from seqlab.tasks.classify import batch_indices, count_batches, pad_ids
+
+
+@dataclass(frozen=True)
+class CondGenDataConfig:
+    """Targets and their conditions.
+
+    train: a directory of ``<class>.txt`` files, or a file with one target per line.
+    features: a ``.npy`` matrix with one row per line of ``train`` (vector conditions).
+    valid_fraction: held-out targets. tokenizer: char | word. max_length: tokens kept per target.
+    samples: names generated at each validation to measure ``copy_rate`` (0 = skip).
+    """
+
+    train: str
+    features: str | None = None
+    valid_fraction: float = 0.1
+    tokenizer: str = "char"
+    lowercase: bool = False
+    min_freq: int = 1
+    max_length: int = 40
+    samples: int = 200
+    encoding: str = "utf-8"
+
+    def __post_init__(self):
+        check_choice("tokenizer", self.tokenizer, ("char", "word"))
+        check_fraction("valid_fraction", self.valid_fraction)
+        check_positive("min_freq", self.min_freq)
+        check_positive("max_length", self.max_length)
+        check_non_negative("samples", self.samples)
+
+
+@dataclass(frozen=True)
+class CondGenModelConfig:
+    """condition -> initial state (and, optionally, an extra input at every step) -> RNN."""
+
+    cell: str = "gru"
+    embedding_dim: int = 32
+    hidden_size: int = 128
+    num_layers: int = 1
+    dropout: float = 0.1
+    condition_dim: int = 32
+    condition_every_step: bool = True
+    impl: str = "fused"
+
+    def __post_init__(self):
+        check_choice("cell", self.cell, ("rnn", "lstm", "gru"))
+        check_choice("impl", self.impl, ("fused", "explicit"))
+        for name in ("embedding_dim", "hidden_size", "num_layers", "condition_dim"):
+            check_positive(name, getattr(self, name))
+        check_fraction("dropout", self.dropout)
+
+
+class CondGenTask(Task):
+    name = "condgen"
+    DataConfig = CondGenDataConfig
+    ModelConfig = CondGenModelConfig
+    metric_modes = {"loss": "min", "copy_rate": "min"}
+
+    tokenizer: Tokenizer
+    vocab: Vocab
+    labels: list[str]  # empty when conditions are feature vectors
+    feature_size: int = 0
+
+    # -- data ----------------------------------------------------------------------------------
+    def read(self) -> tuple[list[Target], np.ndarray | None]:
+        d = self.config.data
+        if d.features:
+            targets = read_targets(d.train, d.encoding)
+            return targets, load_features(d.features, len(targets), d.train)
+        if not Path(d.train).is_dir():
+            raise SeqlabError(
+                f"{d.train}: expected a directory of <class>.txt files, or set data.features "
+                "to a .npy matrix with one row per line of this file"
+            )
+        return read_class_dir(d.train, d.encoding), None
+
+    def encode_text(self, text: str) -> list[int]:
+        return self.vocab.encode(self.tokenizer.tokenize(text)[: self.config.data.max_length])
+
+    def prepare(self, artifacts: Path | None = None) -> None:
+        d = self.config.data
+        targets, features = self.read()
+        parts = stratified_split(
+            [t.label for t in targets], (d.valid_fraction,), self.config.train.seed
+        )
+        if artifacts is not None:
+            self.load_artifacts(artifacts)
+        else:
+            self.tokenizer = build_tokenizer(d.tokenizer, (), lowercase=d.lowercase)
+            train = [targets[i].text for i in parts[0]]
+            self.vocab = Vocab.build((self.tokenizer.tokenize(t) for t in train), d.min_freq)
+            self.labels = sorted({t.label for t in targets}) if features is None else []
+            self.feature_size = 0 if features is None else features.shape[1]
+        index = {label: i for i, label in enumerate(self.labels)}
+
+        def conditions(rows: list[int]) -> Tensor:
+            if features is not None:
+                return torch.from_numpy(features[rows])  # (N, F)
+            return torch.tensor([index[targets[i].label] for i in rows], dtype=torch.long)
+
+        self.train_ids = [self.encode_text(targets[i].text) for i in parts[0]]
+        self.train_cond = conditions(parts[0])
+        self.valid_ids = [self.encode_text(targets[i].text) for i in parts[1]]
+        self.valid_cond = conditions(parts[1])
+        self.train_texts = {self.normalise(targets[i].text) for i in parts[0]}
+
+    def normalise(self, text: str) -> str:
+        return self.tokenizer.detokenize(self.tokenizer.tokenize(text))
+
+    def save_artifacts(self, run_dir: Path) -> None:
+        (run_dir / "tokenizer.json").write_text(json.dumps(self.tokenizer.to_dict()))
+        data = {
+            "vocab": self.vocab.to_dict(),
+            "labels": self.labels,
+            "feature_size": self.feature_size,
+        }
+        (run_dir / "vocab.json").write_text(json.dumps(data, ensure_ascii=False))
+        # the training targets, so that copies can be counted from the run directory alone
+        (run_dir / "train_targets.txt").write_text(
+            "\n".join(sorted(self.train_texts)) + "\n", encoding="utf-8"
+        )
+
+    def load_artifacts(self, run_dir: Path) -> None:
+        try:
+            self.tokenizer = tokenizer_from_dict(
+                json.loads((run_dir / "tokenizer.json").read_text())
+            )
+            data = json.loads((run_dir / "vocab.json").read_text())
+            self.vocab = Vocab.from_dict(data["vocab"])
+            self.labels, self.feature_size = list(data["labels"]), int(data["feature_size"])
+            text = (run_dir / "train_targets.txt").read_text(encoding="utf-8")
+        except (OSError, json.JSONDecodeError, KeyError, ValueError) as e:
+            raise SeqlabError(f"{run_dir}: cannot read tokenizer/vocabulary ({e})") from None
+        self.train_texts = set(text.splitlines())
+
+    # -- model ---------------------------------------------------------------------------------
+    def model_args(self) -> dict[str, Any]:
+        m = self.config.model
+        return {
+            "vocab_size": len(self.vocab),
+            "num_classes": len(self.labels),
+            "feature_size": self.feature_size,
+            "embedding_dim": m.embedding_dim,
+            "hidden_size": m.hidden_size,
+            "num_layers": m.num_layers,
+            "cell": m.cell,
+            "dropout": m.dropout,
+            "condition_dim": m.condition_dim,
+            "condition_every_step": m.condition_every_step,
+            "impl": m.impl,
+        }
+
+    def build_model(self, args: dict[str, Any] | None = None) -> nn.Module:
+        return ConditionalGenerator(**(args or self.model_args()))
+
+    # -- training ------------------------------------------------------------------------------
+    @staticmethod
+    def collate(ids: list[list[int]], cond: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """-> inputs <sos> y (B, T), targets y <eos> (B, T; pad = -100), lengths, conditions."""
+        inputs, lengths = pad_ids([[SOS_ID, *s] for s in ids])
+        targets, _ = pad_ids([[*s, EOS_ID] for s in ids], pad=-100)
+        return inputs, targets, lengths, cond
+
+    def num_batches(self, epoch: int) -> int:
+        return count_batches(len(self.train_ids), self.config.train.batch_size, self.world_size)
+
+    def train_batch(self, epoch: int, index: int):
+        rows = batch_indices(
+            len(self.train_ids),
+            self.config.train.batch_size,
+            self.config.train.seed,
+            epoch,
+            index,
+            self.rank,
+            self.world_size,
+        )
+        return self.collate([self.train_ids[i] for i in rows], self.train_cond[rows])
+
+    def batch_tokens(self, batch) -> int:
+        return int(batch[2].sum())
+
+    def batch_loss(self, model: nn.Module, batch, carry) -> tuple[Tensor, int, Any]:
+        device = next(model.parameters()).device
+        inputs, targets, lengths, cond = batch
+        logits = model(inputs.to(device), cond.to(device), lengths)  # (B, T, V)
+        loss = F.cross_entropy(logits.flatten(0, 1).float(), targets.to(device).flatten())
+        return loss, int(lengths.sum()), None
+
+    @torch.no_grad()
+    def evaluate(self, model: nn.Module) -> dict[str, float]:
+        ids, cond = (
+            (self.valid_ids, self.valid_cond)
+            if self.valid_ids
+            else (self.train_ids[:2000], self.train_cond[:2000])
+        )
+        model.eval()
+        device = next(model.parameters()).device
+        size = self.config.train.eval_batch_size or 256
+        total, count = 0.0, 0
+        for start in range(0, len(ids), size):
+            inputs, targets, lengths, c = self.collate(
+                ids[start : start + size], cond[start : start + size]
+            )
+            logits = model(inputs.to(device), c.to(device), lengths)  # (B, T, V)
+            total += F.cross_entropy(
+                logits.flatten(0, 1).float(), targets.to(device).flatten(), reduction="sum"
+            ).item()
+            count += int((targets != -100).sum())
+        metrics = {"loss": total / max(1, count)}
+        n = self.config.data.samples
+        if n:
+            gen = torch.Generator().manual_seed(self.config.train.seed)
+            picks = torch.randint(len(cond), (n,), generator=gen)
+            texts = self.sample(model, cond[picks], 1.0, 0, 1.0, gen)
+            metrics["copy_rate"] = self.copy_rate(texts)
+        return metrics
+
+    def copy_rate(self, texts: list[str]) -> float:
+        return sum(t in self.train_texts for t in texts) / max(1, len(texts))
+
+    # -- generation ----------------------------------------------------------------------------
+    @torch.no_grad()
+    def sample(
+        self,
+        model: nn.Module,
+        cond: Tensor,
+        temperature: float,
+        top_k: int,
+        top_p: float,
+        generator: torch.Generator | None,
+        max_length: int | None = None,
+    ) -> list[str]:
+        """One text per condition row (B,) or (B, F), sampled token by token until <eos>."""
+        model.eval()
+        device = next(model.parameters()).device
+        limit = max_length or self.config.data.max_length + 1
+        state = model.start(cond.to(device))
+        tokens = torch.full((cond.shape[0],), SOS_ID, dtype=torch.long)
+        done = torch.zeros(cond.shape[0], dtype=torch.bool)
+        out: list[list[int]] = [[] for _ in range(cond.shape[0])]
+        for _ in range(limit):
+            logits, state = model.step(tokens.to(device), state)  # (B, V)
+            logits = logits.float().cpu()  # sample on the CPU, where the generator lives
+            logits[:, PAD_ID] = logits[:, SOS_ID] = float("-inf")  # never emitted
+            tokens = pick_next(logits, temperature, top_k, top_p, generator)  # (B,)
+            done |= tokens == EOS_ID
+            for i in (~done).nonzero().flatten().tolist():
+                out[i].append(int(tokens[i]))
+            if done.all():
+                break
+        return [self.tokenizer.detokenize(self.vocab.decode(ids)) for ids in out]
+
+    def parse_condition(self, condition: str | None, n: int) -> Tensor:
+        """A class name, or ``FILE.npy`` / ``FILE.npy:ROW`` for feature conditions; n copies."""
+        if self.labels:
+            if condition not in self.labels:
+                given = "no --condition" if condition is None else f"{condition!r} is not a class"
+                raise SeqlabError(f"generate: {given}; expected one of {', '.join(self.labels)}")
+            return torch.full((n,), self.labels.index(condition), dtype=torch.long)
+        if not condition:
+            raise SeqlabError("generate: --condition FILE.npy[:ROW] is required (feature model)")
+        path, _, row = condition.partition(":")
+        matrix = load_features(path)
+        if matrix.shape[1] != self.feature_size:
+            raise SeqlabError(
+                f"{path}: {matrix.shape[1]} features per row, the model takes {self.feature_size}"
+            )
+        index = int(row) if row.isdigit() else 0
+        if index >= matrix.shape[0]:
+            raise SeqlabError(f"{path}: row {index} does not exist ({matrix.shape[0]} rows)")
+        return torch.from_numpy(matrix[index]).expand(n, -1).clone()
+
+    def generate_samples(self, model: nn.Module, **options: Any) -> list[str]:
+        n = int(options.get("n") or 10)
+        if n < 1:
+            raise SeqlabError(f"--n: must be >= 1, got {n}")
+        seed = options.get("seed")
+        gen = torch.Generator().manual_seed(seed) if seed is not None else None
+        cond = self.parse_condition(options.get("condition"), n)
+        return self.sample(
+            model,
+            cond,
+            float(options.get("temperature", 1.0)),
+            int(options.get("top_k") or 0),
+            float(options.get("top_p") or 1.0),
+            gen,
+            options.get("max_length"),
+        )

@@ -1,0 +1,341 @@
+"""Sequence tagging (many-to-many, synchronous): one BIO tag per token, e.g. named entities.
+
+Data: CoNLL-style files (see :mod:`seqlab.data.conll`); IOB1 files (CoNLL-03) are rewritten as
+BIO on reading. Without a ``valid`` file a seeded ``valid_fraction`` of the sentences is held
+out. Words are looked up in a word vocabulary (optionally lowercased); with character features
+each word's characters (case kept) are read too, so unseen words still get a useful vector.
+
+Loss: per-token cross-entropy (softmax output) or the CRF's negative log-likelihood of the gold
+sequence divided by the number of tokens (crf output).
+Metrics: seqeval entity-level precision, recall and F1 (conlleval rules), overall and per
+entity type (``f1_PER``, ...), plus token accuracy.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
+from torch import Tensor, nn
+
+from seqlab.config import (
+    EmbeddingConfig,
+    check_choice,
+    check_fraction,
+    check_non_negative,
+    check_positive,
+)
+from seqlab.data.conll import SCHEMES, TaggedSentence, entity_spans, read_conll
+from seqlab.data.delimited import stratified_split
+from seqlab.data.vocab import Vocab
+from seqlab.errors import SeqlabError
+from seqlab.models.tagger import OUTPUTS, SequenceTagger, lengths_mask
+from seqlab.nn.char_features import CHAR_FEATURES
+from seqlab.tasks.base import Task
+from seqlab.tasks.classify import batch_indices, count_batches, pad_ids
+
+
+@dataclass(frozen=True)
+class TagDataConfig:
+    """Where the tagged sentences are and how tokens become ids.
+
+    train / valid: CoNLL files. valid_fraction: held-out sentences when there is no valid file.
+    token_column / tag_column: 0-based (negative from the end); CoNLL-03 NER is -1.
+    scheme: bio | iob1, the files' tag scheme (tags are always BIO inside).
+    bad_tags: repair | error, for BIO sequences with an I-X that starts an entity.
+    lowercase: fold words for the word vocabulary (characters keep their case).
+    min_freq / max_vocab: word vocabulary cut. max_word_length: characters read per word.
+    """
+
+    train: str
+    valid: str | None = None
+    valid_fraction: float = 0.1
+    token_column: int = 0
+    tag_column: int = -1
+    scheme: str = "bio"
+    bad_tags: str = "repair"
+    lowercase: bool = False
+    min_freq: int = 1
+    max_vocab: int = 0
+    max_word_length: int = 20
+    encoding: str = "utf-8"
+
+    def __post_init__(self):
+        check_choice("scheme", self.scheme, SCHEMES)
+        check_choice("bad_tags", self.bad_tags, ("repair", "error"))
+        check_fraction("valid_fraction", self.valid_fraction)
+        check_positive("min_freq", self.min_freq)
+        check_non_negative("max_vocab", self.max_vocab)
+        check_positive("max_word_length", self.max_word_length)
+
+
+@dataclass(frozen=True)
+class TagModelConfig:
+    """embedding [+ char features] -> BiLSTM -> linear -> softmax or CRF.
+
+    char_features: none | lstm | cnn. char_hidden_size: per direction (lstm) or filters (cnn).
+    """
+
+    cell: str = "lstm"
+    embedding_dim: int = 100
+    hidden_size: int = 200
+    num_layers: int = 1
+    bidirectional: bool = True
+    dropout: float = 0.5
+    output: str = "crf"
+    char_features: str = "none"
+    char_embedding_dim: int = 25
+    char_hidden_size: int = 25
+    char_kernel_size: int = 3
+    impl: str = "fused"
+    embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
+
+    def __post_init__(self):
+        check_choice("cell", self.cell, ("rnn", "lstm", "gru"))
+        check_choice("output", self.output, OUTPUTS)
+        check_choice("char_features", self.char_features, CHAR_FEATURES)
+        check_choice("impl", self.impl, ("fused", "explicit"))
+        for name in (
+            "embedding_dim",
+            "hidden_size",
+            "num_layers",
+            "char_embedding_dim",
+            "char_hidden_size",
+            "char_kernel_size",
+        ):
+            check_positive(name, getattr(self, name))
+        check_fraction("dropout", self.dropout)
+
+
+class TagTask(Task):
+    name = "tag"
+    DataConfig = TagDataConfig
+    ModelConfig = TagModelConfig
+    metric_modes = {
+        "loss": "min",
+        "f1": "max",
+        "precision": "max",
+        "recall": "max",
+        "accuracy": "max",
+    }
+
+    words: Vocab
+    chars: Vocab
+    tags: list[str]
+
+    # -- reading -------------------------------------------------------------------------------
+    def read(self, path: str) -> list[TaggedSentence]:
+        d = self.config.data
+        return read_conll(path, d.token_column, d.tag_column, d.scheme, d.bad_tags, d.encoding)
+
+    def word_of(self, token: str) -> str:
+        return token.lower() if self.config.data.lowercase else token
+
+    def encode_tokens(self, tokens: list[str]) -> tuple[list[int], list[list[int]]]:
+        """Word ids (T,) and per-word char ids (T, <= max_word_length)."""
+        width = self.config.data.max_word_length
+        ids = self.words.encode(self.word_of(t) for t in tokens)
+        chars = [self.chars.encode(t[:width]) for t in tokens]
+        return ids, chars
+
+    def encode(self, sentences: list[TaggedSentence]) -> list[tuple]:
+        index = {t: i for i, t in enumerate(self.tags)}
+        outside = index["O"]
+        return [
+            (*self.encode_tokens(s.tokens), [index.get(t, outside) for t in s.tags])
+            for s in sentences
+        ]
+
+    # -- artifacts -----------------------------------------------------------------------------
+    def prepare(self, artifacts: Path | None = None) -> None:
+        d = self.config.data
+        train = self.read(d.train)
+        if d.valid:
+            valid = self.read(d.valid)
+        else:
+            same = ["-"] * len(train)
+            parts = stratified_split(same, (d.valid_fraction,), self.config.train.seed)
+            train, valid = ([train[i] for i in p] for p in parts)
+        if artifacts is not None:
+            self.load_artifacts(artifacts)
+        else:
+            self.words = Vocab.build(
+                ([self.word_of(t) for t in s.tokens] for s in train),
+                d.min_freq,
+                d.max_vocab or None,
+            )
+            self.chars = Vocab.build(list(t) for s in train for t in s.tokens)
+            self.tags = ["O", *sorted({t for s in train for t in s.tags} - {"O"})]
+        self.train_data = self.encode(train)
+        self.valid_sentences = valid
+        self.valid_data = self.encode(valid) if valid else []
+
+    def save_artifacts(self, run_dir: Path) -> None:
+        data = {"words": self.words.to_dict(), "chars": self.chars.to_dict(), "tags": self.tags}
+        (run_dir / "vocab.json").write_text(json.dumps(data, ensure_ascii=False))
+
+    def load_artifacts(self, run_dir: Path) -> None:
+        try:
+            data = json.loads((run_dir / "vocab.json").read_text())
+            self.words = Vocab.from_dict(data["words"])
+            self.chars = Vocab.from_dict(data["chars"])
+            self.tags = list(data["tags"])
+        except (OSError, json.JSONDecodeError, KeyError) as e:
+            raise SeqlabError(f"{run_dir}: cannot read vocabularies ({e})") from None
+
+    # -- model ---------------------------------------------------------------------------------
+    def model_args(self) -> dict[str, Any]:
+        m = self.config.model
+        return {
+            "vocab_size": len(self.words),
+            "num_tags": len(self.tags),
+            "embedding_dim": m.embedding_dim,
+            "hidden_size": m.hidden_size,
+            "num_layers": m.num_layers,
+            "cell": m.cell,
+            "bidirectional": m.bidirectional,
+            "dropout": m.dropout,
+            "output": m.output,
+            "num_chars": len(self.chars),
+            "char_features": m.char_features,
+            "char_embedding_dim": m.char_embedding_dim,
+            "char_hidden_size": m.char_hidden_size,
+            "char_kernel_size": m.char_kernel_size,
+            "impl": m.impl,
+            "embedding_kind": m.embedding.kind,
+            "embedding_path": m.embedding.path,
+            "embedding_freeze": m.embedding.freeze,
+        }
+
+    def build_model(self, args: dict[str, Any] | None = None) -> nn.Module:
+        if args is None:
+            args = self.model_args()
+            if args["embedding_kind"] == "pretrained":
+                args["itos"] = self.words.itos
+        elif args.get("embedding_kind") == "pretrained":  # the weights already hold the vectors
+            args = {**args, "embedding_kind": "learned", "embedding_path": None}
+        return SequenceTagger(**args)
+
+    # -- batches -------------------------------------------------------------------------------
+    @staticmethod
+    def collate(rows: list[tuple]) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """-> word ids (B, T), lengths (B,), char ids (B, T, C), tag ids (B, T); pads are 0."""
+        ids, lengths = pad_ids([r[0] for r in rows])
+        width = max(len(c) for r in rows for c in r[1])
+        chars = torch.zeros(len(rows), ids.shape[1], max(1, width), dtype=torch.long)
+        for i, r in enumerate(rows):
+            for j, c in enumerate(r[1]):
+                chars[i, j, : len(c)] = torch.tensor(c, dtype=torch.long)
+        tags, _ = pad_ids([r[2] for r in rows])
+        return ids, lengths, chars, tags
+
+    def num_batches(self, epoch: int) -> int:
+        return count_batches(len(self.train_data), self.config.train.batch_size, self.world_size)
+
+    def train_batch(self, epoch: int, index: int):
+        rows = batch_indices(
+            len(self.train_data),
+            self.config.train.batch_size,
+            self.config.train.seed,
+            epoch,
+            index,
+            self.rank,
+            self.world_size,
+        )
+        return self.collate([self.train_data[i] for i in rows])
+
+    def batch_tokens(self, batch) -> int:
+        return int(batch[1].sum())
+
+    def loss_and_emissions(self, model: nn.Module, batch) -> tuple[Tensor, int, Tensor]:
+        """(mean loss per token, tokens, emissions (B, T, K)) of a collated batch."""
+        device = next(model.parameters()).device
+        ids, lengths, chars, tags = (t.to(device) for t in batch)
+        core = getattr(model, "module", model)  # DDP wraps the tagger
+        emissions = model(ids, lengths.cpu(), chars if core.chars is not None else None)
+        mask = lengths_mask(lengths, ids.shape[1])  # (B, T)
+        ntokens = int(lengths.sum())
+        if core.crf is not None:
+            loss = -core.crf(emissions.float(), tags, mask=mask, reduction="sum") / ntokens
+        else:
+            loss = F.cross_entropy(emissions.float()[mask], tags[mask])
+        return loss, ntokens, emissions
+
+    def batch_loss(self, model: nn.Module, batch, carry) -> tuple[Tensor, int, Any]:
+        loss, ntokens, _ = self.loss_and_emissions(model, batch)
+        return loss, ntokens, None
+
+    # -- evaluation ----------------------------------------------------------------------------
+    @torch.no_grad()
+    def tag_rows(self, model: nn.Module, rows: list[tuple]) -> tuple[list[list[str]], float]:
+        """Predicted BIO tags for encoded rows, and the mean loss per token."""
+        model.eval()
+        size = self.config.train.eval_batch_size or 64
+        predicted, total, count = [], 0.0, 0
+        for start in range(0, len(rows), size):
+            batch = self.collate(rows[start : start + size])
+            loss, ntokens, emissions = self.loss_and_emissions(model, batch)
+            total, count = total + loss.item() * ntokens, count + ntokens
+            for best in model.decode(emissions, batch[1]):
+                predicted.append([self.tags[i] for i in best])
+        return predicted, total / max(1, count)
+
+    def score(self, model: nn.Module, sentences: list[TaggedSentence]) -> dict[str, Any]:
+        predicted, loss = self.tag_rows(model, self.encode(sentences))
+        gold = [s.tags for s in sentences]
+        pairs = [
+            (g, p)
+            for gs, ps in zip(gold, predicted, strict=True)
+            for g, p in zip(gs, ps, strict=True)
+        ]
+        metrics = {
+            "loss": loss,
+            "precision": precision_score(gold, predicted, zero_division=0),
+            "recall": recall_score(gold, predicted, zero_division=0),
+            "f1": f1_score(gold, predicted, zero_division=0),
+            "accuracy": sum(g == p for g, p in pairs) / max(1, len(pairs)),
+        }
+        per_type = classification_report(gold, predicted, output_dict=True, zero_division=0)
+        for kind, row in per_type.items():
+            if not kind.endswith(" avg"):
+                metrics[f"f1_{kind}"] = row["f1-score"]
+        report = classification_report(gold, predicted, digits=4, zero_division=0)
+        return {"metrics": metrics, "report": report}
+
+    def evaluate(self, model: nn.Module) -> dict[str, float]:
+        sentences = self.valid_sentences or self.read(self.config.data.train)[:1000]
+        return self.score(model, sentences)["metrics"]
+
+    # -- use after training --------------------------------------------------------------------
+    def evaluate_files(self, model: nn.Module, **files: str | None) -> dict[str, Any]:
+        path = files.get("data")
+        if not path:
+            raise SeqlabError("evaluate: a tagger needs --data FILE (CoNLL, same columns as train)")
+        sentences = self.read(path)
+        result = self.score(model, sentences)
+        m = result["metrics"]
+        summary = (
+            f"sentences {len(sentences)}  precision {m['precision']:.4f}  "
+            f"recall {m['recall']:.4f}  f1 {m['f1']:.4f}  accuracy {m['accuracy']:.4f}"
+        )
+        return {"sentences": len(sentences), **m, "report": summary + "\n\n" + result["report"]}
+
+    def predict_sentences(self, model: nn.Module, lines: list[str]) -> list[dict[str, Any]]:
+        """Tag whitespace-tokenized sentences; blank lines give empty results."""
+        tokens = [line.split() for line in lines]
+        rows = [(*self.encode_tokens(t), [0] * len(t)) for t in tokens if t]
+        predicted = iter(self.tag_rows(model, rows)[0] if rows else [])
+        out = []
+        for toks in tokens:
+            tags = next(predicted) if toks else []
+            spans = [
+                {"type": k, "start": s, "end": e, "text": " ".join(toks[s:e])}
+                for k, s, e in entity_spans(tags)
+            ]
+            out.append({"tokens": toks, "tags": tags, "spans": spans})
+        return out

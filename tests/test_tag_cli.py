@@ -1,0 +1,115 @@
+"""End to end through the CLI: train a tagger, predict (tags, spans, jsonl), evaluate."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+import torch
+
+from seqlab.cli import main
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _write_iob1(path: Path, n: int = 60, seed: int = 0) -> None:
+    """Sentences like "Maria Lopez visited Paris ." in 4-column CoNLL-03 layout, IOB1 tags."""
+    rng = random.Random(seed)
+    first, last = ["Maria", "John", "Anna", "Peter"], ["Lopez", "Smith", "Kim", "Brown"]
+    places = ["Paris", "Berlin", "Tokyo", "Lima"]
+    verbs = ["visited", "left", "loves", "saw"]
+    lines = ["-DOCSTART- -X- -X- O", ""]
+    for _ in range(n):
+        rows = [
+            (rng.choice(first), "I-PER"),
+            (rng.choice(last), "I-PER"),
+            (rng.choice(verbs), "O"),
+            (rng.choice(places), "I-LOC"),
+            (".", "O"),
+        ]
+        lines += [f"{tok} NNP I-NP {tag}" for tok, tag in rows] + [""]
+    path.write_text("\n".join(lines))
+
+
+def _train(tmp_path: Path, data: Path, *sets: str) -> Path:
+    cfg = tmp_path / "t.yaml"
+    cfg.write_text(
+        "task: tag\n"
+        f"data: {{train: {data}, scheme: iob1}}\n"
+        "model: {embedding_dim: 16, hidden_size: 16, dropout: 0.0, output: crf,"
+        " char_features: cnn, char_embedding_dim: 8, char_hidden_size: 8}\n"
+        "train: {batch_size: 8, epochs: 6, lr: 0.02, metric: f1}\n"
+    )
+    run = tmp_path / "run"
+    main(
+        [
+            "train",
+            str(cfg),
+            "--set",
+            f"out_dir={run}",
+            "--set",
+            "train.progress=false",
+            "--set",
+            "train.threads=1",
+            *[x for s in sets for x in ("--set", s)],
+        ]
+    )
+    return run
+
+
+def test_train_predict_evaluate(tmp_path, capsys):
+    data = tmp_path / "eng.train"
+    _write_iob1(data)
+    run = _train(tmp_path, data)
+    assert "f1=" in capsys.readouterr().out
+    inputs = tmp_path / "in.txt"
+    inputs.write_text("Anna Kim visited Berlin .\n\nJohn Brown left Lima .\n")
+    main(["predict", str(run), "--input", str(inputs)])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Anna/B-PER Kim/I-PER visited/O Berlin/B-LOC ./O"
+    assert lines[1] == ""
+    main(["predict", str(run), "--input", str(inputs), "--spans"])
+    out = capsys.readouterr().out
+    assert "PER\t0\t2\tAnna Kim\nLOC\t3\t4\tBerlin\n" in out
+    main(["predict", str(run), "--input", str(inputs), "--format", "jsonl"])
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert rows[2]["spans"][0] == {"type": "PER", "start": 0, "end": 2, "text": "John Brown"}
+    main(["evaluate", str(run), "--data", str(data), "--json"])
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["f1"] > 0.9 and "f1_PER" in metrics and "f1_LOC" in metrics
+    main(["evaluate", str(run), "--data", str(data)])
+    assert "PER" in capsys.readouterr().out
+
+
+def test_bad_files_exit_2_with_file_and_line(tmp_path, capsys):
+    data = tmp_path / "bad.conll"
+    data.write_text("EU NNP I-NP I-ORG\nrejects VBZ O\n")
+    with pytest.raises(SystemExit) as e:
+        _train(tmp_path, data)
+    assert e.value.code == 2
+    assert "bad.conll:2: 3 column(s), expected 4" in capsys.readouterr().err
+    data.write_text("a O\n\nJohn I-PER\n")
+    with pytest.raises(SystemExit) as e:
+        _train(tmp_path, data, "data.scheme=bio", "data.bad_tags=error")
+    assert e.value.code == 2
+    assert "bad.conll:3: tag sequence breaks BIO" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not (SHARED / "wnut17").is_dir(), reason="../shared/data is not present")
+def test_wnut17_slice(tmp_path, capsys):
+    text = (SHARED / "wnut17" / "wnut17train.conll").read_text(encoding="utf-8")
+    data = tmp_path / "wnut.conll"
+    data.write_text("\n\n".join(text.split("\n\n")[:80]) + "\n", encoding="utf-8")
+    run = _train(tmp_path, data, "data.scheme=bio", "train.epochs=1", "model.output=softmax")
+    last = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
+    assert 0 <= last["f1"] <= 1 and last["accuracy"] > 0.5
