@@ -15,7 +15,6 @@ Metrics: loss, accuracy, macro F1 and per-class precision/recall; each validatio
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,46 +36,14 @@ from seqlab.config import (
     check_non_negative,
     check_positive,
 )
+from seqlab.data.batching import batch_indices, count_batches, pad_ids
 from seqlab.data.delimited import LabelledText, read_delimited, stratified_split
 from seqlab.data.io import iter_lines
 from seqlab.data.tokenizers import Tokenizer, build_tokenizer, tokenizer_from_dict
-from seqlab.data.vocab import PAD_ID, UNK_ID, Vocab
+from seqlab.data.vocab import UNK_ID, Vocab
 from seqlab.errors import ConfigError, SeqlabError
 from seqlab.models.classifier import POOLINGS, SequenceClassifier
 from seqlab.tasks.base import Task
-
-# ------------------------------------------------------------------------ batching (shared)
-
-
-def batch_indices(
-    n: int, batch_size: int, seed: int, epoch: int, index: int, rank: int = 0, world: int = 1
-) -> list[int]:
-    """Example indices of this rank's share of global batch ``index`` of ``epoch``.
-
-    The epoch's order is a permutation drawn from a generator seeded with ``seed + epoch``, so
-    a batch is a pure function of (seed, epoch, index): a resumed run sees the same batches.
-    """
-    gen = torch.Generator().manual_seed(seed + epoch)
-    order = torch.randperm(n, generator=gen)
-    chunk = order[index * batch_size : (index + 1) * batch_size]
-    return chunk[rank::world].tolist()
-
-
-def count_batches(n: int, batch_size: int, world: int) -> int:
-    """Batches per epoch; under DDP a final partial batch is dropped so no rank gets none."""
-    if world > 1:
-        return max(1, n // batch_size)
-    return max(1, math.ceil(n / batch_size))
-
-
-def pad_ids(seqs: list[list[int]], pad: int = PAD_ID) -> tuple[Tensor, Tensor]:
-    """Id lists -> (ids (B, T) padded with ``pad``, lengths (B,))."""
-    lengths = torch.tensor([len(s) for s in seqs], dtype=torch.long)
-    ids = torch.full((len(seqs), int(lengths.max())), pad, dtype=torch.long)
-    for i, s in enumerate(seqs):
-        ids[i, : len(s)] = torch.tensor(s, dtype=torch.long)
-    return ids, lengths
-
 
 # ------------------------------------------------------------------------ configs
 

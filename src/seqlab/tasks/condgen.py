@@ -24,6 +24,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from seqlab.config import check_choice, check_fraction, check_non_negative, check_positive
+from seqlab.data.batching import batch_indices, count_batches, pad_ids
 from seqlab.data.delimited import stratified_split
 from seqlab.data.names import Target, load_features, read_class_dir, read_targets
 from seqlab.data.tokenizers import Tokenizer, build_tokenizer, tokenizer_from_dict
@@ -32,7 +33,6 @@ from seqlab.decode.sampling import pick_next
 from seqlab.errors import SeqlabError
 from seqlab.models.cond_generator import ConditionalGenerator
 from seqlab.tasks.base import Task
-from seqlab.tasks.classify import batch_indices, count_batches, pad_ids
 
 
 @dataclass(frozen=True)

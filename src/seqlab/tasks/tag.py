@@ -30,6 +30,7 @@ from seqlab.config import (
     check_non_negative,
     check_positive,
 )
+from seqlab.data.batching import batch_indices, count_batches, pad_ids
 from seqlab.data.conll import SCHEMES, TaggedSentence, entity_spans, read_conll
 from seqlab.data.delimited import stratified_split
 from seqlab.data.vocab import Vocab
@@ -37,7 +38,6 @@ from seqlab.errors import SeqlabError
 from seqlab.models.tagger import OUTPUTS, SequenceTagger, lengths_mask
 from seqlab.nn.char_features import CHAR_FEATURES
 from seqlab.tasks.base import Task
-from seqlab.tasks.classify import batch_indices, count_batches, pad_ids
 
 
 @dataclass(frozen=True)
