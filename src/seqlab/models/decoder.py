@@ -1,0 +1,142 @@
+"""The decoder of a seq2seq model: one target token per step, looking at the encoder memory.
+
+Three wirings, chosen by ``attention``::
+
+    none      s_t = RNN(emb(y_{t-1}), s_{t-1})                 the fixed context vector: the
+              logits = W_o s_t                                  source reaches the decoder only
+                                                                through s_0 (the bridge)
+    bahdanau  c_t, a_t = attend(s_{t-1}, memory)                attention *before* the RNN;
+              s_t = RNN([emb(y_{t-1}); c_t], s_{t-1})           the context is an RNN input
+              logits = W_o tanh(W_c [s_t; c_t])
+    luong     s_t = RNN([emb(y_{t-1}); h~_{t-1}], s_{t-1})      attention *after* the RNN;
+              c_t, a_t = attend(s_t, memory)                    h~_{t-1} only with input
+              h~_t = tanh(W_c [s_t; c_t]);  logits = W_o h~_t   feeding
+
+Everything a step needs lives in :class:`DecoderState`, so greedy, sampling and beam search
+drive any wiring through ``step(tokens, state) -> (logits, state)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import torch
+from torch import Tensor, nn
+
+from seqlab.data.vocab import PAD_ID
+from seqlab.nn.attention import build_attention
+from seqlab.nn.embedding import build_embedding
+from seqlab.nn.recurrent import Recurrent, State, map_state
+
+
+@dataclass
+class DecoderState:
+    """rnn: (L, B, H) or (h, c); memory (B, S, K); keys (B, S, A); mask (B, S) bool;
+    feed (B, H) the input-feeding vector h~_{t-1} or None; attn (B, S) last weights or None."""
+
+    rnn: State | None
+    memory: Tensor
+    keys: Tensor | None
+    mask: Tensor
+    feed: Tensor | None = None
+    attn: Tensor | None = None
+
+    def select(self, index: Tensor) -> DecoderState:
+        """Rows ``index`` (N,) of the batch, e.g. to reorder or expand beams."""
+
+        def rows(t: Tensor | None) -> Tensor | None:
+            return None if t is None else t.index_select(0, index)
+
+        return DecoderState(
+            rnn=map_state(self.rnn, lambda t: t.index_select(1, index)),
+            memory=rows(self.memory),
+            keys=rows(self.keys),
+            mask=rows(self.mask),
+            feed=rows(self.feed),
+            attn=rows(self.attn),
+        )
+
+
+class Decoder(nn.Module):
+    def __init__(
+        self,
+        vocab_size: int,
+        embedding_dim: int,
+        hidden_size: int,
+        memory_size: int,
+        num_layers: int = 1,
+        cell: str = "gru",
+        attention: str = "bahdanau",
+        score: str = "general",
+        attention_size: int = 0,
+        input_feed: bool = False,
+        dropout: float = 0.0,
+        impl: str = "fused",
+    ):
+        super().__init__()
+        self.kind = attention
+        self.input_feed = input_feed and attention == "luong"
+        self.hidden_size = hidden_size
+        self.embedding = build_embedding(vocab_size, embedding_dim, "learned", padding_idx=PAD_ID)
+        self.dropout = nn.Dropout(dropout)
+        rnn_input = (
+            embedding_dim
+            + {"none": 0, "bahdanau": memory_size, "luong": hidden_size if self.input_feed else 0}[
+                attention
+            ]
+        )
+        inter_layer = dropout if num_layers > 1 else 0.0
+        self.rnn = Recurrent(cell, rnn_input, hidden_size, num_layers, False, inter_layer, impl)
+        self.attention = build_attention(
+            attention, hidden_size, memory_size, attention_size or hidden_size, score
+        )
+        self.combine = (
+            nn.Linear(hidden_size + memory_size, hidden_size) if attention != "none" else None
+        )
+        self.out = nn.Linear(hidden_size, vocab_size)
+
+    def initial_state(self, memory: Tensor, mask: Tensor, rnn: State | None) -> DecoderState:
+        """memory (B, S, K), mask (B, S), bridged state -> the state before the first step."""
+        keys = self.attention.keys(memory) if self.attention is not None else None
+        if rnn is None:
+            rnn = self.rnn.initial_state(memory.shape[0], memory.device, memory.dtype)
+        feed = memory.new_zeros(memory.shape[0], self.hidden_size) if self.input_feed else None
+        return DecoderState(rnn, memory, keys, mask, feed)
+
+    def _attend(self, query: Tensor, state: DecoderState) -> tuple[Tensor, Tensor]:
+        return self.attention(query, state.keys, state.memory, state.mask)
+
+    def step(self, tokens: Tensor, state: DecoderState) -> tuple[Tensor, DecoderState]:
+        """tokens (B,) -> logits (B, V), new state."""
+        emb = self.dropout(self.embedding(tokens))  # (B, E)
+        h = state.rnn[0] if isinstance(state.rnn, tuple) else state.rnn  # (L, B, H)
+        if self.kind == "bahdanau":
+            context, attn = self._attend(h[-1], state)  # (B, K), (B, S)
+            out, rnn = self.rnn.step(torch.cat([emb, context], -1), state.rnn)  # (B, H)
+            hidden = torch.tanh(self.combine(torch.cat([out, context], -1)))  # (B, H)
+        else:
+            x = torch.cat([emb, state.feed], -1) if self.input_feed else emb
+            out, rnn = self.rnn.step(x, state.rnn)  # (B, H)
+            hidden, attn = out, None
+            if self.kind == "luong":
+                context, attn = self._attend(out, state)
+                hidden = torch.tanh(self.combine(torch.cat([out, context], -1)))  # (B, H)
+        logits = self.out(self.dropout(hidden))  # (B, V)
+        feed = hidden if self.input_feed else None
+        return logits, replace(state, rnn=rnn, feed=feed, attn=attn)
+
+    @property
+    def parallel(self) -> bool:
+        """True when teacher-forced decoding can run the RNN over all steps in one call (no
+        step's input depends on the previous step's attention)."""
+        return self.kind in ("none", "luong") and not self.input_feed
+
+    def forward_parallel(self, tgt_in: Tensor, state: DecoderState) -> tuple[Tensor, Tensor | None]:
+        """Teacher forcing in one RNN call: tgt_in (B, T) -> logits (B, T, V), attn (B, T, S)."""
+        emb = self.dropout(self.embedding(tgt_in))  # (B, T, E)
+        out, _ = self.rnn(emb, state=state.rnn)  # (B, T, H)
+        hidden, attn = out, None
+        if self.kind == "luong":
+            context, attn = self._attend(out, state)  # (B, T, K), (B, T, S)
+            hidden = torch.tanh(self.combine(torch.cat([out, context], -1)))  # (B, T, H)
+        return self.out(self.dropout(hidden)), attn

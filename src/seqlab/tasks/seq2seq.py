@@ -1,0 +1,446 @@
+"""Sequence to sequence: translate a source sentence into a target sentence (or answer a
+question: the chatbot is the same task on question/answer pairs).
+
+Data: two aligned files (``train`` + ``train_tgt``), one TSV (``train`` alone, two columns), or
+``chatterbot:english``. Without validation data a seeded random ``valid_fraction`` of the pairs
+is held out. Tokens: sentencepiece subwords (default), words or characters, per side or
+``joint``; saved in the run directory.
+Loss: cross-entropy per target token (padding ignored), teacher-forced, optionally with label
+smoothing and scheduled sampling. Validation: teacher-forced loss/perplexity and free-running
+greedy BLEU, so the gap between the two (exposure bias) is visible.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from seqlab.config import check_choice, check_fraction, check_non_negative, check_positive
+from seqlab.data import chatterbot
+from seqlab.data.parallel import (
+    PairBatch,
+    PairStats,
+    epoch_batches,
+    filter_lengths,
+    fits,
+    make_batch,
+    pad,
+    read_aligned,
+    read_tsv,
+    sample_pairs,
+    source_ids,
+    split_pairs,
+)
+from seqlab.data.tokenizers import TOKENIZER_KINDS, Tokenizer, build_tokenizer, tokenizer_from_dict
+from seqlab.data.vocab import EOS_ID, PAD_ID, SOS_ID, Vocab
+from seqlab.decode.beam import beam_search
+from seqlab.decode.greedy import greedy_search
+from seqlab.decode.search import LENGTH_PENALTIES, Hypothesis, max_lengths
+from seqlab.errors import ConfigError, SeqlabError
+from seqlab.models.seq2seq import Seq2Seq
+from seqlab.nn.attention import ATTENTION_KINDS, LUONG_SCORES
+from seqlab.tasks.base import Task
+
+
+@dataclass(frozen=True)
+class Seq2SeqDataConfig:
+    """Where the pairs are and how they become tokens.
+
+    train: source file (with ``train_tgt``), a TSV file (without), or ``chatterbot:english``.
+    valid / valid_tgt: the same for validation; none -> hold out ``valid_fraction`` (seeded by
+        ``split_seed``). columns: TSV columns of (source, target), e.g. [1, 0] to swap.
+    max_pairs: use only this many training pairs (0 = all), after a seeded shuffle.
+    tokenizer: bpe | unigram | word | char; joint: one tokenizer and vocabulary for both sides.
+    max_src_len / max_tgt_len: drop longer training pairs (tokens; 0 = keep all). Longer
+        sources at translation time are truncated (or rejected) to ``max_src_len``.
+    bleu_sentences: validation sentences decoded (greedy) for BLEU at each validation.
+    """
+
+    train: str
+    train_tgt: str | None = None
+    valid: str | None = None
+    valid_tgt: str | None = None
+    columns: list[int] | None = None
+    valid_fraction: float = 0.05
+    split_seed: int = 1234
+    max_pairs: int = 0
+    tokenizer: str = "bpe"
+    vocab_size: int = 8000
+    joint: bool = False
+    lowercase: bool = False
+    min_freq: int = 1
+    max_vocab: int = 0
+    max_src_len: int = 50
+    max_tgt_len: int = 50
+    encoding: str = "utf-8"
+    bleu_sentences: int = 200
+
+    def __post_init__(self):
+        check_choice("tokenizer", self.tokenizer, TOKENIZER_KINDS)
+        check_fraction("valid_fraction", self.valid_fraction)
+        check_positive("vocab_size", self.vocab_size)
+        check_positive("min_freq", self.min_freq)
+        for name in ("max_pairs", "max_vocab", "max_src_len", "max_tgt_len", "bleu_sentences"):
+            check_non_negative(name, getattr(self, name))
+        if self.columns is not None and (
+            len(self.columns) != 2 or min(self.columns) < 0 or len(set(self.columns)) != 2
+        ):
+            raise ConfigError(f"columns: expected two different column numbers, got {self.columns}")
+        if self.valid_tgt and not self.valid:
+            raise ConfigError("valid_tgt: given without valid (the source side)")
+
+
+@dataclass(frozen=True)
+class Seq2SeqModelConfig:
+    """Encoder-decoder shape, and how it is trained and decoded.
+
+    cell: rnn | lstm | gru (encoder and decoder); bidirectional: the encoder's.
+    attention: none (fixed context vector) | bahdanau (additive) | luong (``score`` dot |
+        general); input_feed: feed the attentional vector back in (luong).
+    bridge: linear (encoder final state -> decoder initial state) | zeros.
+    teacher_forcing: probability of feeding the reference token in training;
+        teacher_forcing_schedule: constant | linear (decay to ``teacher_forcing_final`` over
+        ``teacher_forcing_steps`` steps, 0 = the whole run): scheduled sampling.
+    label_smoothing: for the training loss. max_len_ratio / max_len_offset: decoding stops
+        after ratio * source tokens + offset target tokens.
+    """
+
+    cell: str = "gru"
+    embedding_dim: int = 256
+    hidden_size: int = 256
+    num_layers: int = 1
+    bidirectional: bool = True
+    dropout: float = 0.2
+    attention: str = "bahdanau"
+    score: str = "general"
+    attention_size: int = 0
+    input_feed: bool = False
+    bridge: str = "linear"
+    impl: str = "fused"
+    teacher_forcing: float = 1.0
+    teacher_forcing_schedule: str = "constant"
+    teacher_forcing_final: float = 0.5
+    teacher_forcing_steps: int = 0
+    label_smoothing: float = 0.0
+    max_len_ratio: float = 1.5
+    max_len_offset: int = 5
+
+    def __post_init__(self):
+        check_choice("cell", self.cell, ("rnn", "lstm", "gru"))
+        check_choice("attention", self.attention, ATTENTION_KINDS)
+        check_choice("score", self.score, LUONG_SCORES)
+        check_choice("bridge", self.bridge, ("linear", "zeros"))
+        check_choice("impl", self.impl, ("fused", "explicit"))
+        check_choice(
+            "teacher_forcing_schedule", self.teacher_forcing_schedule, ("constant", "linear")
+        )
+        for name in ("embedding_dim", "hidden_size", "num_layers", "max_len_ratio"):
+            check_positive(name, getattr(self, name))
+        for name in ("attention_size", "teacher_forcing_steps", "max_len_offset"):
+            check_non_negative(name, getattr(self, name))
+        check_fraction("dropout", self.dropout)
+        check_fraction("label_smoothing", self.label_smoothing)
+        check_fraction("teacher_forcing", self.teacher_forcing, upper_open=False)
+        check_fraction("teacher_forcing_final", self.teacher_forcing_final, upper_open=False)
+        memory = self.hidden_size * (2 if self.bidirectional else 1)
+        if self.attention == "luong" and self.score == "dot" and memory != self.hidden_size:
+            raise ConfigError(
+                f"score: 'dot' needs encoder outputs ({memory}) as wide as the decoder "
+                f"({self.hidden_size}); use score 'general' or bidirectional false"
+            )
+        if self.attention == "none" and self.bridge == "zeros":
+            raise ConfigError("bridge: 'zeros' with attention 'none' leaves the decoder blind")
+
+
+def read_pairs(
+    d: Seq2SeqDataConfig, src: str, tgt: str | None
+) -> tuple[list[tuple[str, str]], PairStats]:
+    if chatterbot.is_chatterbot(src):
+        pairs = chatterbot.chatterbot_pairs(chatterbot.language_of(src))
+        stats = PairStats(read=len(pairs))
+        kept = [(q.strip(), a.strip()) for q, a in pairs if q.strip() and a.strip()]
+        stats.empty = len(pairs) - len(kept)
+        return kept, stats
+    if tgt is not None:
+        return read_aligned(src, tgt, d.encoding)
+    return read_tsv(src, d.encoding, d.columns or (0, 1))
+
+
+def _note(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+class Seq2SeqTask(Task):
+    name = "seq2seq"
+    DataConfig = Seq2SeqDataConfig
+    ModelConfig = Seq2SeqModelConfig
+    metric_modes = {"loss": "min", "ppl": "min", "bleu": "max"}
+
+    src_tokenizer: Tokenizer
+    tgt_tokenizer: Tokenizer
+    src_vocab: Vocab
+    tgt_vocab: Vocab
+
+    # -- text <-> ids --------------------------------------------------------------------------
+    def src_ids(self, text: str) -> list[int]:
+        return self.src_vocab.encode(self.src_tokenizer.tokenize(text))
+
+    def tgt_ids(self, text: str) -> list[int]:
+        return self.tgt_vocab.encode(self.tgt_tokenizer.tokenize(text))
+
+    def tgt_text(self, ids: list[int]) -> str:
+        return self.tgt_tokenizer.detokenize(self.tgt_vocab.decode(ids))
+
+    def src_tokens(self, ids: list[int]) -> list[str]:
+        return [self.src_vocab.itos[i] for i in ids]
+
+    def tgt_tokens(self, ids: list[int]) -> list[str]:
+        return [self.tgt_vocab.itos[i] for i in ids]
+
+    # -- data and artifacts --------------------------------------------------------------------
+    def prepare(self, artifacts: Path | None = None) -> None:
+        d = self.config.data
+        pairs, stats = read_pairs(d, d.train, d.train_tgt)
+        if d.valid:
+            valid, vstats = read_pairs(d, d.valid, d.valid_tgt)
+        else:
+            pairs, valid = split_pairs(pairs, d.valid_fraction, d.split_seed)
+            vstats, stats.held_out = None, len(valid)
+            self._say(
+                f"no validation data: {len(valid):,} pairs ({d.valid_fraction:.0%}) held "
+                f"out by a seeded random split (split_seed {d.split_seed})"
+            )
+        if d.max_pairs and len(pairs) > d.max_pairs:
+            self._say(f"train: using {d.max_pairs:,} of {len(pairs):,} pairs (data.max_pairs)")
+            pairs = sample_pairs(pairs, d.max_pairs, d.split_seed + 1)
+            stats = PairStats(read=len(pairs))
+        if artifacts is not None:
+            self.load_artifacts(artifacts)
+        else:
+            self._build_vocabularies(pairs)
+        ids = [(self.src_ids(s), self.tgt_ids(t)) for s, t in pairs]
+        limits = (d.max_src_len, d.max_tgt_len)
+        self.train_pairs = filter_lengths(ids, *limits, stats)
+        self._say(stats.describe("train"))
+        if vstats is not None:
+            self._say(vstats.describe("valid"))
+        if not self.train_pairs:
+            raise SeqlabError(f"{d.train}: no training pairs left after filtering")
+        if not valid:  # nothing held out: check the fit on training pairs (filtered)
+            fit = (p for p, (s, t) in zip(pairs, ids, strict=True) if fits(s, t, *limits))
+            valid = list(itertools.islice(fit, max(1, d.bleu_sentences)))
+        self.valid_text = valid
+        self.valid_pairs = [(self.src_ids(s), self.tgt_ids(t)) for s, t in self.valid_text]
+        self._epoch_cache: tuple[int, list[list[int]]] | None = None
+
+    def _say(self, message: str) -> None:
+        if self.rank == 0:
+            _note(message)
+
+    def _build_vocabularies(self, pairs: list[tuple[str, str]]) -> None:
+        d = self.config.data
+        sources, targets = [s for s, _ in pairs], [t for _, t in pairs]
+
+        def build(texts: list[str]) -> tuple[Tokenizer, Vocab]:
+            tok = build_tokenizer(d.tokenizer, texts, d.vocab_size, d.lowercase)
+            vocab = Vocab.build((tok.tokenize(t) for t in texts), d.min_freq, d.max_vocab or None)
+            return tok, vocab
+
+        if d.joint:
+            tok, vocab = build(sources + targets)
+            self.src_tokenizer = self.tgt_tokenizer = tok
+            self.src_vocab = self.tgt_vocab = vocab
+        else:
+            self.src_tokenizer, self.src_vocab = build(sources)
+            self.tgt_tokenizer, self.tgt_vocab = build(targets)
+
+    def save_artifacts(self, run_dir: Path) -> None:
+        for side in ("src", "tgt"):
+            tok, vocab = getattr(self, f"{side}_tokenizer"), getattr(self, f"{side}_vocab")
+            (run_dir / f"{side}_tokenizer.json").write_text(json.dumps(tok.to_dict()))
+            (run_dir / f"{side}_vocab.json").write_text(
+                json.dumps(vocab.to_dict(), ensure_ascii=False)
+            )
+
+    def load_artifacts(self, run_dir: Path) -> None:
+        try:
+            for side in ("src", "tgt"):
+                tok = json.loads((run_dir / f"{side}_tokenizer.json").read_text())
+                vocab = json.loads((run_dir / f"{side}_vocab.json").read_text())
+                setattr(self, f"{side}_tokenizer", tokenizer_from_dict(tok))
+                setattr(self, f"{side}_vocab", Vocab.from_dict(vocab))
+        except (OSError, json.JSONDecodeError, KeyError) as e:
+            raise SeqlabError(f"{run_dir}: cannot read tokenizers/vocabularies ({e})") from None
+
+    # -- model ---------------------------------------------------------------------------------
+    def model_args(self) -> dict[str, Any]:
+        m = self.config.model
+        names = (
+            "embedding_dim",
+            "hidden_size",
+            "num_layers",
+            "cell",
+            "bidirectional",
+            "attention",
+            "score",
+            "attention_size",
+            "input_feed",
+            "bridge",
+            "dropout",
+            "impl",
+        )
+        args = {"src_vocab_size": len(self.src_vocab), "tgt_vocab_size": len(self.tgt_vocab)}
+        return {**args, **{n: getattr(m, n) for n in names}}
+
+    def build_model(self, args: dict[str, Any] | None = None) -> nn.Module:
+        return Seq2Seq(**(args if args is not None else self.model_args()))
+
+    # -- training ------------------------------------------------------------------------------
+    def _epoch(self, epoch: int) -> list[list[int]]:
+        if self._epoch_cache is None or self._epoch_cache[0] != epoch:
+            lengths = [len(s) for s, _ in self.train_pairs]
+            batch_size = min(self.config.train.batch_size, len(lengths))
+            seed = self.config.train.seed + epoch
+            self._epoch_cache = (epoch, epoch_batches(lengths, batch_size, seed))
+        return self._epoch_cache[1]
+
+    def num_batches(self, epoch: int) -> int:
+        return len(self._epoch(epoch))
+
+    def teacher_forcing(self, step: int) -> float:
+        """The teacher-forcing ratio at global step ``step`` (scheduled sampling)."""
+        m, t = self.config.model, self.config.train
+        if m.teacher_forcing_schedule == "constant":
+            return m.teacher_forcing
+        total = m.teacher_forcing_steps or t.max_steps or self.num_batches(0) * t.epochs
+        progress = min(1.0, step / max(1, total))
+        return m.teacher_forcing + (m.teacher_forcing_final - m.teacher_forcing) * progress
+
+    def train_batch(self, epoch: int, index: int) -> PairBatch:
+        rows = self._epoch(epoch)[index][self.rank :: self.world_size]
+        step = epoch * self.num_batches(0) + index
+        return make_batch([self.train_pairs[i] for i in rows], self.teacher_forcing(step))
+
+    def batch_tokens(self, batch: PairBatch) -> int:
+        return int(batch.src_lengths.sum())
+
+    def batch_loss(self, model: nn.Module, batch: PairBatch, carry) -> tuple[Tensor, int, Any]:
+        device = next(model.parameters()).device
+        src, lengths, tgt_in, tgt_out = (
+            t.to(device) for t in (batch.src, batch.src_lengths, batch.tgt_in, batch.tgt_out)
+        )
+        logits, _ = model(src, lengths, tgt_in, batch.teacher_forcing)  # (B, T, V)
+        loss = F.cross_entropy(
+            logits.flatten(0, 1).float(),
+            tgt_out.flatten(),
+            ignore_index=PAD_ID,
+            label_smoothing=self.config.model.label_smoothing,
+        )
+        return loss, batch.num_tokens, None
+
+    @torch.no_grad()
+    def evaluate(self, model: nn.Module) -> dict[str, float]:
+        """Teacher-forced loss and perplexity on all validation pairs; greedy BLEU on the
+        first ``data.bleu_sentences`` of them."""
+        model.eval()
+        metrics = teacher_forced_loss(model, self.valid_pairs, self.eval_batch_size())
+        n = self.config.data.bleu_sentences
+        if n:
+            sources = [s for s, _ in self.valid_text[:n]]
+            refs = [t for _, t in self.valid_text[:n]]
+            hyps = [h[0] for h in self.decode(model, [self.src_ids(s) for s in sources])]
+            metrics["bleu"] = corpus_bleu([self.tgt_text(h.tokens) for h in hyps], refs, self)
+        return metrics
+
+    def eval_batch_size(self) -> int:
+        return self.config.train.eval_batch_size or max(32, self.config.train.batch_size)
+
+    # -- decoding ------------------------------------------------------------------------------
+    def decode(
+        self,
+        model: nn.Module,
+        sources: list[list[int]],
+        beam_size: int = 1,
+        n_best: int = 1,
+        length_penalty: str = "gnmt",
+        alpha: float = 0.6,
+        attention: bool = False,
+        batch_size: int = 0,
+    ) -> list[list[Hypothesis]]:
+        """Source id lists (no <eos>) -> per source its n-best hypotheses; greedy for beam 1."""
+        if length_penalty not in LENGTH_PENALTIES:
+            raise SeqlabError(f"length penalty {length_penalty!r}: expected none, avg or gnmt")
+        model.eval()
+        device = next(model.parameters()).device
+        m, out = self.config.model, []
+        batch_size = batch_size or self.eval_batch_size()
+        for start in range(0, len(sources), batch_size):
+            src, lengths = pad([source_ids(s) for s in sources[start : start + batch_size]])
+            src, lengths = src.to(device), lengths.to(device)
+            state = model.encode(src, lengths)
+            limits = max_lengths(lengths, m.max_len_ratio, m.max_len_offset)
+            if beam_size == 1:
+                hyps = greedy_search(model.step, state, limits, SOS_ID, EOS_ID, attention=attention)
+                out += [[h] for h in hyps]
+            else:
+                out += beam_search(
+                    model.step,
+                    model.select,
+                    state,
+                    limits,
+                    SOS_ID,
+                    EOS_ID,
+                    beam_size,
+                    n_best,
+                    length_penalty,
+                    alpha,
+                    attention,
+                )
+        return out
+
+    def evaluate_files(self, model: nn.Module, **files: str | None) -> dict[str, Any]:
+        """``seqlab evaluate RUN --src F --ref F``: BLEU and chrF (see seq2seq_use)."""
+        from seqlab.tasks.seq2seq_use import evaluate_files
+
+        if files.get("data") is not None:
+            raise SeqlabError("evaluate: a seq2seq model takes --src FILE --ref FILE, not --data")
+        return evaluate_files(self, model, files.get("src"), files.get("ref"))
+
+
+@torch.no_grad()
+def teacher_forced_loss(
+    model: nn.Module, pairs: list[tuple[list[int], list[int]]], batch_size: int
+) -> dict[str, float]:
+    """Mean cross-entropy per target token (nats; <eos> included) and perplexity."""
+    device = next(model.parameters()).device
+    total, count = 0.0, 0
+    for start in range(0, len(pairs), batch_size):
+        batch = make_batch(pairs[start : start + batch_size])
+        logits, _ = model(
+            batch.src.to(device), batch.src_lengths.to(device), batch.tgt_in.to(device)
+        )
+        target = batch.tgt_out.to(device).flatten()
+        total += F.cross_entropy(
+            logits.flatten(0, 1).float(), target, ignore_index=PAD_ID, reduction="sum"
+        ).item()
+        count += batch.num_tokens
+    loss = total / max(1, count)
+    return {"loss": loss, "ppl": math.exp(min(loss, 50)), "tokens": count}
+
+
+def corpus_bleu(hyps: list[str], refs: list[str], task: Seq2SeqTask) -> float:
+    """sacrebleu corpus BLEU on detokenized text (references lowercased like the model)."""
+    import sacrebleu
+
+    if task.tgt_tokenizer.to_dict().get("lowercase"):
+        refs = [r.lower() for r in refs]
+    return float(sacrebleu.corpus_bleu(hyps, [refs]).score)

@@ -1,0 +1,109 @@
+"""Decoding: beam size 1 equals greedy; a sentence decodes the same alone or in a batch of 32;
+n-best lists are ranked; length penalties."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from seqlab.data.parallel import pad, source_ids
+from seqlab.data.vocab import EOS_ID, SOS_ID
+from seqlab.decode.beam import beam_search
+from seqlab.decode.greedy import greedy_search
+from seqlab.decode.search import length_penalty, max_lengths
+from seqlab.models.seq2seq import Seq2Seq
+
+V = 12  # a small vocabulary makes <eos> likely, so both stopping paths are exercised
+CONFIGS = [("gru", "bahdanau", False), ("lstm", "luong", True), ("rnn", "none", False)]
+
+
+def _model(cell: str, attention: str, feed: bool, eos_bias: float = 0.0) -> Seq2Seq:
+    """A random model; ``eos_bias`` makes <eos> likelier, so hypotheses finish early."""
+    torch.manual_seed(0)
+    m = Seq2Seq(V, V, 8, 10, 2, cell, True, attention, input_feed=feed, dropout=0.0)
+    with torch.no_grad():
+        m.decoder.out.bias[EOS_ID] += eos_bias
+    return m.double().eval()
+
+
+def _sources(n: int, seed: int = 3) -> list[list[int]]:
+    g = torch.Generator().manual_seed(seed)
+    lengths = torch.randint(1, 9, (n,), generator=g).tolist()
+    return [torch.randint(4, V, (k,), generator=g).tolist() for k in lengths]
+
+
+def _encode(m: Seq2Seq, sources: list[list[int]]):
+    src, lengths = pad([source_ids(s) for s in sources])
+    return m.encode(src, lengths), max_lengths(lengths, 1.5, 2)
+
+
+def _greedy(m, sources):
+    state, limits = _encode(m, sources)
+    return greedy_search(m.step, state, limits, SOS_ID, EOS_ID, attention=True)
+
+
+def _beam(m, sources, k, n_best=1, penalty="gnmt"):
+    state, limits = _encode(m, sources)
+    return beam_search(
+        m.step, m.select, state, limits, SOS_ID, EOS_ID, k, n_best, penalty, attention=True
+    )
+
+
+@pytest.mark.parametrize("eos_bias", [0.0, 1.0])
+@pytest.mark.parametrize("cell,attention,feed", CONFIGS)
+def test_beam_one_equals_greedy(cell, attention, feed, eos_bias):
+    m, sources = _model(cell, attention, feed, eos_bias), _sources(8)
+    greedy = _greedy(m, sources)
+    beam = [h[0] for h in _beam(m, sources, 1, penalty="none")]
+    assert [h.tokens for h in greedy] == [h.tokens for h in beam]
+    assert [h.finished for h in greedy] == [h.finished for h in beam]
+    assert all(abs(g.score - b.score) < 1e-9 for g, b in zip(greedy, beam, strict=True))
+    assert all(h.finished for h in greedy) == (eos_bias > 0)  # both stopping paths covered
+
+
+@pytest.mark.parametrize("cell,attention,feed", CONFIGS)
+def test_batch_of_one_equals_batch_of_32(cell, attention, feed):
+    m, sources = _model(cell, attention, feed, eos_bias=0.5), _sources(32, seed=5)
+    batch_greedy, batch_beam = _greedy(m, sources), _beam(m, sources, 4, n_best=2)
+    for i in (0, 7, 31):
+        alone_g, alone_b = _greedy(m, [sources[i]])[0], _beam(m, [sources[i]], 4, n_best=2)[0]
+        assert alone_g.tokens == batch_greedy[i].tokens
+        assert abs(alone_g.score - batch_greedy[i].score) < 1e-9
+        assert [h.tokens for h in alone_b] == [h.tokens for h in batch_beam[i]]
+        assert all(
+            abs(a.score - b.score) < 1e-9 for a, b in zip(alone_b, batch_beam[i], strict=True)
+        )
+        if attention != "none":
+            width = len(sources[i]) + 1
+            assert torch.allclose(alone_g.attention, batch_greedy[i].attention[:, :width])
+            assert torch.all(batch_greedy[i].attention[:, width:] == 0)
+
+
+def test_n_best_ranked_distinct_and_attention_shapes():
+    m, sources = _model("gru", "bahdanau", False, eos_bias=1.0), _sources(4)
+    width = max(len(s) for s in sources) + 1  # attention rows span the padded batch
+    for hyps in _beam(m, sources, 5, n_best=3):
+        assert len(hyps) == 3
+        scores = [h.score for h in hyps]
+        assert scores == sorted(scores, reverse=True)
+        assert len({tuple(h.tokens) for h in hyps}) == 3
+        for h in hyps:
+            assert h.attention.shape == (len(h.tokens) + h.finished, width)
+            assert torch.allclose(h.attention.sum(-1), torch.ones(1, dtype=torch.float64))
+
+
+def test_beam_finds_at_least_greedy_log_probability():
+    m, sources = _model("lstm", "luong", True), _sources(8)
+    greedy = _greedy(m, sources)
+    beam = [h[0] for h in _beam(m, sources, 5, penalty="none")]
+    assert all(b.score >= g.score - 1e-9 for g, b in zip(greedy, beam, strict=True))
+
+
+def test_length_penalties_and_limits():
+    assert length_penalty(7, "none") == 1.0
+    assert length_penalty(7, "avg") == 7.0
+    assert length_penalty(1, "gnmt", 0.6) == 1.0
+    assert length_penalty(10, "gnmt", 1.0) == pytest.approx(2.5)
+    with pytest.raises(ValueError):
+        length_penalty(3, "bogus")
+    assert max_lengths(torch.tensor([1, 4]), 1.5, 5).tolist() == [6, 11]

@@ -1,0 +1,98 @@
+"""Attention masks padding; the bridge handles bidirectional and stacked encoders, every cell;
+teacher forcing in one RNN call equals the step-by-step loop."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from seqlab.data.parallel import make_batch
+from seqlab.models.encoder import Bridge
+from seqlab.models.seq2seq import Seq2Seq
+from seqlab.nn.attention import BahdanauAttention, LuongAttention, build_attention
+
+CELLS = ["rnn", "lstm", "gru"]
+KINDS = [("bahdanau", "general"), ("luong", "general"), ("luong", "dot")]
+
+
+def _attention(kind: str, score: str, size: int = 6):
+    torch.manual_seed(0)
+    return build_attention(kind, size, size, 5, score).double()
+
+
+@pytest.mark.parametrize("kind,score", KINDS)
+def test_padding_gets_zero_weight_and_changes_nothing(kind, score):
+    att = _attention(kind, score)
+    g = torch.Generator().manual_seed(1)
+    memory = torch.randn(2, 4, 6, generator=g, dtype=torch.float64)
+    memory[1, 2:] = 0.0  # sentence 1 has 2 real tokens
+    mask = torch.tensor([[True] * 4, [True, True, False, False]])
+    query = torch.randn(2, 6, generator=g, dtype=torch.float64)
+    context, weights = att(query, att.keys(memory), memory, mask)
+    assert torch.all(weights[1, 2:] == 0)
+    assert torch.allclose(weights.sum(-1), torch.ones(2, dtype=torch.float64))
+    # the same sentence with more padding (and garbage in it) attends identically
+    longer = torch.cat([memory, torch.randn(2, 3, 6, generator=g, dtype=torch.float64)], 1)
+    mask2 = torch.cat([mask, torch.zeros(2, 3, dtype=torch.bool)], 1)
+    context2, weights2 = att(query, att.keys(longer), longer, mask2)
+    assert torch.allclose(context, context2) and torch.allclose(weights, weights2[:, :4])
+    # all T steps at once equal one step at a time
+    many, w_many = att(query[:, None].expand(2, 3, 6), att.keys(memory), memory, mask)
+    assert torch.allclose(many[:, 1], context) and torch.allclose(w_many[:, 2], weights)
+
+
+def test_luong_dot_needs_equal_sizes():
+    with pytest.raises(ValueError, match="query size == memory size"):
+        LuongAttention(4, 8, "dot")
+    assert isinstance(build_attention("bahdanau", 4, 8, 3), BahdanauAttention)
+    assert build_attention("none", 4, 8) is None
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("layers,bidirectional", [(1, False), (1, True), (2, True), (3, False)])
+def test_bridge_shapes(cell, layers, bidirectional):
+    D, B, H_e, H_d = (2 if bidirectional else 1), 3, 5, 7
+    bridge = Bridge(cell, layers, D, H_e, 2, H_d)
+    h = torch.randn(layers * D, B, H_e)
+    state = (h, torch.randn_like(h)) if cell == "lstm" else h
+    out = bridge(state)
+    parts = out if cell == "lstm" else (out,)
+    assert len(parts) == (2 if cell == "lstm" else 1)
+    assert all(p.shape == (2, B, H_d) for p in parts)
+    assert Bridge(cell, layers, D, H_e, 2, H_d, "zeros")(state) is None
+
+
+def test_bridge_concatenates_directions_per_layer():
+    L, D, B, H = 2, 2, 1, 3
+    bridge = Bridge("gru", L, D, H, L, 4)
+    h = torch.stack([torch.full((B, H), 10.0 * (i // D) + i % D) for i in range(L * D)])
+    layers = bridge._layers(h)  # (L, B, D*H)
+    assert layers[0, 0].tolist() == [0.0] * H + [1.0] * H  # layer 0: forward | backward
+    assert layers[1, 0].tolist() == [10.0] * H + [11.0] * H
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("attention", ["none", "luong"])
+def test_parallel_teacher_forcing_equals_step_loop(cell, attention):
+    torch.manual_seed(0)
+    m = Seq2Seq(15, 17, 6, 8, 2, cell, True, attention, dropout=0.0).double().eval()
+    b = make_batch([([5, 6, 7], [8, 9]), ([5], [10, 11, 12])])
+    assert m.decoder.parallel
+    fast, attn = m(b.src, b.src_lengths, b.tgt_in)
+    slow, attn_slow = m(b.src, b.src_lengths, b.tgt_in, teacher_forcing=0.999999)
+    # ratio just under 1 takes the loop; the draw almost surely keeps every reference token
+    assert torch.allclose(fast, slow)
+    if attention != "none":
+        assert attn.shape == (2, 4, 4) and torch.allclose(attn, attn_slow)
+
+
+@pytest.mark.parametrize("attention,feed", [("bahdanau", False), ("luong", True), ("none", False)])
+def test_padding_does_not_change_model_output(attention, feed):
+    torch.manual_seed(0)
+    m = Seq2Seq(15, 17, 6, 8, 1, "lstm", True, attention, input_feed=feed, dropout=0.0)
+    m = m.double().eval()
+    alone = make_batch([([5, 6, 7], [8, 9])])
+    padded = make_batch([([5, 6, 7], [8, 9]), ([4, 5, 6, 7, 8, 9, 10], [8, 9, 10, 11, 12])])
+    a, _ = m(alone.src, alone.src_lengths, alone.tgt_in)
+    p, _ = m(padded.src, padded.src_lengths, padded.tgt_in)
+    assert torch.allclose(a[0], p[0, : a.shape[1]])
