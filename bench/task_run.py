@@ -1,0 +1,107 @@
+"""Train one task config under a wall-clock budget, score held-out files, write its section.
+
+    python bench/task_run.py NAME CONFIG [--eval-data F | --eval-src F --eval-ref F]
+                             [--set key=value ...] [--threads 2] [--note TEXT]
+
+The run's wall-clock time includes data preparation, training and every validation; the
+config's ``train.time_limit_minutes`` bounds it. The metrics of ``seqlab evaluate`` on the
+held-out file and the best validation metrics go into section NAME of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import command, machine, write_section  # noqa: E402
+from seqlab.config import parse_overrides  # noqa: E402
+from seqlab.tasks import load_run, load_run_config  # noqa: E402
+from seqlab.train.run import train  # noqa: E402
+
+
+def fmt(v) -> str:
+    return f"{v:.4f}" if isinstance(v, float) else str(v)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("name")
+    ap.add_argument("config", type=Path)
+    ap.add_argument("--set", dest="sets", action="append", default=[])
+    ap.add_argument("--eval-data")
+    ap.add_argument("--eval-src")
+    ap.add_argument("--eval-ref")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--note", default="")
+    ap.add_argument("--keys", default="", help="comma-separated metrics to tabulate")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    overrides = parse_overrides(
+        [*args.sets, f"train.threads={args.threads}", "train.progress=false"]
+    )
+    config = load_run_config(args.config, overrides)
+    run_dir = Path(config.out_dir)
+    shutil.rmtree(run_dir, ignore_errors=True)
+    start = time.monotonic()
+    summary = train(args.config, overrides)
+    wall = (time.monotonic() - start) / 60
+    records = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    valid = [r for r in records if r["split"] == "valid"]
+    best = next(
+        r
+        for r in valid
+        if r["step"]
+        == json.loads((run_dir / "checkpoints/best/checkpoint.json").read_text())["position"][
+            "step"
+        ]
+    )
+    held = {}
+    if args.eval_data or args.eval_src:
+        task, model = load_run(run_dir, "best")
+        task.run_dir = run_dir
+        files = {"data": args.eval_data, "src": args.eval_src, "ref": args.eval_ref}
+        held = task.evaluate_files(model, **{k: v for k, v in files.items() if v})
+        held.pop("report", None)
+    keys = [k for k in args.keys.split(",") if k] or [
+        k for k in best if k not in ("split", "step", "epoch")
+    ]
+    rows = ["| metric | best validation | held-out |", "|---|---:|---:|"]
+    for k in keys:
+        rows.append(f"| {k} | {fmt(best.get(k, ''))} | {fmt(held.get(k, ''))} |")
+    result = {
+        "wall_minutes": wall,
+        "steps": summary["step"],
+        "reason": summary["reason"],
+        "best": {k: best.get(k) for k in keys},
+        "held_out": {k: held.get(k) for k in keys},
+    }
+    print(json.dumps(result))
+    body = "\n".join(
+        [
+            f"## {args.name}",
+            "",
+            f"Command: `{command()}`  ",
+            f"Machine: {machine()}",
+            "",
+            args.note,
+            "",
+            f"Config `{args.config}` ({config.model.__class__.__name__}: "
+            f"{', '.join(f'{k}={v}' for k, v in vars(config.model).items() if k != 'embedding')}). "
+            f"{summary['step']:,} steps, stopped by {summary['reason']}, {wall:.1f} min wall-clock "
+            f"in all (data, training, every validation).",
+            "",
+            *rows,
+        ]
+    )
+    write_section(args.name, body)
+
+
+if __name__ == "__main__":
+    main()

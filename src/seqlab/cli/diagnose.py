@@ -1,0 +1,106 @@
+"""``seqlab diagnose``: measure why plain RNNs forget (gradients) and show it (adding problem)."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from seqlab.analysis.adding import (
+    format_table,
+    parse_cells,
+    parse_ints,
+    plot_adding,
+    run_grid,
+    summarize,
+)
+from seqlab.analysis.gradients import diagnose_gradients, format_report, plot_gradients
+
+diagnose_app = typer.Typer(
+    no_args_is_help=True,
+    help="Diagnose recurrent cells: vanishing/exploding gradients, the long-lag adding problem.",
+)
+
+
+@diagnose_app.command("gradients")
+def gradients_command(
+    cells: str = typer.Option("rnn,lstm,gru", "--cells", help="Comma-separated: rnn,lstm,gru."),
+    length: int = typer.Option(100, "--length", help="Sequence length T; the loss is at T-1."),
+    hidden_size: int = typer.Option(64, "--hidden-size", help="Size of h_t."),
+    seed: int = typer.Option(0, "--seed", help="Seed of weights, windows and training."),
+    train_steps: int = typer.Option(
+        200, "--train-steps", help="Char-LM training steps before the second measurement (0: skip)."
+    ),
+    text: str | None = typer.Option(
+        None, "--text", help="Training text (default: ../shared/data/tinyshakespeare/input.txt)."
+    ),
+    radius: float = typer.Option(1.1, "--radius", help="Spectral radius of the exploding W_h."),
+    plot: str | None = typer.Option(None, "--plot", help="Save the log-scale plot (PNG)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> None:
+    """||dL/dh_t|| for every t, loss at the last step: at init, after training, exploding."""
+    result = diagnose_gradients(
+        parse_cells(cells), length, hidden_size, seed, train_steps, text, radius
+    )
+    if plot:
+        plot_gradients(result, plot)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(format_report(result))
+    if plot:
+        typer.echo(f"saved plot to {plot}")
+
+
+@diagnose_app.command("adding")
+def adding_command(
+    cells: str = typer.Option("rnn,lstm,gru", "--cells", help="Comma-separated: rnn,lstm,gru."),
+    lengths: str = typer.Option("10,50,100,200", "--lengths", help="Sequence lengths T."),
+    steps: int = typer.Option(1000, "--steps", help="Adam steps per run (fresh batch each)."),
+    hidden_size: int = typer.Option(64, "--hidden-size", help="Size of h_t, same for all."),
+    batch_size: int = typer.Option(32, "--batch-size", help="Sequences per step."),
+    lr: float = typer.Option(1e-2, "--lr", help="Adam learning rate."),
+    clip: float = typer.Option(1.0, "--clip", help="Max gradient norm (0: no clipping)."),
+    forget_bias: float = typer.Option(
+        3.0, "--forget-bias", help="Initial LSTM forget-gate bias (chrono-style, ~log T)."
+    ),
+    seeds: str = typer.Option("0", "--seeds", help="Comma-separated seeds; one run each."),
+    test_size: int = typer.Option(1000, "--test-size", help="Sequences in the fixed test set."),
+    plot: str | None = typer.Option(None, "--plot", help="Save MSE against T (PNG)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> None:
+    """The adding problem: test MSE per cell and T against the predict-1.0 baseline (~0.167)."""
+    results = run_grid(
+        parse_cells(cells),
+        parse_ints(lengths, "--lengths", minimum=2),
+        parse_ints(seeds, "--seeds", minimum=0),
+        log=None if as_json else _log_run,
+        hidden_size=hidden_size,
+        steps=steps,
+        batch_size=batch_size,
+        lr=lr,
+        clip=clip,
+        forget_bias=forget_bias,
+        test_size=test_size,
+    )
+    rows = summarize(results)
+    if plot:
+        plot_adding(rows, plot)
+    if as_json:
+        typer.echo(json.dumps({"runs": results, "summary": rows}))
+        return
+    typer.echo(format_table(rows))
+    if plot:
+        typer.echo(f"saved plot to {plot}")
+
+
+def _log_run(r: dict) -> None:
+    typer.echo(
+        f"T={r['length']} {r['cell']} seed {r['seed']}: test MSE {r['test_mse']:.4f} "
+        f"(baseline {r['baseline_mse']:.4f}, {r['seconds']:.1f} s)",
+        err=True,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(diagnose_app, name="diagnose")

@@ -1,0 +1,83 @@
+"""``seqlab diagnose gradients`` and ``seqlab diagnose adding`` end to end, tiny sizes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from seqlab.cli import main
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch thread: on a few shared cores, more threads mostly wait for each other."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def run(argv, capsys):
+    main(argv)
+    return capsys.readouterr().out
+
+
+def test_gradients_json_and_plot(tmp_path, capsys):
+    text = tmp_path / "t.txt"
+    text.write_text("hello world, hello rnn.\n" * 10)
+    plot = tmp_path / "g.png"
+    out = run(
+        ["diagnose", "gradients", "--cells", "rnn,lstm", "--length", "12", "--hidden-size", "6",
+         "--train-steps", "3", "--text", str(text), "--plot", str(plot), "--json"],
+        capsys,
+    )  # fmt: skip
+    result = json.loads(out)
+    assert set(result["cells"]) == {"rnn", "lstm"} and len(result["cells"]["rnn"]["init"]) == 12
+    assert result["exploding"]["param_grad_norm_after_clip"] == pytest.approx(1.0, rel=1e-4)
+    assert plot.stat().st_size > 0
+
+
+def test_gradients_text_report(tmp_path, capsys):
+    out = run(
+        ["diagnose", "gradients", "--cells", "gru", "--length", "8", "--hidden-size", "4",
+         "--train-steps", "0"],
+        capsys,
+    )  # fmt: skip
+    assert "max sigmoid'(z) = 0.2500" in out and "max tanh'(z) = 1.0000" in out
+    assert "| gru, init |" in out and "before clip_grad_norm_" in out
+
+
+def test_adding_json_and_plot(tmp_path, capsys):
+    plot = tmp_path / "a.png"
+    out = run(
+        ["diagnose", "adding", "--cells", "rnn,gru", "--lengths", "4,6", "--steps", "3",
+         "--hidden-size", "4", "--batch-size", "4", "--test-size", "16", "--plot", str(plot),
+         "--json"],
+        capsys,
+    )  # fmt: skip
+    result = json.loads(out)
+    assert len(result["runs"]) == 4 and len(result["summary"]) == 4
+    assert all(0 < r["baseline_mse"] < 1 for r in result["summary"])
+    assert plot.stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["diagnose", "gradients", "--length", "0"], "--length"),
+        (["diagnose", "gradients", "--length", "-5"], "--length"),
+        (["diagnose", "gradients", "--cells", "rnn,foo"], "rnn, lstm, gru"),
+        (["diagnose", "adding", "--cells", "bar"], "rnn, lstm, gru"),
+        (["diagnose", "adding", "--lengths", "10,0"], "--lengths"),
+        (["diagnose", "adding", "--steps", "0"], "steps"),
+        (["diagnose", "gradients", "--text", "/nonexistent/x.txt"], "no such"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and message in err and "\n" not in err
