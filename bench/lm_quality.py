@@ -48,7 +48,7 @@ SETUPS = {
             "num_layers": 2,
             "dropout": 0.2,
         },
-        "train": {"batch_size": 64, "lr": 3e-3, "eval_batch_size": 32},
+        "train": {"batch_size": 64, "lr": 3e-3, "eval_batch_size": 32, "precision": "bf16"},
         "evals": 6,
         "unit": "nats/char",
     },
@@ -182,7 +182,7 @@ def main() -> None:
             f"{m['embedding_dim']}, dropout {m['dropout']}"
             f"{', tied embeddings' if m.get('tie_weights') else ''}; Adam lr {t['lr']}, cosine "
             f"schedule sized to the budget ({steps:,} steps planned, 100 warm-up), clipping 5, "
-            f"batch {t['batch_size']}, fp32. Goal: {s['goal']}. Anchors: {s['anchors']}.",
+            f"batch {t['batch_size']}, {t.get('precision', 'fp32')}. Goal: {s['goal']}. Anchors: {s['anchors']}.",
             "",
             "| metric | value |",
             "|---|---:|",

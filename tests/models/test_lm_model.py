@@ -32,3 +32,21 @@ def test_explicit_impl_matches_fused_in_the_model():
     model.rnn.impl = "explicit"
     explicit, _ = model(tokens)
     torch.testing.assert_close(explicit, fused, atol=1e-10, rtol=0)
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_inference_step_matches_forward_and_follows_weight_changes(layers):
+    torch.manual_seed(2)
+    model = LanguageModel(25, 8, 16, num_layers=layers, cell="lstm", dropout=0.0).double().eval()
+    tokens = torch.randint(0, 25, (3, 6))
+    with torch.no_grad():
+        logits, _ = model(tokens)
+        s = None
+        for t in range(6):
+            step_logits, s = model.step(tokens[:, t], s)
+            torch.testing.assert_close(step_logits, logits[:, t], atol=1e-10, rtol=0)
+        assert model.__dict__.get("_stepper") is not None  # the fast path was used
+        model.rnn.rnn.weight_hh_l0.mul_(0.5)  # a weight changes: the tables must follow
+        logits, _ = model(tokens[:, :1])
+        step_logits, _ = model.step(tokens[:, 0], None)
+        torch.testing.assert_close(step_logits, logits[:, 0], atol=1e-10, rtol=0)

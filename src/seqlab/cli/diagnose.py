@@ -18,7 +18,8 @@ from seqlab.analysis.gradients import diagnose_gradients, format_report, plot_gr
 
 diagnose_app = typer.Typer(
     no_args_is_help=True,
-    help="Diagnose recurrent cells: vanishing/exploding gradients, the long-lag adding problem.",
+    help="Diagnose recurrent models: vanishing/exploding gradients, the long-lag adding "
+    "problem, the context-vector bottleneck.",
 )
 
 
@@ -90,6 +91,29 @@ def adding_command(
         typer.echo(json.dumps({"runs": results, "summary": rows}))
         return
     typer.echo(format_table(rows))
+    if plot:
+        typer.echo(f"saved plot to {plot}")
+
+
+@diagnose_app.command("bottleneck")
+def bottleneck_command(
+    runs: list[str] = typer.Argument(..., help="Two or more seq2seq run directories."),
+    src: str = typer.Option(..., "--src", help="Source sentences, one per line."),
+    ref: str = typer.Option(..., "--ref", help="Reference translations, aligned with --src."),
+    beam: int = typer.Option(1, "--beam", help="Beam size (1 = greedy)."),
+    plot: str | None = typer.Option(None, "--plot", help="Save BLEU against length (PNG)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
+) -> None:
+    """BLEU per source-length bucket for each model: does a fixed context vector hold up?"""
+    from seqlab.analysis import bottleneck
+
+    result = bottleneck.bleu_by_length(runs, src, ref, beam)
+    if plot:
+        bottleneck.plot(result, plot)
+    if as_json:
+        typer.echo(json.dumps(result))
+        return
+    typer.echo(bottleneck.format_table(result))
     if plot:
         typer.echo(f"saved plot to {plot}")
 

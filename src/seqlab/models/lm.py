@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import torch
 from torch import Tensor, nn
 
 from seqlab.nn.embedding import build_embedding
+from seqlab.nn.lstm_inference import LSTMInference
 from seqlab.nn.recurrent import Recurrent
 
 
@@ -77,6 +79,27 @@ class LanguageModel(nn.Module):
 
     def step(self, tokens: Tensor, state: Any = None) -> tuple[Tensor, Any]:
         """One decoding step: tokens (B,) -> logits (B, V), new state."""
+        fast = self._inference_stepper()
+        if fast is not None:
+            out, state = fast.step(tokens, state)
+            return self._head(out), state
         x = self.dropout(self.embedding(tokens.unsqueeze(1)))[:, 0]  # (B, E)
         out, state = self.rnn.step(x, state)  # (B, H)
         return self._head(out), state
+
+    def _inference_stepper(self) -> LSTMInference | None:
+        """The table-driven LSTM step, when it applies: eval mode, no autograd, no autocast."""
+        if (
+            self.training
+            or torch.is_grad_enabled()
+            or torch.is_autocast_enabled("cpu")
+            or self.rnn.mode != "lstm"
+            or not isinstance(self.embedding, nn.Embedding)
+            or self.embedding.weight.device.type != "cpu"
+        ):
+            return None
+        cached = self.__dict__.get("_stepper")
+        if cached is None or not cached.fresh(self.rnn, self.embedding.weight):
+            cached = LSTMInference(self.rnn, self.embedding.weight)
+            self.__dict__["_stepper"] = cached  # not a submodule: never saved or moved
+        return cached

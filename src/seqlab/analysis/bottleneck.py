@@ -1,0 +1,137 @@
+"""The fixed-size context-vector bottleneck, measured: BLEU by source-sentence length.
+
+A seq2seq model without attention must squeeze a whole source sentence into the encoder's final
+state; with attention the decoder looks back at every source position. Bahdanau et al. (2015,
+Fig. 2) show the first falling as sentences grow while the second holds. This scores two or more
+trained seq2seq runs on the same test set, bucketed by source length in words, so the figure can
+be redrawn on any data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from seqlab.data.io import iter_lines
+from seqlab.errors import SeqlabError
+
+BUCKETS: tuple[tuple[int, int | None], ...] = (
+    (1, 5),
+    (6, 10),
+    (11, 15),
+    (16, 20),
+    (21, 25),
+    (26, None),
+)
+
+
+def bucket_name(lo: int, hi: int | None) -> str:
+    return f"{lo}-{hi}" if hi is not None else f"{lo}+"
+
+
+def bucket_index(length: int) -> int:
+    for i, (lo, hi) in enumerate(BUCKETS):
+        if length >= lo and (hi is None or length <= hi):
+            return i
+    return 0
+
+
+def _load(run: str):
+    from seqlab.tasks import load_run
+
+    task, model = load_run(run, "best")
+    if task.name != "seq2seq":
+        raise SeqlabError(
+            f"{run}: a {task.name!r} run; diagnose bottleneck compares seq2seq runs only"
+        )
+    return task, model
+
+
+def bleu_by_length(
+    runs: list[str], src: str, ref: str, beam: int = 1, encoding: str = "utf-8"
+) -> dict[str, Any]:
+    """Per run and per source-length bucket: corpus BLEU (sacrebleu) and sentence counts."""
+    import sacrebleu
+
+    from seqlab.tasks.seq2seq_use import DecodeOptions, translate_lines
+
+    if len(runs) < 2:
+        raise SeqlabError("diagnose bottleneck: give two or more seq2seq run directories")
+    sources = list(iter_lines(src, encoding, what="source file"))
+    refs = list(iter_lines(ref, encoding, what="reference file"))
+    if len(sources) != len(refs):
+        raise SeqlabError(
+            f"{src} has {len(sources):,} lines but {ref} has {len(refs):,}; they must be aligned"
+        )
+    loaded = [(run, *_load(run)) for run in runs]  # fail on a wrong run before decoding
+    buckets = [bucket_index(len(s.split())) for s in sources]
+    counts = [buckets.count(i) for i in range(len(BUCKETS))]
+    results = []
+    for run, task, model in loaded:
+        hyps = list(translate_lines(task, model, sources, DecodeOptions(beam=beam)))
+        lowered = (
+            [r.lower() for r in refs] if task.tgt_tokenizer.to_dict().get("lowercase") else refs
+        )
+        per_bucket = []
+        for i in range(len(BUCKETS)):
+            idx = [k for k, b in enumerate(buckets) if b == i]
+            score = (
+                sacrebleu.corpus_bleu([hyps[k] for k in idx], [[lowered[k] for k in idx]]).score
+                if idx
+                else None
+            )
+            per_bucket.append(score)
+        overall = sacrebleu.corpus_bleu(hyps, [lowered]).score
+        attention = task.config.model.attention
+        results.append(
+            {
+                "run": str(run),
+                "name": f"{Path(run).name} ({attention})",
+                "bleu": per_bucket,
+                "overall": overall,
+            }
+        )
+    return {
+        "buckets": [bucket_name(*b) for b in BUCKETS],
+        "counts": counts,
+        "runs": results,
+        "beam": beam,
+        "src": src,
+        "ref": ref,
+    }
+
+
+def format_table(result: dict[str, Any]) -> str:
+    head = "| model | " + " | ".join(result["buckets"]) + " | all |"
+    rule = "|---|" + "---:|" * (len(result["buckets"]) + 1)
+    counts = (
+        "| sentences | "
+        + " | ".join(f"{c:,}" for c in result["counts"])
+        + f" | {sum(result['counts']):,} |"
+    )
+    rows = [head, rule, counts]
+    for r in result["runs"]:
+        cells = " | ".join("-" if v is None else f"{v:.1f}" for v in r["bleu"])
+        rows.append(f"| {r['name']} | {cells} | {r['overall']:.1f} |")
+    return "\n".join(rows)
+
+
+def plot(result: dict[str, Any], path: str) -> None:
+    from seqlab.analysis.plots import pyplot
+
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 3.8), dpi=110)
+    x = list(range(len(result["buckets"])))
+    for r in result["runs"]:
+        pts = [(i, v) for i, v in zip(x, r["bleu"]) if v is not None]
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=r["name"])
+    labels = [f"{b}\n(n={c})" for b, c in zip(result["buckets"], result["counts"])]
+    ax.set_xticks(x, labels)
+    ax.set_xlabel("source length (words)")
+    ax.set_ylabel("BLEU")
+    ax.set_title("BLEU by source length: the context-vector bottleneck")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
