@@ -18,13 +18,13 @@ demo: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH bash scripts/demo.sh
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/python -m pytest
 
 format: $(STAMP)
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench scripts
+	$(BIN)/ruff check --fix src tests bench scripts
 
 clean:
 	rm -rf $(VENV) runs/demo

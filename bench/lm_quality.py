@@ -182,7 +182,8 @@ def main() -> None:
             f"{m['embedding_dim']}, dropout {m['dropout']}"
             f"{', tied embeddings' if m.get('tie_weights') else ''}; Adam lr {t['lr']}, cosine "
             f"schedule sized to the budget ({steps:,} steps planned, 100 warm-up), clipping 5, "
-            f"batch {t['batch_size']}, {t.get('precision', 'fp32')}. Goal: {s['goal']}. Anchors: {s['anchors']}.",
+            f"batch {t['batch_size']}, {t.get('precision', 'fp32')}. Goal: {s['goal']}. "
+            f"Anchors: {s['anchors']}.",
             "",
             "| metric | value |",
             "|---|---:|",

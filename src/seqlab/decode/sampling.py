@@ -37,7 +37,7 @@ def pick_next(
     return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
 
 
-@torch.no_grad()
+@torch.inference_mode()
 def generate(
     step: Callable[[Tensor, Any], tuple[Tensor, Any]],
     prime: Tensor,
