@@ -33,9 +33,10 @@ def machine() -> str:
                 break
     except OSError:
         pass
+    n = torch.get_num_threads()
     return (
         f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}, "
-        f"{torch.get_num_threads()} threads, Python {platform.python_version()}"
+        f"{n} thread{'s' if n != 1 else ''}, Python {platform.python_version()}"
     )
 
 

@@ -36,7 +36,8 @@ def _decode_line(raw: bytes, p: Path, lineno: int, offset: int, encoding: str) -
     except UnicodeDecodeError as e:
         raise SeqlabError(
             f"{p}:{lineno}: invalid {encoding} at byte {offset + e.start} "
-            f"(byte 0x{raw[e.start]:02x}); pass --encoding if the file is not {encoding}"
+            f"(byte 0x{raw[e.start]:02x}); if the file is not {encoding}, give its encoding "
+            "(--encoding, or data.encoding in a config)"
         ) from None
     except LookupError:
         raise SeqlabError(f"unknown encoding {encoding!r}") from None
@@ -74,7 +75,8 @@ def read_text(path: str | os.PathLike, encoding: str = "utf-8", what: str = "fil
         lineno = data.count(b"\n", 0, e.start) + 1
         raise SeqlabError(
             f"{p}:{lineno}: invalid {encoding} at byte {e.start} "
-            f"(byte 0x{data[e.start]:02x}); pass --encoding if the file is not {encoding}"
+            f"(byte 0x{data[e.start]:02x}); if the file is not {encoding}, give its encoding "
+            "(--encoding, or data.encoding in a config)"
         ) from None
     except LookupError:
         raise SeqlabError(f"unknown encoding {encoding!r}") from None
