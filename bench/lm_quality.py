@@ -61,6 +61,7 @@ SETUPS = {
         "data": lambda d: {
             "train": str(d / "ptb/ptb.train.txt"),
             "valid": str(d / "ptb/ptb.valid.txt"),
+            "word_split": "whitespace",
             "tokenizer": "word",
             "bptt": 35,
         },
@@ -88,6 +89,7 @@ def build(name: str, data_dir: Path, run_dir: Path, train_over: dict) -> Trainer
             "model": s["model"],
             "train": {
                 **s["train"],
+                "epochs": 10_000,
                 "schedule": "cosine",
                 "warmup_steps": 100,
                 "min_lr_ratio": 0.02,

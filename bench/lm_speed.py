@@ -123,7 +123,6 @@ def training_table(rounds: int, steps: int, corpus: Path, tmp: Path) -> list[str
     return rows
 
 
-@torch.inference_mode()
 def generation_table(length: int) -> list[str]:
     from seqlab.decode.sampling import generate
     from seqlab.models.lm import LanguageModel
@@ -138,6 +137,7 @@ def generation_table(length: int) -> list[str]:
         n = sum(1 for _ in generate(model.step, prime, length, 0.8, generator=gen))
         return n / (time.perf_counter() - start)
 
+    @torch.inference_mode()
     def fused_per_step() -> float:
         lstm, emb, out = model.rnn.rnn, model.embedding, model.decoder
         tok, state = torch.tensor([[3]]), None
@@ -148,6 +148,7 @@ def generation_table(length: int) -> list[str]:
             tok = torch.multinomial(probs, 1, generator=gen)
         return length / (time.perf_counter() - start)
 
+    @torch.inference_mode()
     def lstm_cell() -> float:
         cell = nn.LSTMCell(E, H)
         emb, out = model.embedding, model.decoder

@@ -20,6 +20,14 @@ from torch import Tensor
 from seqlab.nn.recurrent import Recurrent
 
 
+def _version(t: Tensor) -> int:
+    """In-place version counter; inference tensors have none (and are never trained)."""
+    try:
+        return t._version
+    except RuntimeError:
+        return -1
+
+
 class LSTMInference:
     """Step a unidirectional LSTM ``Recurrent`` whose input is ``embedding_weight[token]``."""
 
@@ -40,14 +48,12 @@ class LSTMInference:
                 layers.append((w_in, bias, w_hh.t().contiguous()))  # w_hh^T: (H, 4H)
         self.layers = layers
 
-    def _key(self) -> tuple:
-        return tuple((id(p), p._version) for p in self.params)
+    def _key(self, params: list[Tensor] | None = None) -> tuple:
+        return tuple((id(p), _version(p)) for p in (params or self.params))
 
     def fresh(self, rnn: Recurrent, embedding_weight: Tensor) -> bool:
         params = [embedding_weight, *rnn.parameters()]
-        return len(params) == len(self.params) and self._key() == tuple(
-            (id(p), p._version) for p in params
-        )
+        return len(params) == len(self.params) and self._key() == self._key(params)
 
     @torch.no_grad()
     def step(self, tokens: Tensor, state: tuple[Tensor, Tensor] | None) -> tuple[Tensor, tuple]:

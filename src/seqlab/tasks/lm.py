@@ -43,6 +43,8 @@ class LMDataConfig:
     tokenizer: char | word | bpe | unigram. vocab_size: sentencepiece target size.
     min_freq / max_vocab: vocabulary cut-offs (word level; 0 = no cap).
     bptt: truncated-BPTT window length T.
+    word_split: regex (words and punctuation apart) | whitespace (for pre-tokenized text such
+        as PTB, where splitting "'s" or "u.s." again would change the token count).
     """
 
     train: str
@@ -53,11 +55,13 @@ class LMDataConfig:
     min_freq: int = 1
     max_vocab: int = 0
     lowercase: bool = False
+    word_split: str = "regex"
     encoding: str = "utf-8"
     bptt: int = 128
 
     def __post_init__(self):
         check_choice("tokenizer", self.tokenizer, TOKENIZER_KINDS)
+        check_choice("word_split", self.word_split, ("regex", "whitespace"))
         check_fraction("valid_fraction", self.valid_fraction)
         check_positive("bptt", self.bptt)
         check_positive("vocab_size", self.vocab_size)
@@ -132,7 +136,7 @@ class LanguageModelTask(Task):
             self.load_artifacts(artifacts)
         else:
             self.tokenizer = build_tokenizer(
-                d.tokenizer, text.splitlines(), d.vocab_size, d.lowercase, "regex"
+                d.tokenizer, text.splitlines(), d.vocab_size, d.lowercase, d.word_split
             )
             self.vocab = Vocab.build([self.token_stream(text)], d.min_freq, d.max_vocab or None)
         B = self.config.train.batch_size
