@@ -273,11 +273,18 @@ def test_cli_bad_spec_exits_2_with_one_line(capsys, spec, token):
     assert token in err
 
 
-def test_cli_directory_goes_to_params_from_path(capsys, tmp_path):
+def test_cli_directory_goes_to_params_from_path(capsys, tmp_path, lm_config):
     with pytest.raises(SystemExit) as exit_info:
-        main(["params", str(tmp_path)])
+        main(["params", str(tmp_path)])  # a directory that holds no run
     assert exit_info.value.code == 2
-    assert "not wired yet" in capsys.readouterr().err
+    assert "not a run directory" in capsys.readouterr().err
+    main(["train", str(lm_config(name="r")), "--set", "train.max_steps=1"])
+    capsys.readouterr()
+    main(["params", str(tmp_path / "r")])  # a run directory: counts the model it rebuilds
+    out = capsys.readouterr().out
+    assert "rnn.rnn (LSTM)" in out and "total" in out
+    main(["params", str(lm_config(name="c"))])  # a config: builds the model from scratch
+    assert "decoder (Linear)" in capsys.readouterr().out
 
 
 def test_cli_missing_yaml(capsys, tmp_path):
