@@ -1,5 +1,7 @@
 """End to end through the command line: train, evaluate, generate, and bad input."""
 
+import json
+
 import pytest
 
 from seqlab.cli import main
@@ -106,3 +108,25 @@ def test_prime_outside_vocabulary(lm_config, tmp_path, capsys):
     run(["train", lm_config(name="v"), "--set", "train.max_steps=3"], capsys)
     err = fails(["generate", tmp_path / "v", "--prime", "Ωmega"], capsys)
     assert "'Ω'" in err and "vocabulary" in err
+
+
+def test_adaptive_softmax_word_lm_trains_evaluates_and_generates(lm_config, tmp_path, capsys):
+    cfg = lm_config(name="ad")
+    sets = ["data.tokenizer=word", "data.bptt=8", "model.softmax=adaptive", "train.epochs=3"]
+    run(["train", cfg, *[a for s in sets for a in ("--set", s)]], capsys)
+    records = [json.loads(x) for x in (tmp_path / "ad/metrics.jsonl").read_text().splitlines()]
+    losses = [r["loss"] for r in records if r["split"] == "train"]
+    assert losses[-1] < losses[0]
+    out = run(["generate", tmp_path / "ad", "--prime", "the", "--length", "6"], capsys).out
+    assert out.startswith("the") and len(out.split()) > 3
+    msg = fails(
+        ["train", cfg, "--set", "model.softmax=adaptive", "--set", "model.tie_weights=true"], capsys
+    )
+    assert "model.tie_weights" in msg
+
+
+def test_adaptive_cutoffs_beyond_the_vocabulary_are_one_line(lm_config, capsys):
+    cfg = lm_config(name="adbad")
+    sets = ["model.softmax=adaptive", "model.adaptive_cutoffs=[5,100000]"]
+    msg = fails(["train", cfg, *[a for s in sets for a in ("--set", s)]], capsys)
+    assert "model.adaptive_cutoffs" in msg and "vocab size" in msg

@@ -50,3 +50,37 @@ def test_inference_step_matches_forward_and_follows_weight_changes(layers):
         logits, _ = model(tokens[:, :1])
         step_logits, _ = model.step(tokens[:, 0], None)
         torch.testing.assert_close(step_logits, logits[:, 0], atol=1e-10, rtol=0)
+
+
+def test_adaptive_softmax_is_a_distribution_and_targets_give_its_nll():
+    torch.manual_seed(2)
+    model = LanguageModel(40, 8, 12, num_layers=1, softmax="adaptive", dropout=0.0).double()
+    model.eval()
+    tokens, targets = torch.randint(0, 40, (3, 6)), torch.randint(0, 40, (3, 6))
+    logp, _ = model(tokens)
+    assert logp.shape == (3, 6, 40)
+    torch.testing.assert_close(logp.exp().sum(-1), torch.ones(3, 6, dtype=torch.float64))
+    nll, _ = model(tokens, targets=targets)
+    expected = -logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+    torch.testing.assert_close(nll, expected.float(), atol=1e-5, rtol=0)
+    s = None
+    for t in range(6):
+        step_logp, s = model.step(tokens[:, t], s)
+        torch.testing.assert_close(step_logp, logp[:, t], atol=1e-10, rtol=0)
+
+
+def test_full_softmax_targets_give_cross_entropy():
+    torch.manual_seed(3)
+    model = LanguageModel(25, 6, 10, num_layers=1, dropout=0.0).eval()
+    tokens, targets = torch.randint(0, 25, (2, 5)), torch.randint(0, 25, (2, 5))
+    logits, _ = model(tokens)
+    nll, _ = model(tokens, targets=targets)
+    ce = torch.nn.functional.cross_entropy(
+        logits.flatten(0, 1), targets.flatten(), reduction="none"
+    )
+    torch.testing.assert_close(nll, ce.view(2, 5))
+
+
+def test_adaptive_softmax_refuses_tied_weights():
+    with pytest.raises(ValueError, match="tie_weights"):
+        LanguageModel(40, 8, 8, softmax="adaptive", tie_weights=True)

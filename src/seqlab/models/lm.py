@@ -4,8 +4,17 @@
 
 With ``tie_weights`` the output layer reuses the embedding matrix (Press & Wolf 2017); when the
 hidden size differs from the embedding size a projection H -> E is added so the shapes meet.
-The model only scores: it returns logits and state, never a loss. ``step`` scores one token at
-a time for decoding (greedy, sampling, beam), using the fast single-step path of the cells.
+
+``softmax="adaptive"`` replaces the V-way output layer with torch's
+``nn.AdaptiveLogSoftmaxWithLoss`` (Grave et al. 2017): the frequent words (ids below the first
+cutoff; the vocabulary is ordered by frequency) get a full-size head, rarer ones sit in tail
+clusters with smaller projections (``div_value``). It is still an exact distribution over all V
+words, but training with a 10k vocabulary costs a fraction of the full softmax.
+
+The model scores: ``forward(tokens, state)`` returns logits (log-probabilities for the adaptive
+head) and state; ``forward(tokens, state, targets)`` returns the per-token negative
+log-likelihood instead, which is the cheap path for the adaptive head. ``step`` scores one
+token at a time for decoding (greedy, sampling, beam), using the fast single-step path.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from seqlab.nn.embedding import build_embedding
@@ -35,6 +45,9 @@ class LanguageModel(nn.Module):
         embedding_path: str | None = None,
         embedding_freeze: bool = False,
         itos: list[str] | None = None,
+        softmax: str = "full",
+        cutoffs: tuple[int, ...] | list[int] = (),
+        div_value: float = 4.0,
     ):
         super().__init__()
         self.embedding = build_embedding(
@@ -60,28 +73,78 @@ class LanguageModel(nn.Module):
             if hidden_size != input_size:
                 self.proj = nn.Linear(hidden_size, input_size)
             out_size = input_size
-        self.decoder = nn.Linear(out_size, vocab_size)
-        if tie_weights:
-            self.decoder.weight = self.embedding.weight
+        self.decoder: nn.Module
+        if softmax == "adaptive":
+            if tie_weights:
+                raise ValueError("tie_weights needs softmax 'full'")
+            cutoffs = list(cutoffs) or default_cutoffs(vocab_size, out_size, div_value)
+            if not (0 < cutoffs[0] and all(a < b for a, b in zip(cutoffs, cutoffs[1:]))):
+                raise ValueError(f"adaptive_cutoffs {cutoffs}: expected increasing ids")
+            if cutoffs[-1] >= vocab_size - 1:
+                raise ValueError(
+                    f"adaptive_cutoffs {cutoffs}: the last must be below vocab size - 1 "
+                    f"({vocab_size - 1})"
+                )
+            if out_size // div_value ** len(cutoffs) < 1:
+                raise ValueError(
+                    f"adaptive_cutoffs {cutoffs}: tail cluster {len(cutoffs)} would have "
+                    f"{out_size} // {div_value:g}^{len(cutoffs)} = 0 dimensions; use fewer "
+                    f"cutoffs or a smaller adaptive_div_value"
+                )
+            self.decoder = nn.AdaptiveLogSoftmaxWithLoss(
+                out_size, vocab_size, cutoffs, div_value=div_value
+            )
+        elif softmax == "full":
+            self.decoder = nn.Linear(out_size, vocab_size)
+            if tie_weights:
+                self.decoder.weight = self.embedding.weight
+        else:
+            raise ValueError(f"softmax must be 'full' or 'adaptive', not {softmax!r}")
+        self.adaptive = softmax == "adaptive"
         self.vocab_size = vocab_size
 
-    def _head(self, h: Tensor) -> Tensor:
+    def _features(self, h: Tensor) -> Tensor:
         h = self.dropout(h)
-        if self.proj is not None:
-            h = self.proj(h)
-        return self.decoder(h)
+        return self.proj(h) if self.proj is not None else h
 
-    def forward(self, tokens: Tensor, state: Any = None) -> tuple[Tensor, Any]:
-        """tokens (B, T) -> logits (B, T, V), final state."""
+    def _head(self, h: Tensor) -> Tensor:
+        """(..., H) -> logits (..., V); log-probabilities for the adaptive head."""
+        h = self._features(h)
+        if not self.adaptive:
+            return self.decoder(h)
+        with torch.autocast(h.device.type, enabled=False):
+            flat = h.reshape(-1, h.shape[-1]).to(self.decoder.head.weight.dtype)
+            return self.decoder.log_prob(flat).view(*h.shape[:-1], self.vocab_size)
+
+    def forward(
+        self, tokens: Tensor, state: Any = None, targets: Tensor | None = None
+    ) -> tuple[Tensor, Any]:
+        """tokens (B, T) -> logits (B, T, V), final state.
+
+        With ``targets`` (B, T): the per-token negative log-likelihood (B, T) in float32
+        instead of the logits (the adaptive head then never builds the (B, T, V) tensor).
+        """
         x = self.dropout(self.embedding(tokens))  # (B, T, E)
         out, state = self.rnn(x, state=state)  # (B, T, H)
-        return self._head(out), state
+        if targets is None:
+            return self._head(out), state
+        if not self.adaptive:
+            logits = self._head(out)
+            nll = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), reduction="none")
+            return nll.view_as(targets), state
+        h = self._features(out)
+        with torch.autocast(h.device.type, enabled=False):
+            flat = h.reshape(-1, h.shape[-1]).to(self.decoder.head.weight.dtype)
+            logp = self.decoder(flat, targets.flatten()).output
+        return -logp.float().view_as(targets), state
 
     def step(self, tokens: Tensor, state: Any = None) -> tuple[Tensor, Any]:
         """One decoding step: tokens (B,) -> logits (B, V), new state."""
         fast = self._inference_stepper()
         if fast is not None:
             out, state = fast.step(tokens, state)
+            if not self.adaptive and self.proj is None:  # eval mode: dropout is the identity
+                return F.linear(out, self.decoder.weight, self.decoder.bias), state
             return self._head(out), state
         x = self.dropout(self.embedding(tokens.unsqueeze(1)))[:, 0]  # (B, E)
         out, state = self.rnn.step(x, state)  # (B, H)
@@ -103,3 +166,12 @@ class LanguageModel(nn.Module):
             cached = LSTMInference(self.rnn, self.embedding.weight)
             self.__dict__["_stepper"] = cached  # not a submodule: never saved or moved
         return cached
+
+
+def default_cutoffs(vocab_size: int, in_features: int, div_value: float) -> list[int]:
+    """Head = the 20% most frequent ids, tails split at 60%; no tail narrower than 1 dim."""
+    cuts = sorted({c for c in (vocab_size // 5, vocab_size * 3 // 5) if 0 < c < vocab_size - 1})
+    cuts = cuts or [max(1, vocab_size // 2)]
+    while len(cuts) > 1 and in_features // div_value ** len(cuts) < 1:
+        cuts.pop()
+    return cuts

@@ -14,6 +14,8 @@ so training and loading weights never leave them stale. Inference only: no autog
 
 from __future__ import annotations
 
+import weakref
+
 import torch
 from torch import Tensor
 
@@ -34,7 +36,12 @@ class LSTMInference:
     def __init__(self, rnn: Recurrent, embedding_weight: Tensor):
         if rnn.mode != "lstm" or rnn.bidirectional:
             raise ValueError("LSTMInference needs a unidirectional LSTM")
-        self.params = [embedding_weight, *(p for p in rnn.parameters())]
+        self.owner = weakref.ref(rnn)
+        # where each recurrent parameter lives, so freshness checks skip module recursion
+        self.slots = [
+            (m, n) for m in rnn.modules() for n, p in m._parameters.items() if p is not None
+        ]
+        self.params = self._current(embedding_weight)
         self.key = self._key()
         with torch.no_grad():
             layers = []
@@ -48,12 +55,18 @@ class LSTMInference:
                 layers.append((w_in, bias, w_hh.t().contiguous()))  # w_hh^T: (H, 4H)
         self.layers = layers
 
+    def _current(self, embedding_weight: Tensor) -> list[Tensor]:
+        return [embedding_weight, *(m._parameters[n] for m, n in self.slots)]
+
     def _key(self, params: list[Tensor] | None = None) -> tuple:
-        return tuple((id(p), _version(p)) for p in (params or self.params))
+        """Identity, in-place version and storage of every weight: a changed value, a
+        replaced parameter or a ``.data`` swap (``.to(dtype)``) each make the tables stale."""
+        return tuple((id(p), _version(p), p.data_ptr()) for p in (params or self.params))
 
     def fresh(self, rnn: Recurrent, embedding_weight: Tensor) -> bool:
-        params = [embedding_weight, *rnn.parameters()]
-        return len(params) == len(self.params) and self._key() == self._key(params)
+        if self.owner() is not rnn:
+            return False
+        return self.key == self._key(self._current(embedding_weight))
 
     @torch.no_grad()
     def step(self, tokens: Tensor, state: tuple[Tensor, Tensor] | None) -> tuple[Tensor, tuple]:
@@ -66,13 +79,20 @@ class LSTMInference:
             else:
                 h, c = state[0][layer], state[1][layer]  # (B, H)
             if layer == 0:
-                gates = torch.addmm(w_in[tokens], h, w_hh_t)  # (B, 4H)
+                gates = torch.addmm(w_in.index_select(0, tokens), h, w_hh_t)  # (B, 4H)
             else:
                 gates = torch.addmm(torch.addmm(bias, x, w_in), h, w_hh_t)
-            i, f, g, o = gates.chunk(4, 1)
-            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-            h = torch.sigmoid(o) * torch.tanh(c)
+            # Fewer, larger kernels than one call per gate: at batch 1 each call costs more
+            # than its arithmetic. sigmoid over all 4H (the g slice is then unused).
+            n = w_hh_t.shape[0]
+            sig = torch.sigmoid(gates)
+            c = torch.addcmul(
+                sig[:, n : 2 * n] * c, sig[:, :n], torch.tanh(gates[:, 2 * n : 3 * n])
+            )
+            h = sig[:, 3 * n :] * torch.tanh(c)
             hs.append(h)
             cs.append(c)
             x = h
+        if len(hs) == 1:
+            return x, (hs[0].unsqueeze(0), cs[0].unsqueeze(0))
         return x, (torch.stack(hs), torch.stack(cs))

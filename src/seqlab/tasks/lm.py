@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from seqlab.config import (
@@ -29,7 +28,7 @@ from seqlab.data.io import read_text
 from seqlab.data.lm_stream import LMStream, as_tensor, stream_rows
 from seqlab.data.tokenizers import TOKENIZER_KINDS, Tokenizer, build_tokenizer, tokenizer_from_dict
 from seqlab.data.vocab import EOS, Vocab
-from seqlab.errors import SeqlabError
+from seqlab.errors import ConfigError, SeqlabError
 from seqlab.models.lm import LanguageModel
 from seqlab.nn.recurrent import detach_state
 from seqlab.tasks.base import Task
@@ -71,7 +70,12 @@ class LMDataConfig:
 
 @dataclass(frozen=True)
 class LMModelConfig:
-    """embedding -> cell x num_layers -> linear. impl: fused (torch kernels) | explicit."""
+    """embedding -> cell x num_layers -> linear. impl: fused (torch kernels) | explicit.
+
+    softmax: full | adaptive (torch's AdaptiveLogSoftmaxWithLoss, for large word vocabularies).
+    adaptive_cutoffs: id boundaries of the head and tail clusters (empty = 20% / 60% of V).
+    adaptive_div_value: each tail cluster's projection is this many times smaller.
+    """
 
     cell: str = "lstm"
     embedding_dim: int = 128
@@ -80,11 +84,23 @@ class LMModelConfig:
     dropout: float = 0.2
     tie_weights: bool = False
     impl: str = "fused"
+    softmax: str = "full"
+    adaptive_cutoffs: tuple[int, ...] = ()
+    adaptive_div_value: float = 4.0
     embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
 
     def __post_init__(self):
         check_choice("cell", self.cell, ("rnn", "lstm", "gru"))
         check_choice("impl", self.impl, ("fused", "explicit"))
+        check_choice("softmax", self.softmax, ("full", "adaptive"))
+        check_positive("adaptive_div_value", self.adaptive_div_value)
+        cuts = self.adaptive_cutoffs
+        if any(c <= 0 for c in cuts) or list(cuts) != sorted(set(cuts)):
+            raise ConfigError(
+                f"model.adaptive_cutoffs: expected increasing positive ids, got {list(cuts)}"
+            )
+        if self.softmax == "adaptive" and self.tie_weights:
+            raise ConfigError("model.tie_weights: needs model.softmax 'full', not 'adaptive'")
         for name in ("embedding_dim", "hidden_size", "num_layers"):
             check_positive(name, getattr(self, name))
         check_fraction("dropout", self.dropout)
@@ -180,6 +196,9 @@ class LanguageModelTask(Task):
             "embedding_kind": m.embedding.kind,
             "embedding_path": m.embedding.path,
             "embedding_freeze": m.embedding.freeze,
+            "softmax": m.softmax,
+            "cutoffs": list(m.adaptive_cutoffs),
+            "div_value": m.adaptive_div_value,
         }
 
     def build_model(self, args: dict[str, Any] | None = None) -> nn.Module:
@@ -190,7 +209,12 @@ class LanguageModelTask(Task):
                 args["itos"] = self.vocab.itos
         elif args.get("embedding_kind") == "pretrained":  # the weights already hold the vectors
             args = {**args, "embedding_kind": "learned", "embedding_path": None}
-        return LanguageModel(**args)
+        try:
+            return LanguageModel(**args)
+        except ValueError as e:
+            if "adaptive_cutoffs" not in str(e):
+                raise
+            raise ConfigError(f"model.{e}") from None
 
     # -- training ------------------------------------------------------------------------------
     def num_batches(self, epoch: int) -> int:
@@ -205,9 +229,8 @@ class LanguageModelTask(Task):
     def batch_loss(self, model: nn.Module, batch, carry) -> tuple[Tensor, int, Any]:
         device = next(model.parameters()).device
         inputs, targets = (t.to(device, non_blocking=True) for t in batch)
-        logits, state = model(inputs, detach_state(carry))  # (B, T, V)
-        loss = F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten())
-        return loss, targets.numel(), state
+        nll, state = model(inputs, detach_state(carry), targets)  # (B, T)
+        return nll.mean(), targets.numel(), state
 
     @torch.no_grad()
     def evaluate(self, model: nn.Module) -> dict[str, float]:
@@ -229,10 +252,8 @@ def evaluate_stream(model: nn.Module, ids: Tensor, batch_size: int, bptt: int) -
     total, count, state = 0.0, 0, None
     for i in range(len(stream)):
         inputs, targets = (t.to(device) for t in stream.window(i))
-        logits, state = model(inputs, state)
-        total += F.cross_entropy(
-            logits.flatten(0, 1).float(), targets.flatten(), reduction="sum"
-        ).item()
+        nll, state = model(inputs, state, targets)  # (B, T)
+        total += nll.sum().item()
         count += targets.numel()
     loss = total / max(1, count)
     return {

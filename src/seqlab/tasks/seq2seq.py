@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +48,7 @@ from seqlab.errors import ConfigError, SeqlabError
 from seqlab.models.seq2seq import Seq2Seq
 from seqlab.nn.attention import ATTENTION_KINDS, LUONG_SCORES
 from seqlab.tasks.base import Task
+from seqlab.tasks.seq2seq_metrics import corpus_bleu, teacher_forced_loss
 
 
 @dataclass(frozen=True)
@@ -206,6 +206,10 @@ class Seq2SeqTask(Task):
     def tgt_tokens(self, ids: list[int]) -> list[str]:
         return [self.tgt_vocab.itos[i] for i in ids]
 
+    @property
+    def lowercase_target(self) -> bool:
+        return bool(self.tgt_tokenizer.to_dict().get("lowercase"))
+
     # -- data and artifacts --------------------------------------------------------------------
     def prepare(self, artifacts: Path | None = None) -> None:
         d = self.config.data
@@ -358,7 +362,9 @@ class Seq2SeqTask(Task):
             sources = [s for s, _ in self.valid_text[:n]]
             refs = [t for _, t in self.valid_text[:n]]
             hyps = [h[0] for h in self.decode(model, [self.src_ids(s) for s in sources])]
-            metrics["bleu"] = corpus_bleu([self.tgt_text(h.tokens) for h in hyps], refs, self)
+            metrics["bleu"] = corpus_bleu(
+                [self.tgt_text(h.tokens) for h in hyps], refs, self.lowercase_target
+            )
         return metrics
 
     def eval_batch_size(self) -> int:
@@ -414,33 +420,3 @@ class Seq2SeqTask(Task):
         if files.get("data") is not None:
             raise SeqlabError("evaluate: a seq2seq model takes --src FILE --ref FILE, not --data")
         return evaluate_files(self, model, files.get("src"), files.get("ref"))
-
-
-@torch.no_grad()
-def teacher_forced_loss(
-    model: nn.Module, pairs: list[tuple[list[int], list[int]]], batch_size: int
-) -> dict[str, float]:
-    """Mean cross-entropy per target token (nats; <eos> included) and perplexity."""
-    device = next(model.parameters()).device
-    total, count = 0.0, 0
-    for start in range(0, len(pairs), batch_size):
-        batch = make_batch(pairs[start : start + batch_size])
-        logits, _ = model(
-            batch.src.to(device), batch.src_lengths.to(device), batch.tgt_in.to(device)
-        )
-        target = batch.tgt_out.to(device).flatten()
-        total += F.cross_entropy(
-            logits.flatten(0, 1).float(), target, ignore_index=PAD_ID, reduction="sum"
-        ).item()
-        count += batch.num_tokens
-    loss = total / max(1, count)
-    return {"loss": loss, "ppl": math.exp(min(loss, 50)), "tokens": count}
-
-
-def corpus_bleu(hyps: list[str], refs: list[str], task: Seq2SeqTask) -> float:
-    """sacrebleu corpus BLEU on detokenized text (references lowercased like the model)."""
-    import sacrebleu
-
-    if task.tgt_tokenizer.to_dict().get("lowercase"):
-        refs = [r.lower() for r in refs]
-    return float(sacrebleu.corpus_bleu(hyps, [refs]).score)

@@ -1,0 +1,44 @@
+"""Validation metrics of a seq2seq model: teacher-forced loss, and corpus BLEU of free-running
+output. Their gap is the exposure bias of training on references and testing on predictions."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from seqlab.data.parallel import make_batch
+from seqlab.data.vocab import PAD_ID
+
+
+@torch.no_grad()
+def teacher_forced_loss(
+    model: nn.Module, pairs: list[tuple[list[int], list[int]]], batch_size: int
+) -> dict[str, float]:
+    """Mean cross-entropy per target token (nats; <eos> included) and perplexity."""
+    device = next(model.parameters()).device
+    total, count = 0.0, 0
+    for start in range(0, len(pairs), batch_size):
+        batch = make_batch(pairs[start : start + batch_size])
+        logits, _ = model(
+            batch.src.to(device), batch.src_lengths.to(device), batch.tgt_in.to(device)
+        )  # (B, T, V)
+        target = batch.tgt_out.to(device).flatten()
+        total += F.cross_entropy(
+            logits.flatten(0, 1).float(), target, ignore_index=PAD_ID, reduction="sum"
+        ).item()
+        count += batch.num_tokens
+    loss = total / max(1, count)
+    return {"loss": loss, "ppl": math.exp(min(loss, 50)), "tokens": count}
+
+
+def corpus_bleu(hyps: list[str], refs: list[str], lowercase: bool = False) -> float:
+    """sacrebleu corpus BLEU on detokenized text; ``lowercase`` the references when the
+    model's target side is lowercased."""
+    import sacrebleu
+
+    if lowercase:
+        refs = [r.lower() for r in refs]
+    return float(sacrebleu.corpus_bleu(hyps, [refs]).score)

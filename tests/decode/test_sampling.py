@@ -1,0 +1,35 @@
+import pytest
+import torch
+
+from seqlab.decode.sampling import generate, pick_next
+
+
+def test_sampling_draws_what_torch_multinomial_draws():
+    """The exponential race is multinomial's own algorithm: same generator, same tokens."""
+    logits = torch.randn(4, 30)
+    g1, g2 = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
+    for _ in range(50):
+        ours = pick_next(logits, 0.7, generator=g1)
+        ref = torch.multinomial((logits / 0.7).softmax(-1), 1, generator=g2).squeeze(-1)
+        assert torch.equal(ours, ref)
+
+
+def test_sampling_frequencies_follow_the_distribution():
+    probs = torch.tensor([[0.5, 0.3, 0.15, 0.05]])
+    g = torch.Generator().manual_seed(0)
+    draws = torch.stack([pick_next(probs.log(), 1.0, generator=g) for _ in range(20_000)])
+    freq = torch.bincount(draws.flatten(), minlength=4).float() / draws.numel()
+    torch.testing.assert_close(freq, probs[0], atol=0.015, rtol=0)
+
+
+def test_top_k_and_greedy():
+    logits = torch.tensor([[0.0, 3.0, 2.0, -1.0]])
+    g = torch.Generator().manual_seed(0)
+    assert pick_next(logits, 0).item() == 1
+    picks = {pick_next(logits, 5.0, top_k=2, generator=g).item() for _ in range(200)}
+    assert picks == {1, 2}
+
+
+def test_generate_needs_a_prime():
+    with pytest.raises(ValueError, match="prime"):
+        list(generate(lambda t, s: (torch.zeros(1, 3), s), torch.tensor([], dtype=torch.long), 3))
