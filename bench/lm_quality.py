@@ -70,14 +70,26 @@ SETUPS = {
             "embedding_dim": 256,
             "hidden_size": 256,
             "num_layers": 2,
-            "dropout": 0.3,
-            "tie_weights": True,
+            "dropout": 0.4,
+            "softmax": "adaptive",
+            "adaptive_cutoffs": [2000, 6000],
         },
-        "train": {"batch_size": 32, "lr": 3e-3, "eval_batch_size": 10},
+        "train": {"batch_size": 32, "lr": 3e-3, "eval_batch_size": 10, "precision": "bf16"},
         "evals": 6,
         "unit": "nats/word",
+        "history": "Earlier run of this script with a full 10k-way softmax, tied embeddings, "
+        "dropout 0.3 and fp32: 146.4 perplexity at 4.3k tokens/s (3,271 steps). The adaptive "
+        "softmax (exact over all 10k words, but the rare words share smaller tail projections) "
+        "and bf16 recurrent layers make a step about 2x cheaper here, so the same 15 minutes see "
+        "about twice the text.",
     },
 }
+
+
+def adaptive_note(model: dict) -> str:
+    if model.get("softmax") != "adaptive":
+        return ""
+    return f", adaptive softmax (cutoffs {model['adaptive_cutoffs']}, tail dims / 4 per cluster)"
 
 
 def build(name: str, data_dir: Path, run_dir: Path, train_over: dict) -> Trainer:
@@ -182,10 +194,12 @@ def main() -> None:
             "",
             f"Model: {m['num_layers']}x{m['hidden_size']} {m['cell'].upper()}, embedding "
             f"{m['embedding_dim']}, dropout {m['dropout']}"
-            f"{', tied embeddings' if m.get('tie_weights') else ''}; Adam lr {t['lr']}, cosine "
+            f"{', tied embeddings' if m.get('tie_weights') else ''}"
+            f"{adaptive_note(m)}; Adam lr {t['lr']}, cosine "
             f"schedule sized to the budget ({steps:,} steps planned, 100 warm-up), clipping 5, "
             f"batch {t['batch_size']}, {t.get('precision', 'fp32')}. Goal: {s['goal']}. "
             f"Anchors: {s['anchors']}.",
+            *(["", s["history"]] if s.get("history") else []),
             "",
             "| metric | value |",
             "|---|---:|",

@@ -30,6 +30,16 @@ def fmt(v) -> str:
     return f"{v:.4f}" if isinstance(v, float) else str(v)
 
 
+def finished_run(run_dir: Path, patience: int) -> tuple[dict, float]:
+    """The summary of a run trained earlier, and its wall-clock minutes from the run
+    directory's file times (config written at the start, metrics at the last validation)."""
+    pos = json.loads((run_dir / "checkpoints/last/checkpoint.json").read_text())["position"]
+    reason = "patience" if patience and pos["bad_evals"] >= patience else "epochs or time limit"
+    start = (run_dir / "config.yaml").stat().st_mtime
+    wall = ((run_dir / "metrics.jsonl").stat().st_mtime - start) / 60
+    return {"step": pos["step"], "reason": reason}, wall
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("name")
@@ -41,6 +51,11 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--note", default="")
     ap.add_argument("--keys", default="", help="comma-separated metrics to tabulate")
+    ap.add_argument(
+        "--report-only",
+        action="store_true",
+        help="do not train: report the finished run in out_dir (wall-clock from its file times)",
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     overrides = parse_overrides(
@@ -48,10 +63,13 @@ def main() -> None:
     )
     config = load_run_config(args.config, overrides)
     run_dir = Path(config.out_dir)
-    shutil.rmtree(run_dir, ignore_errors=True)
-    start = time.monotonic()
-    summary = train(args.config, overrides)
-    wall = (time.monotonic() - start) / 60
+    if args.report_only:
+        summary, wall = finished_run(run_dir, config.train.patience)
+    else:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        start = time.monotonic()
+        summary = train(args.config, overrides)
+        wall = (time.monotonic() - start) / 60
     records = [json.loads(x) for x in (run_dir / "metrics.jsonl").read_text().splitlines()]
     valid = [r for r in records if r["split"] == "valid"]
     best = next(
@@ -83,6 +101,7 @@ def main() -> None:
         "held_out": {k: held.get(k) for k in keys},
     }
     print(json.dumps(result))
+    (run_dir / "bench.json").write_text(json.dumps(result, indent=1))
     body = "\n".join(
         [
             f"## {args.name}",
@@ -90,6 +109,15 @@ def main() -> None:
             f"Command: `{command()}`  ",
             f"Machine: {machine()}",
             "",
+            *(
+                [
+                    "Trained by the same command without `--report-only` (wall-clock from the run "
+                    "directory's file times).",
+                    "",
+                ]
+                if args.report_only
+                else []
+            ),
             args.note,
             "",
             f"Config `{args.config}` ({config.model.__class__.__name__}: "

@@ -1,0 +1,247 @@
+"""Side by side with JoeyNMT 2.3.0 on Multi30k en->fr: same data, model size, subwords, budget.
+
+    python bench/joeynmt_multi30k.py [--minutes 20] [--venv ../joeynmt/.venv]
+                                     [--seqlab-run runs/bench/m30k-bahdanau]
+
+JoeyNMT lives in its own virtual environment outside this repository (created on first use:
+torch 2.13.0 first, then joeynmt 2.3.0 and importlib-metadata, then sentencepiece 0.1.99, since
+joeynmt 2.3.0 calls an API that sentencepiece 0.2 removed). Both toolkits get:
+
+- the official Multi30k train/val split, sentencepiece BPE with 4,000 pieces per side, trained
+  here on the training text with the same sentencepiece version;
+- a 1-layer bidirectional LSTM encoder (256), an LSTM decoder (256), embeddings 256, Bahdanau
+  attention, dropout 0.3, batch 64 sentences, Adam 2e-3 at a constant rate, label smoothing
+  0.1, gradient-norm clipping 1, validation every 500 steps with greedy BLEU on 300 val
+  sentences keeping the best checkpoint;
+- ``--minutes`` of wall-clock training on this machine, then greedy decoding of all 1,014 val
+  sentences with the best checkpoint, scored with sacrebleu against the raw references.
+
+JoeyNMT is stopped by a timeout (SIGTERM) when the budget is spent; it saves its best
+checkpoint at each validation. seqlab's side is the ``m30k-bahdanau`` run of
+``bench/multi30k_attention.sh`` (the same settings), read from its run directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import sacrebleu
+import sentencepiece as spm
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import command, machine, write_section  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO.parent / "shared" / "data" / "multi30k"
+
+
+def ensure_venv(venv: Path) -> Path:
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        pip = [str(python), "-m", "pip", "install", "-q"]
+        subprocess.run([*pip, "torch==2.13.0"], check=True)
+        subprocess.run([*pip, "joeynmt==2.3.0", "importlib-metadata"], check=True)
+        # joeynmt 2.3.0 calls SentencePieceProcessor.SetVocabulary, gone in sentencepiece 0.2
+        subprocess.run([*pip, "sentencepiece==0.1.99"], check=True)
+    return python
+
+
+def prepare_data(work: Path) -> Path:
+    """Plain text files named as JoeyNMT expects (train.en, train.fr, dev.en, dev.fr)."""
+    data = work / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    for split, name in (("train", "train"), ("val", "dev")):
+        for lang in ("en", "fr"):
+            with gzip.open(DATA / f"{split}.{lang}.gz", "rt", encoding="utf-8") as f:
+                (data / f"{name}.{lang}").write_text(f.read(), encoding="utf-8")
+    for lang in ("en", "fr"):
+        spm.SentencePieceTrainer.train(
+            input=str(data / f"train.{lang}"),
+            model_prefix=str(data / f"sp.{lang}"),
+            vocab_size=4000,
+            model_type="bpe",
+            character_coverage=1.0,
+            minloglevel=2,
+        )
+    return data
+
+
+def side(data: Path, lang: str) -> dict:
+    return {
+        "lang": lang,
+        "level": "bpe",
+        "max_length": 60,
+        "voc_min_freq": 1,
+        "tokenizer_type": "sentencepiece",
+        "tokenizer_cfg": {"model_file": str(data / f"sp.{lang}.model")},
+    }
+
+
+def joey_config(data: Path, model_dir: Path) -> dict:
+    rnn = {"type": "recurrent", "rnn_type": "lstm", "hidden_size": 256, "num_layers": 1}
+    emb = {"embedding_dim": 256}
+    return {
+        "name": "multi30k_en_fr",
+        "joeynmt_version": "2.3.0",
+        "data": {
+            "train": str(data / "train"),
+            "dev": str(data / "dev"),
+            "dataset_type": "plain",
+            "sample_dev_subset": 300,
+            "src": side(data, "en"),
+            "trg": side(data, "fr"),
+        },
+        "testing": {"beam_size": 1, "batch_size": 64, "eval_metrics": ["bleu"]},
+        "training": {
+            "random_seed": 42,
+            "optimizer": "adam",
+            "learning_rate": 0.002,
+            "clip_grad_norm": 1.0,
+            "label_smoothing": 0.1,
+            "batch_size": 64,
+            "batch_type": "sentence",
+            "normalization": "tokens",
+            "epochs": 1000,
+            "validation_freq": 500,
+            "logging_freq": 100,
+            "early_stopping_metric": "bleu",
+            "model_dir": str(model_dir),
+            "overwrite": True,
+            "shuffle": True,
+            "use_cuda": False,
+            "print_valid_sents": [0],
+            "keep_best_ckpts": 1,
+        },
+        "model": {
+            "encoder": {**rnn, "bidirectional": True, "dropout": 0.3, "embeddings": emb},
+            "decoder": {
+                **rnn,
+                "dropout": 0.3,
+                "hidden_dropout": 0.3,
+                "attention": "bahdanau",
+                "input_feeding": True,
+                "init_hidden": "bridge",
+                "embeddings": emb,
+            },
+        },
+    }
+
+
+def train_joey(python: Path, config: Path, minutes: float, log: Path) -> float:
+    start = time.monotonic()
+    with log.open("w") as out:
+        try:
+            subprocess.run(
+                [str(python), "-m", "joeynmt", "train", str(config), "--skip-test"],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=minutes * 60,
+            )
+        except subprocess.TimeoutExpired:
+            pass
+    return (time.monotonic() - start) / 60
+
+
+def joey_log_stats(model_dir: Path) -> dict:
+    text = (model_dir / "train.log").read_text()
+    rates = [float(x) for x in re.findall(r"Tokens per Sec:\s+(\d+)", text)]
+    steps = [int(x) for x in re.findall(r"Step:\s+(\d+)", text)]
+    bleus = [float(x) for x in re.findall(r"bleu:\s+([\d.]+)", text)]
+    return {
+        "tokens_per_s": statistics.median(rates) if rates else float("nan"),
+        "steps": max(steps, default=0),
+        "best_val_bleu_300": max(bleus, default=float("nan")),
+    }
+
+
+def score(hyp_path: Path) -> tuple[float, float]:
+    hyps = hyp_path.read_text(encoding="utf-8").splitlines()
+    with gzip.open(DATA / "val.fr.gz", "rt", encoding="utf-8") as f:
+        refs = f.read().splitlines()
+    return (
+        sacrebleu.corpus_bleu(hyps, [refs]).score,
+        sacrebleu.corpus_chrf(hyps, [refs]).score,
+    )
+
+
+def seqlab_side(run: Path) -> dict:
+    rows = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
+    rates = [r["tokens_per_s"] for r in rows if r["split"] == "train" and r.get("tokens_per_s")]
+    held = json.loads((run / "bench.json").read_text())["held_out"]  # written by task_run.py
+    return {
+        "tokens_per_s": statistics.median(rates) if rates else float("nan"),
+        "steps": max((r["step"] for r in rows), default=0),
+        "bleu": held.get("bleu", float("nan")),
+        "chrf": held.get("chrf", float("nan")),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--minutes", type=float, default=20.0)
+    ap.add_argument("--venv", type=Path, default=REPO.parent / "joeynmt" / ".venv")
+    ap.add_argument("--work", type=Path, default=REPO.parent / "joeynmt" / "multi30k")
+    ap.add_argument("--seqlab-run", type=Path, default=REPO / "runs" / "bench" / "m30k-bahdanau")
+    args = ap.parse_args()
+    python = ensure_venv(args.venv)
+    data = prepare_data(args.work)
+    model_dir = args.work / "model"
+    config = args.work / "config.yaml"
+    config.write_text(yaml.safe_dump(joey_config(data, model_dir), sort_keys=False))
+    wall = train_joey(python, config, args.minutes, args.work / "train.out")
+    joey = joey_log_stats(model_dir)
+    hyp = args.work / "hyp"
+    subprocess.run(
+        [str(python), "-m", "joeynmt", "test", str(config), "--output-path", str(hyp)],
+        check=True,
+        capture_output=True,
+    )
+    joey["bleu"], joey["chrf"] = score(Path(f"{hyp}.dev"))
+    ours = seqlab_side(args.seqlab_run)
+    print(json.dumps({"joeynmt": joey, "seqlab": ours}))
+    ratio_bleu = ours["bleu"] / joey["bleu"] if joey["bleu"] else float("nan")
+    ratio_tok = ours["tokens_per_s"] / joey["tokens_per_s"]
+    body = "\n".join(
+        [
+            "## Multi30k en->fr: seqlab against JoeyNMT 2.3.0",
+            "",
+            f"Command: `{command()}`  ",
+            f"Machine: {machine()}",
+            "",
+            "Same data, subwords (sentencepiece BPE 4,000 per side), model size (1-layer "
+            "bidirectional LSTM encoder 256, LSTM decoder 256, embeddings 256, Bahdanau "
+            "attention), batch 64, Adam 2e-3 constant, label smoothing 0.1, dropout 0.3, and "
+            f"{args.minutes:g} wall-clock minutes of training each, one after the other on this "
+            "machine. BLEU/chrF: greedy decoding of all 1,014 val sentences with each toolkit's "
+            "best checkpoint, sacrebleu on detokenized output. Tokens/s: target tokens per "
+            "second, the median of each toolkit's own training log. JoeyNMT also feeds the "
+            "attentional vector back (its default); seqlab's Bahdanau run does not. Goal: "
+            "seqlab >= 1.5x JoeyNMT on BLEU and on tokens/s.",
+            "",
+            "| toolkit | steps | training tokens/s | val BLEU | val chrF |",
+            "|---|---:|---:|---:|---:|",
+            f"| JoeyNMT 2.3.0 | {joey['steps']:,} | {joey['tokens_per_s']:,.0f} | "
+            f"{joey['bleu']:.1f} | {joey['chrf']:.1f} |",
+            f"| seqlab (`{args.seqlab_run.name}`) | {ours['steps']:,} | "
+            f"{ours['tokens_per_s']:,.0f} | {ours['bleu']:.1f} | {ours['chrf']:.1f} |",
+            f"| ratio seqlab / JoeyNMT | | {ratio_tok:.2f}x | {ratio_bleu:.2f}x | |",
+            "",
+            f"JoeyNMT's training ran {wall:.1f} min wall-clock (stopped by the budget); its best "
+            f"validation BLEU on the 300-sentence subset was {joey['best_val_bleu_300']:.1f}.",
+        ]
+    )
+    write_section("m30k-joeynmt", body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Training and decoding speed of trained seq2seq runs.
+
+    python bench/seq2seq_speed.py RUN [RUN ...] --src ../shared/data/multi30k/val.en.gz
+                                  [--sentences 256] [--threads 2]
+
+Per run: training tokens/s (target tokens, the median of the run's logged rates) and decoding
+sentences/s on the first ``--sentences`` source lines, for greedy and beam 5, with batch 1
+and batch 64. Decoding uses the run's best checkpoint, the same path as ``seqlab translate``.
+Batch 1 decodes a quarter of the sentences (it is the slow case); rates are per sentence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _report import command, machine, write_section  # noqa: E402
+from seqlab.data.io import iter_lines  # noqa: E402
+from seqlab.tasks import load_run  # noqa: E402
+
+SETTINGS = [(1, 1), (1, 64), (5, 1), (5, 64)]  # (beam, batch)
+
+
+def training_rate(run: Path) -> float:
+    rows = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
+    rates = [r["tokens_per_s"] for r in rows if r["split"] == "train" and r.get("tokens_per_s")]
+    return statistics.median(rates) if rates else float("nan")
+
+
+def decode_rate(task, model, sources: list[list[int]], beam: int, batch: int) -> float:
+    todo = sources if batch > 1 else sources[: max(1, len(sources) // 4)]
+    task.decode(model, todo[:batch], beam_size=beam, batch_size=batch)  # warm-up
+    start = time.perf_counter()
+    task.decode(model, todo, beam_size=beam, batch_size=batch)
+    return len(todo) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("runs", nargs="+", type=Path)
+    ap.add_argument("--src", required=True)
+    ap.add_argument("--sentences", type=int, default=256)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--name", default="seq2seq-speed")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    head = "| run | attention | training tokens/s | " + " | ".join(
+        f"{'greedy' if b == 1 else f'beam {b}'}, batch {n} (sent/s)" for b, n in SETTINGS
+    )
+    rows = [head + " |", "|---|---|---:|" + "---:|" * len(SETTINGS)]
+    for run in args.runs:
+        task, model = load_run(run)
+        lines = [x for x in iter_lines(args.src) if x.strip()][: args.sentences]
+        sources = [task.src_ids(x) for x in lines]
+        with torch.inference_mode():
+            rates = [decode_rate(task, model, sources, b, n) for b, n in SETTINGS]
+        cells = " | ".join(f"{r:,.1f}" for r in rates)
+        attention = task.config.model.attention
+        rows.append(f"| {run.name} | {attention} | {training_rate(run):,.0f} | {cells} |")
+        print(rows[-1], flush=True)
+    body = "\n".join(
+        [
+            "## Seq2seq training and decoding speed",
+            "",
+            f"Command: `{command()}`  ",
+            f"Machine: {machine()}",
+            "",
+            f"Training tokens/s: target tokens per second, median of the run's logged rates. "
+            f"Decoding: the first {args.sentences} source lines of `{args.src}` "
+            f"(a quarter of them at batch 1), best checkpoint, max length 1.5 x source + 5.",
+            "",
+            *rows,
+        ]
+    )
+    write_section(args.name, body)
+
+
+if __name__ == "__main__":
+    main()
