@@ -128,3 +128,6 @@ def test_sms_spam_slice(tmp_path, capsys):
     _train(_config(tmp_path, data), run, "train.epochs=2")
     metrics = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
     assert metrics["accuracy"] > 0.8
+    for label in ("ham", "spam"):  # per-class figures in every validation record
+        p, r, f1 = (metrics[f"{k}_{label}"] for k in ("precision", "recall", "f1"))
+        assert f1 == pytest.approx(2 * p * r / (p + r) if p + r else 0.0)

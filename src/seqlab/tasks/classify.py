@@ -309,6 +309,7 @@ class ClassifyTask(Task):
         for label in self.labels[:10]:  # per-class figures; long label sets stay in the report
             out[f"precision_{label}"] = m[f"precision_{label}"]
             out[f"recall_{label}"] = m[f"recall_{label}"]
+            out[f"f1_{label}"] = m[f"f1_{label}"]
         run_dir = Path(self.config.out_dir)
         if self.rank == 0 and run_dir.is_dir():
             plot_confusion(result["confusion"], self.labels, run_dir / "confusion.png", "valid")
