@@ -18,6 +18,7 @@ import torch
 from torch import Tensor, nn
 
 from seqlab.config import RunConfig
+from seqlab.data.batching import batch_indices, count_batches
 
 
 class Task:
@@ -63,6 +64,16 @@ class Task:
     def train_batch(self, epoch: int, index: int) -> Any:
         """This rank's share of global batch ``index`` of ``epoch``."""
         raise NotImplementedError
+
+    # -- helpers for tasks whose examples are independent (shuffled each epoch, seeded) --------
+    def example_batches(self, n: int) -> int:
+        """Global batches per epoch over ``n`` training examples."""
+        return count_batches(n, self.config.train.batch_size, self.world_size)
+
+    def example_rows(self, n: int, epoch: int, index: int) -> list[int]:
+        """This rank's example indices in global batch ``index`` of ``epoch``."""
+        t = self.config.train
+        return batch_indices(n, t.batch_size, t.seed, epoch, index, self.rank, self.world_size)
 
     def initial_carry(self, batch_size: int) -> Any:
         """State carried from batch to batch within an epoch (LM hidden state); None if none."""

@@ -36,7 +36,7 @@ from seqlab.config import (
     check_non_negative,
     check_positive,
 )
-from seqlab.data.batching import batch_indices, count_batches, pad_ids
+from seqlab.data.batching import pad_ids
 from seqlab.data.delimited import LabelledText, read_delimited, stratified_split
 from seqlab.data.io import iter_lines
 from seqlab.data.tokenizers import Tokenizer, build_tokenizer, tokenizer_from_dict
@@ -251,18 +251,10 @@ class ClassifyTask(Task):
 
     # -- training ------------------------------------------------------------------------------
     def num_batches(self, epoch: int) -> int:
-        return count_batches(len(self.train_ids), self.config.train.batch_size, self.world_size)
+        return self.example_batches(len(self.train_ids))
 
     def train_batch(self, epoch: int, index: int) -> tuple[Tensor, Tensor, Tensor]:
-        rows = batch_indices(
-            len(self.train_ids),
-            self.config.train.batch_size,
-            self.config.train.seed,
-            epoch,
-            index,
-            self.rank,
-            self.world_size,
-        )
+        rows = self.example_rows(len(self.train_ids), epoch, index)
         ids, lengths = pad_ids([self.train_ids[i] for i in rows])
         return ids, lengths, torch.tensor([self.train_targets[i] for i in rows])
 

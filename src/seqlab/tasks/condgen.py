@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from seqlab.config import check_choice, check_fraction, check_non_negative, check_positive
-from seqlab.data.batching import batch_indices, count_batches, pad_ids
+from seqlab.data.batching import pad_ids
 from seqlab.data.delimited import stratified_split
 from seqlab.data.names import Target, load_features, read_class_dir, read_targets
 from seqlab.data.tokenizers import Tokenizer, build_tokenizer, tokenizer_from_dict
@@ -196,18 +196,10 @@ class CondGenTask(Task):
         return inputs, targets, lengths, cond
 
     def num_batches(self, epoch: int) -> int:
-        return count_batches(len(self.train_ids), self.config.train.batch_size, self.world_size)
+        return self.example_batches(len(self.train_ids))
 
     def train_batch(self, epoch: int, index: int):
-        rows = batch_indices(
-            len(self.train_ids),
-            self.config.train.batch_size,
-            self.config.train.seed,
-            epoch,
-            index,
-            self.rank,
-            self.world_size,
-        )
+        rows = self.example_rows(len(self.train_ids), epoch, index)
         return self.collate([self.train_ids[i] for i in rows], self.train_cond[rows])
 
     def batch_tokens(self, batch) -> int:

@@ -30,7 +30,7 @@ from seqlab.config import (
     check_non_negative,
     check_positive,
 )
-from seqlab.data.batching import batch_indices, count_batches, pad_ids
+from seqlab.data.batching import pad_ids
 from seqlab.data.conll import SCHEMES, TaggedSentence, entity_spans, read_conll
 from seqlab.data.delimited import stratified_split
 from seqlab.data.vocab import Vocab
@@ -235,18 +235,10 @@ class TagTask(Task):
         return ids, lengths, chars, tags
 
     def num_batches(self, epoch: int) -> int:
-        return count_batches(len(self.train_data), self.config.train.batch_size, self.world_size)
+        return self.example_batches(len(self.train_data))
 
     def train_batch(self, epoch: int, index: int):
-        rows = batch_indices(
-            len(self.train_data),
-            self.config.train.batch_size,
-            self.config.train.seed,
-            epoch,
-            index,
-            self.rank,
-            self.world_size,
-        )
+        rows = self.example_rows(len(self.train_data), epoch, index)
         return self.collate([self.train_data[i] for i in rows])
 
     def batch_tokens(self, batch) -> int:
