@@ -179,11 +179,14 @@ def score(hyp_path: Path) -> tuple[float, float]:
 
 
 def seqlab_side(run: Path) -> dict:
+    """BLEU/chrF of the run's held-out scoring (bench/task_run.py) and its training tokens/s,
+    measured like JoeyNMT's log rate: training steps only, no validation in the timed span."""
+    from seq2seq_speed import measured_training_rate
+
     rows = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
-    rates = [r["tokens_per_s"] for r in rows if r["split"] == "train" and r.get("tokens_per_s")]
     held = json.loads((run / "bench.json").read_text())["held_out"]  # written by task_run.py
     return {
-        "tokens_per_s": statistics.median(rates) if rates else float("nan"),
+        "tokens_per_s": measured_training_rate(run),
         "steps": max((r["step"] for r in rows), default=0),
         "bleu": held.get("bleu", float("nan")),
         "chrf": held.get("chrf", float("nan")),
@@ -234,7 +237,9 @@ def main() -> None:
             f"{args.minutes:g} wall-clock minutes of training each, one after the other on this "
             "machine. BLEU/chrF: greedy decoding of all 1,014 val sentences with each toolkit's "
             "best checkpoint, sacrebleu on detokenized output. Tokens/s: target tokens per "
-            "second, the median of each toolkit's own training log. JoeyNMT also feeds the "
+            "second of training alone (JoeyNMT: the median of its log, which leaves validation "
+            "time out; seqlab: 40 real training steps of the same run config, timed by "
+            "bench/seq2seq_speed.py's function). JoeyNMT also feeds the "
             "attentional vector back (its default); seqlab's Bahdanau run does not. Goal: "
             "seqlab >= 1.5x JoeyNMT on BLEU and on tokens/s.",
             "",

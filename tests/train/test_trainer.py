@@ -105,3 +105,15 @@ def test_lr_schedules():
     assert lr_factor(110, 110, cfg) == pytest.approx(0.1)
     lin = TrainConfig(schedule="linear")
     assert lr_factor(50, 100, lin) == pytest.approx(0.5)
+
+
+def test_tokens_per_second_leaves_validation_time_out(monkeypatch):
+    from seqlab.train import progress
+
+    clock = iter([0.0, 10.0, 40.0, 50.0])  # start, pause begins, pause ends, rate()
+    monkeypatch.setattr(progress, "clock", lambda: next(clock))
+    bar = progress.Progress(total=5, initial=0, enabled=False)
+    bar.update(loss=1.0, tokens=2000, lr=0.1)
+    with bar.paused():
+        pass
+    assert bar.rate() == pytest.approx(2000 / 20.0)  # 50 s elapsed, 30 s of them paused

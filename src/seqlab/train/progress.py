@@ -1,8 +1,14 @@
-"""A tqdm progress bar that shows loss, tokens/s and learning rate."""
+"""A tqdm progress bar that shows loss, tokens/s and learning rate.
+
+tokens/s counts training time only: the time spent inside ``paused()`` (validation, saving
+checkpoints) is left out, so the figure is the training throughput at any validation interval.
+"""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from time import monotonic as clock
 
 from tqdm.auto import tqdm
 
@@ -18,7 +24,8 @@ class Progress:
             unit="step",
         )
         self.tokens = 0
-        self.start = time.monotonic()
+        self.start = clock()
+        self.excluded = 0.0  # seconds spent in paused() blocks
         self.loss = None
 
     def update(self, loss: float, tokens: int, lr: float) -> None:
@@ -31,7 +38,16 @@ class Progress:
             )
 
     def rate(self) -> float:
-        return self.tokens / max(1e-9, time.monotonic() - self.start)
+        return self.tokens / max(1e-9, clock() - self.start - self.excluded)
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Leave the time of the block out of tokens/s."""
+        start = clock()
+        try:
+            yield
+        finally:
+            self.excluded += clock() - start
 
     def note(self, metrics: dict) -> None:
         if not self.bar.disable:

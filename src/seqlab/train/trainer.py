@@ -244,13 +244,15 @@ class Trainer:
                 if self.on_step is not None:
                     self.on_step(self)
                 if cfg.eval_every and self.pos.step % cfg.eval_every == 0:
-                    metrics, last_eval_step = self._validate(), self.pos.step
+                    with bar.paused():
+                        metrics, last_eval_step = self._validate(), self.pos.step
                     bar.note(metrics)
                 reason = self._should_stop(start)
             if self.pos.index >= self.task.num_batches(self.pos.epoch):
                 self.pos.epoch, self.pos.index = self.pos.epoch + 1, 0
                 if not cfg.eval_every:
-                    metrics, last_eval_step = self._validate(), self.pos.step
+                    with bar.paused():
+                        metrics, last_eval_step = self._validate(), self.pos.step
                     bar.note(metrics)
                     reason = reason or self._should_stop(start)
         bar.close()
