@@ -186,10 +186,25 @@ def run(cmd: str, max_lines: int) -> str:
     return "\n".join(out)
 
 
+def previous_sections(path: Path) -> dict[str, str]:
+    """Title -> Markdown block ("## title" up to the next section) of an existing tour."""
+    if not path.exists():
+        return {}
+    blocks = path.read_text().split("\n## ")[1:]
+    return {b.split("\n", 1)[0]: "## " + b.rstrip("\n") for b in blocks}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, default=REPO / "docs" / "tour.md")
+    ap.add_argument(
+        "--only",
+        default="",
+        help="comma-separated section numbers to rerun; the others are kept from --out",
+    )
     args = ap.parse_args()
+    only = {int(x) for x in args.only.split(",") if x.strip()}
+    old = previous_sections(args.out) if only else {}
     (REPO / FIG).mkdir(parents=True, exist_ok=True)
     (REPO / "runs" / "tour").mkdir(parents=True, exist_ok=True)
     (REPO / "runs" / "tour" / "sms.txt").write_text(
@@ -203,7 +218,10 @@ def main() -> None:
         "gives the exact command, its real output, and what to notice. Regenerate with "
         "`python scripts/make_tour.py` after `make demo`.",
     ]
-    for title, topic, commands, notice in SECTIONS:
+    for number, (title, topic, commands, notice) in enumerate(SECTIONS, start=1):
+        if only and number not in only and title in old:
+            parts += ["", old[title]]
+            continue
         print(title, file=sys.stderr)
         parts += ["", f"## {title}", "", f"*The lecture:* {topic}", ""]
         for cmd, max_lines in commands:
