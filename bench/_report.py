@@ -45,6 +45,11 @@ def command() -> str:
     return "python " + shlex.join([os.path.relpath(sys.argv[0])] + sys.argv[1:])
 
 
+def header(title: str) -> list[str]:
+    """The opening lines of a section: its title, the command that wrote it and the machine."""
+    return [f"## {title}", "", f"Command: `{command()}`  ", f"Machine: {machine()}", ""]
+
+
 def git_rev() -> str:
     try:
         out = subprocess.run(

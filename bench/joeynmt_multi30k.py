@@ -38,7 +38,7 @@ import sentencepiece as spm
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import command, machine, write_section  # noqa: E402
+from _report import header, write_section  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data" / "multi30k"
@@ -226,11 +226,7 @@ def main() -> None:
     ratio_tok = ours["tokens_per_s"] / joey["tokens_per_s"]
     body = "\n".join(
         [
-            "## Multi30k en->fr: seqlab against JoeyNMT 2.3.0",
-            "",
-            f"Command: `{command()}`  ",
-            f"Machine: {machine()}",
-            "",
+            *header("Multi30k en->fr: seqlab against JoeyNMT 2.3.0"),
             "Same data, subwords (sentencepiece BPE 4,000 per side), model size (1-layer "
             "bidirectional LSTM encoder 256, LSTM decoder 256, embeddings 256, Bahdanau "
             "attention), batch 64, Adam 2e-3 constant, label smoothing 0.1, dropout 0.3, and "

@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import command, machine, write_section  # noqa: E402
+from _report import header, write_section  # noqa: E402
 from seqlab.tasks import run_config_from_dict  # noqa: E402
 from seqlab.tasks.lm import LanguageModelTask  # noqa: E402
 from seqlab.train.trainer import Trainer  # noqa: E402
@@ -187,11 +187,7 @@ def main() -> None:
     m, t = s["model"], s["train"]
     body = "\n".join(
         [
-            f"## {s['title']}: quality after {args.minutes:g} CPU-minutes",
-            "",
-            f"Command: `{command()}`  ",
-            f"Machine: {machine()}",
-            "",
+            *header(f"{s['title']}: quality after {args.minutes:g} CPU-minutes"),
             f"Model: {m['num_layers']}x{m['hidden_size']} {m['cell'].upper()}, embedding "
             f"{m['embedding_dim']}, dropout {m['dropout']}"
             f"{', tied embeddings' if m.get('tie_weights') else ''}"

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import command, machine, write_section  # noqa: E402
+from _report import header, write_section  # noqa: E402
 from seqlab.tasks import run_config_from_dict  # noqa: E402
 from seqlab.tasks.lm import LanguageModelTask  # noqa: E402
 from seqlab.train.trainer import Trainer  # noqa: E402
@@ -191,11 +191,7 @@ def main() -> None:
     gen_rows = generation_table(args.gen_length)
     body = "\n".join(
         [
-            "## Language model speed",
-            "",
-            f"Command: `{command()}`  ",
-            f"Machine: {machine()}",
-            "",
+            *header("Language model speed"),
             f"Training throughput, batch {B}, T={T}, embedding {E}, hidden {H}, vocabulary {V}, "
             f"Adam, gradient clipping 5. seqlab runs its real trainer step; the reference is a "
             f"bare "

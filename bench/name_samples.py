@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import command, machine, write_section  # noqa: E402
+from _report import header, write_section  # noqa: E402
 from seqlab.tasks import load_run  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -43,11 +43,7 @@ def main() -> None:
         rows.append(f"| {label} | {shown} |")
     body = "\n".join(
         [
-            "## Invented surnames, 10 per language",
-            "",
-            f"Command: `{command()}`  ",
-            f"Machine: {machine()}",
-            "",
+            *header("Invented surnames, 10 per language"),
             f"Run `{args.run.relative_to(REPO) if args.run.is_relative_to(REPO) else args.run}`, "
             f"temperature {args.temperature}, seed {args.seed}. Copies of a training name: "
             f"{copies} of {total} ({copies / max(1, total):.0%}).",

@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import command, machine, write_section  # noqa: E402
+from _report import header, write_section  # noqa: E402
 from seqlab.data.io import iter_lines  # noqa: E402
 from seqlab.tasks import load_run, load_run_config, task_class  # noqa: E402
 from seqlab.train.trainer import Trainer  # noqa: E402
@@ -91,11 +91,7 @@ def main() -> None:
         print(rows[-1], flush=True)
     body = "\n".join(
         [
-            "## Seq2seq training and decoding speed",
-            "",
-            f"Command: `{command()}`  ",
-            f"Machine: {machine()}",
-            "",
+            *header("Seq2seq training and decoding speed"),
             "Training tokens/s: target tokens per second of 40 real training steps (after 5 "
             "warm-up steps) with each run's config and vocabularies, no validation inside the "
             "timed span; the logged column is the median rate in the run's metrics.jsonl, which "

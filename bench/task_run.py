@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import command, machine, write_section  # noqa: E402
+from _report import header, write_section  # noqa: E402
 from seqlab.config import parse_overrides  # noqa: E402
 from seqlab.tasks import load_run, load_run_config  # noqa: E402
 from seqlab.train.run import train  # noqa: E402
@@ -104,11 +104,7 @@ def main() -> None:
     (run_dir / "bench.json").write_text(json.dumps(result, indent=1))
     body = "\n".join(
         [
-            f"## {args.name}",
-            "",
-            f"Command: `{command()}`  ",
-            f"Machine: {machine()}",
-            "",
+            *header(args.name),
             *(
                 [
                     "Trained by the same command without `--report-only` (wall-clock from the run "

@@ -78,19 +78,7 @@ class LanguageModel(nn.Module):
             if tie_weights:
                 raise ValueError("tie_weights needs softmax 'full'")
             cutoffs = list(cutoffs) or default_cutoffs(vocab_size, out_size, div_value)
-            if not (0 < cutoffs[0] and all(a < b for a, b in zip(cutoffs, cutoffs[1:]))):
-                raise ValueError(f"adaptive_cutoffs {cutoffs}: expected increasing ids")
-            if cutoffs[-1] >= vocab_size - 1:
-                raise ValueError(
-                    f"adaptive_cutoffs {cutoffs}: the last must be below vocab size - 1 "
-                    f"({vocab_size - 1})"
-                )
-            if out_size // div_value ** len(cutoffs) < 1:
-                raise ValueError(
-                    f"adaptive_cutoffs {cutoffs}: tail cluster {len(cutoffs)} would have "
-                    f"{out_size} // {div_value:g}^{len(cutoffs)} = 0 dimensions; use fewer "
-                    f"cutoffs or a smaller adaptive_div_value"
-                )
+            check_cutoffs(cutoffs, vocab_size, out_size, div_value)
             self.decoder = nn.AdaptiveLogSoftmaxWithLoss(
                 out_size, vocab_size, cutoffs, div_value=div_value
             )
@@ -113,8 +101,12 @@ class LanguageModel(nn.Module):
         if not self.adaptive:
             return self.decoder(h)
         with torch.autocast(h.device.type, enabled=False):
-            flat = h.reshape(-1, h.shape[-1]).to(self.decoder.head.weight.dtype)
-            return self.decoder.log_prob(flat).view(*h.shape[:-1], self.vocab_size)
+            logp = self.decoder.log_prob(self._adaptive_input(h))
+        return logp.view(*h.shape[:-1], self.vocab_size)
+
+    def _adaptive_input(self, h: Tensor) -> Tensor:
+        """(..., H) -> (N, H) in the adaptive head's own dtype (it runs outside autocast)."""
+        return h.reshape(-1, h.shape[-1]).to(self.decoder.head.weight.dtype)
 
     def forward(
         self, tokens: Tensor, state: Any = None, targets: Tensor | None = None
@@ -134,8 +126,7 @@ class LanguageModel(nn.Module):
             return nll.view_as(targets), state
         h = self._features(out)
         with torch.autocast(h.device.type, enabled=False):
-            flat = h.reshape(-1, h.shape[-1]).to(self.decoder.head.weight.dtype)
-            logp = self.decoder(flat, targets.flatten()).output
+            logp = self.decoder(self._adaptive_input(h), targets.flatten()).output
         return -logp.float().view_as(targets), state
 
     def step(self, tokens: Tensor, state: Any = None) -> tuple[Tensor, Any]:
@@ -166,6 +157,25 @@ class LanguageModel(nn.Module):
             cached = LSTMInference(self.rnn, self.embedding.weight)
             self.__dict__["_stepper"] = cached  # not a submodule: never saved or moved
         return cached
+
+
+class CutoffError(ValueError):
+    """Adaptive-softmax cutoffs that do not fit the vocabulary or the hidden size."""
+
+
+def check_cutoffs(cutoffs: list[int], vocab_size: int, in_features: int, div_value: float) -> None:
+    if not (0 < cutoffs[0] and all(a < b for a, b in zip(cutoffs, cutoffs[1:]))):
+        raise CutoffError(f"adaptive_cutoffs {cutoffs}: expected increasing ids")
+    if cutoffs[-1] >= vocab_size - 1:
+        raise CutoffError(
+            f"adaptive_cutoffs {cutoffs}: the last must be below vocab size - 1 ({vocab_size - 1})"
+        )
+    if in_features // div_value ** len(cutoffs) < 1:
+        raise CutoffError(
+            f"adaptive_cutoffs {cutoffs}: tail cluster {len(cutoffs)} would have "
+            f"{in_features} // {div_value:g}^{len(cutoffs)} = 0 dimensions; use fewer cutoffs "
+            f"or a smaller adaptive_div_value"
+        )
 
 
 def default_cutoffs(vocab_size: int, in_features: int, div_value: float) -> list[int]:

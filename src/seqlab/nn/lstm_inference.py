@@ -42,7 +42,7 @@ class LSTMInference:
             (m, n) for m in rnn.modules() for n, p in m._parameters.items() if p is not None
         ]
         self.params = self._current(embedding_weight)
-        self.key = self._key()
+        self.key = self._key(self.params)
         with torch.no_grad():
             layers = []
             for layer in range(rnn.num_layers):
@@ -58,10 +58,11 @@ class LSTMInference:
     def _current(self, embedding_weight: Tensor) -> list[Tensor]:
         return [embedding_weight, *(m._parameters[n] for m, n in self.slots)]
 
-    def _key(self, params: list[Tensor] | None = None) -> tuple:
+    @staticmethod
+    def _key(params: list[Tensor]) -> tuple:
         """Identity, in-place version and storage of every weight: a changed value, a
         replaced parameter or a ``.data`` swap (``.to(dtype)``) each make the tables stale."""
-        return tuple((id(p), _version(p), p.data_ptr()) for p in (params or self.params))
+        return tuple((id(p), _version(p), p.data_ptr()) for p in params)
 
     def fresh(self, rnn: Recurrent, embedding_weight: Tensor) -> bool:
         if self.owner() is not rnn:

@@ -29,7 +29,7 @@ from seqlab.data.lm_stream import LMStream, as_tensor, stream_rows
 from seqlab.data.tokenizers import TOKENIZER_KINDS, Tokenizer, build_tokenizer, tokenizer_from_dict
 from seqlab.data.vocab import EOS, Vocab
 from seqlab.errors import ConfigError, SeqlabError
-from seqlab.models.lm import LanguageModel
+from seqlab.models.lm import CutoffError, LanguageModel
 from seqlab.nn.recurrent import detach_state
 from seqlab.tasks.base import Task
 
@@ -211,9 +211,7 @@ class LanguageModelTask(Task):
             args = {**args, "embedding_kind": "learned", "embedding_path": None}
         try:
             return LanguageModel(**args)
-        except ValueError as e:
-            if "adaptive_cutoffs" not in str(e):
-                raise
+        except CutoffError as e:
             raise ConfigError(f"model.{e}") from None
 
     # -- training ------------------------------------------------------------------------------
