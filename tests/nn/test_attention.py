@@ -72,18 +72,40 @@ def test_bridge_concatenates_directions_per_layer():
 
 
 @pytest.mark.parametrize("cell", CELLS)
-@pytest.mark.parametrize("attention", ["none", "luong"])
-def test_parallel_teacher_forcing_equals_step_loop(cell, attention):
+@pytest.mark.parametrize(
+    "attention,feed", [("none", False), ("luong", False), ("luong", True), ("bahdanau", False)]
+)
+def test_teacher_forced_forward_equals_step_loop(cell, attention, feed):
     torch.manual_seed(0)
-    m = Seq2Seq(15, 17, 6, 8, 2, cell, True, attention, dropout=0.0).double().eval()
+    m = Seq2Seq(15, 17, 6, 8, 2, cell, True, attention, input_feed=feed, dropout=0.0)
+    m = m.double().eval()
     b = make_batch([([5, 6, 7], [8, 9]), ([5], [10, 11, 12])])
-    assert m.decoder.parallel
-    fast, attn = m(b.src, b.src_lengths, b.tgt_in)
-    slow, attn_slow = m(b.src, b.src_lengths, b.tgt_in, teacher_forcing=0.999999)
-    # ratio just under 1 takes the loop; the draw almost surely keeps every reference token
+    fast, attn = m(b.src, b.src_lengths, b.tgt_in)  # (B, T, V)
+    state, slow, slow_attn = m.encode(b.src, b.src_lengths), [], []
+    for t in range(b.tgt_in.shape[1]):
+        logits, state = m.step(b.tgt_in[:, t], state)
+        slow.append(logits)
+        slow_attn.append(state.attn)
+    assert torch.allclose(fast, torch.stack(slow, 1))
+    if attention == "none":
+        assert attn is None
+    else:
+        assert attn.shape == (2, 4, 4) and torch.allclose(attn, torch.stack(slow_attn, 1))
+    keep = b.tgt_out != 0  # (B, T): the real target positions
+    kept, _ = m(b.src, b.src_lengths, b.tgt_in, keep=keep)
+    assert kept.shape == (int(keep.sum()), 17) and torch.allclose(kept, fast[keep])
+
+
+def test_scheduled_sampling_keeps_reference_when_ratio_is_near_one():
+    torch.manual_seed(0)
+    m = Seq2Seq(15, 17, 6, 8, 1, "gru", True, "bahdanau", dropout=0.0).double().eval()
+    b = make_batch([([5, 6, 7], [8, 9]), ([5], [10, 11, 12])])
+    fast, _ = m(b.src, b.src_lengths, b.tgt_in)
+    # a ratio just under 1 takes the sampling loop; the draw almost surely keeps every reference
+    slow, _ = m(b.src, b.src_lengths, b.tgt_in, teacher_forcing=0.999999)
     assert torch.allclose(fast, slow)
-    if attention != "none":
-        assert attn.shape == (2, 4, 4) and torch.allclose(attn, attn_slow)
+    own, _ = m(b.src, b.src_lengths, b.tgt_in, teacher_forcing=0.0)
+    assert not torch.allclose(fast, own)  # fed its own argmax, the logits change
 
 
 @pytest.mark.parametrize("attention,feed", [("bahdanau", False), ("luong", True), ("none", False)])

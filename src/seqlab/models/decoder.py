@@ -121,7 +121,7 @@ class Decoder(nn.Module):
             if self.kind == "luong":
                 context, attn = self._attend(out, state)
                 hidden = torch.tanh(self.combine(torch.cat([out, context], -1)))  # (B, H)
-        logits = self.out(self.dropout(hidden))  # (B, V)
+        logits = self.project(hidden)  # (B, V)
         feed = hidden if self.input_feed else None
         return logits, replace(state, rnn=rnn, feed=feed, attn=attn)
 
@@ -131,12 +131,40 @@ class Decoder(nn.Module):
         step's input depends on the previous step's attention)."""
         return self.kind in ("none", "luong") and not self.input_feed
 
-    def forward_parallel(self, tgt_in: Tensor, state: DecoderState) -> tuple[Tensor, Tensor | None]:
-        """Teacher forcing in one RNN call: tgt_in (B, T) -> logits (B, T, V), attn (B, T, S)."""
+    def forward_teacher(self, tgt_in: Tensor, state: DecoderState) -> tuple[Tensor, Tensor | None]:
+        """Teacher forcing: tgt_in (B, T) -> pre-output hidden (B, T, H), attn (B, T, S) or None.
+
+        Only the recurrence runs step by step: with ``parallel`` the RNN runs over all T steps
+        in one call; with Bahdanau the combine layer runs once over all steps after the loop
+        (its output feeds nothing back). ``project`` turns the hidden states into logits, so
+        a caller can score only the positions it needs. Equal to a loop over :meth:`step`.
+        """
         emb = self.dropout(self.embedding(tgt_in))  # (B, T, E)
-        out, _ = self.rnn(emb, state=state.rnn)  # (B, T, H)
-        hidden, attn = out, None
-        if self.kind == "luong":
+        if self.parallel:
+            out, _ = self.rnn(emb, state=state.rnn)  # (B, T, H)
+            if self.kind == "none":
+                return out, None
             context, attn = self._attend(out, state)  # (B, T, K), (B, T, S)
-            hidden = torch.tanh(self.combine(torch.cat([out, context], -1)))  # (B, T, H)
-        return self.out(self.dropout(hidden)), attn
+            return torch.tanh(self.combine(torch.cat([out, context], -1))), attn  # (B, T, H)
+        rnn, feed = state.rnn, state.feed
+        outs, contexts, attns = [], [], []
+        for t in range(tgt_in.shape[1]):
+            if self.kind == "bahdanau":
+                h = rnn[0] if isinstance(rnn, tuple) else rnn  # (L, B, H)
+                context, attn = self._attend(h[-1], state)  # (B, K), (B, S)
+                out, rnn = self.rnn.step(torch.cat([emb[:, t], context], -1), rnn)  # (B, H)
+                contexts.append(context)
+            else:  # luong with input feeding: h~_t is the next step's input
+                out, rnn = self.rnn.step(torch.cat([emb[:, t], feed], -1), rnn)  # (B, H)
+                context, attn = self._attend(out, state)
+                out = feed = torch.tanh(self.combine(torch.cat([out, context], -1)))
+            outs.append(out)
+            attns.append(attn)
+        hidden = torch.stack(outs, 1)  # (B, T, H)
+        if self.kind == "bahdanau":
+            hidden = torch.tanh(self.combine(torch.cat([hidden, torch.stack(contexts, 1)], -1)))
+        return hidden, torch.stack(attns, 1)  # (B, T, H), (B, T, S)
+
+    def project(self, hidden: Tensor) -> Tensor:
+        """hidden (..., H) -> logits (..., V): dropout, then the output layer."""
+        return self.out(self.dropout(hidden))

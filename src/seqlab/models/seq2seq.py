@@ -90,28 +90,35 @@ class Seq2Seq(nn.Module):
         src_lengths: Tensor,
         tgt_in: Tensor,
         teacher_forcing: float = 1.0,
+        keep: Tensor | None = None,
     ) -> tuple[Tensor, Tensor | None]:
         """src (B, S), src_lengths (B,), tgt_in (B, T) = <sos> y_1 .. y_{T-1}
         -> logits (B, T, V), attention weights (B, T, S) (None without attention).
+
+        ``keep`` (B, T) bool: return logits (N, V) for only the N positions where it is True,
+        in row-major order; training passes the non-padding targets, so the output layer and
+        the softmax never run on padding.
 
         ``teacher_forcing`` < 1: at each step after the first, each sentence is fed the
         reference token with this probability and otherwise the model's own previous
         prediction (argmax), drawn from torch's global RNG (scheduled sampling).
         """
         state = self.encode(src, src_lengths)
-        if teacher_forcing >= 1.0 and self.decoder.parallel:
-            return self.decoder.forward_parallel(tgt_in, state)
+        if teacher_forcing >= 1.0:
+            hidden, attn = self.decoder.forward_teacher(tgt_in, state)  # (B, T, H)
+            if keep is not None:
+                hidden = hidden[keep]  # (N, H)
+            return self.decoder.project(hidden), attn
         logits, attns = [], []
         tokens = tgt_in[:, 0]  # (B,)
         for t in range(tgt_in.shape[1]):
-            if t > 0 and teacher_forcing < 1.0:
+            if t > 0:
                 own = logits[-1].detach().argmax(-1)  # (B,)
                 use_ref = torch.rand(tokens.shape, device=tokens.device) < teacher_forcing
                 tokens = torch.where(use_ref, tgt_in[:, t], own)
-            elif t > 0:
-                tokens = tgt_in[:, t]
             step_logits, state = self.decoder.step(tokens, state)  # (B, V)
             logits.append(step_logits)
             attns.append(state.attn)
         attn = torch.stack(attns, 1) if self.has_attention else None  # (B, T, S)
-        return torch.stack(logits, 1), attn  # (B, T, V)
+        out = torch.stack(logits, 1)  # (B, T, V)
+        return (out if keep is None else out[keep]), attn

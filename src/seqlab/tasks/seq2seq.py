@@ -342,12 +342,10 @@ class Seq2SeqTask(Task):
         src, lengths, tgt_in, tgt_out = (
             t.to(device) for t in (batch.src, batch.src_lengths, batch.tgt_in, batch.tgt_out)
         )
-        logits, _ = model(src, lengths, tgt_in, batch.teacher_forcing)  # (B, T, V)
+        keep = tgt_out != PAD_ID  # (B, T)
+        logits, _ = model(src, lengths, tgt_in, batch.teacher_forcing, keep)  # (N, V)
         loss = F.cross_entropy(
-            logits.flatten(0, 1).float(),
-            tgt_out.flatten(),
-            ignore_index=PAD_ID,
-            label_smoothing=self.config.model.label_smoothing,
+            logits.float(), tgt_out[keep], label_smoothing=self.config.model.label_smoothing
         )
         return loss, batch.num_tokens, None
 

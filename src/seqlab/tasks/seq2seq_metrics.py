@@ -22,13 +22,12 @@ def teacher_forced_loss(
     total, count = 0.0, 0
     for start in range(0, len(pairs), batch_size):
         batch = make_batch(pairs[start : start + batch_size])
+        target = batch.tgt_out.to(device)  # (B, T)
+        keep = target != PAD_ID
         logits, _ = model(
-            batch.src.to(device), batch.src_lengths.to(device), batch.tgt_in.to(device)
-        )  # (B, T, V)
-        target = batch.tgt_out.to(device).flatten()
-        total += F.cross_entropy(
-            logits.flatten(0, 1).float(), target, ignore_index=PAD_ID, reduction="sum"
-        ).item()
+            batch.src.to(device), batch.src_lengths.to(device), batch.tgt_in.to(device), 1.0, keep
+        )  # (N, V)
+        total += F.cross_entropy(logits.float(), target[keep], reduction="sum").item()
         count += batch.num_tokens
     loss = total / max(1, count)
     return {"loss": loss, "ppl": math.exp(min(loss, 50)), "tokens": count}
