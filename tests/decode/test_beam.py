@@ -79,6 +79,22 @@ def test_batch_of_one_equals_batch_of_32(cell, attention, feed):
             assert torch.all(batch_greedy[i].attention[:, width:] == 0)
 
 
+def test_finished_sentences_leave_the_batch():
+    m, sources = _model("gru", "bahdanau", False, eos_bias=0.5), _sources(32, seed=5)
+    state, limits = _encode(m, sources)
+    rows = []
+
+    def step(tokens, state):
+        rows.append(tokens.shape[0])
+        return m.step(tokens, state)
+
+    hyps = beam_search(step, m.select, state, limits, SOS_ID, EOS_ID, 4, 2, attention=True)
+    assert rows[0] == 32 * 4 and all(r % 4 == 0 for r in rows)
+    assert rows == sorted(rows, reverse=True) and rows[-1] < rows[0]  # shrinks as they finish
+    assert len(hyps) == 32 and all(len(h) == 2 for h in hyps)
+    # that each sentence's result is its own, in input order: test_batch_of_one_equals_batch_of_32
+
+
 def test_n_best_ranked_distinct_and_attention_shapes():
     m, sources = _model("gru", "bahdanau", False, eos_bias=1.0), _sources(4)
     width = max(len(s) for s in sources) + 1  # attention rows span the padded batch

@@ -2,11 +2,12 @@
 
 Each sentence keeps ``K`` live hypotheses, as ``B*K`` rows of one batch. At every step::
 
-    candidates  score(hyp) + log p(token | hyp)          (B, K*V)
+    candidates  score(hyp) + log p(token | hyp)          (A, K*V), A sentences still searching
     top 2K      ranked best first
     for each:   ends with <eos> and ranked in the top K -> finished (normalised score)
                 otherwise -> live, until K live ones are kept
-    reorder     the decoder state and the histories to the K kept rows
+    reorder     the decoder state and the histories to the K kept rows; a sentence that is
+                done leaves the batch, so later steps run on fewer rows
 
 Taking 2K candidates guarantees K live ones even when some end in <eos>. A sentence is done when
 it has K finished hypotheses, or at its length limit (then its live ones count as finished).
@@ -68,37 +69,46 @@ class BeamSearch:
         tokens = torch.full((B * K,), sos, dtype=torch.long, device=device)
         scores = torch.full((B, K), float("-inf"), dtype=torch.float64, device=device)
         scores[:, 0] = 0.0  # all beams start equal: keep one so the first step is not duplicated
-        history = torch.zeros(B * K, 0, dtype=torch.long, device=device)  # (B*K, t)
-        attn_hist: Tensor | None = None  # (B*K, t, S)
+        history = torch.zeros(B * K, 0, dtype=torch.long, device=device)  # (A*K, t)
+        attn_hist: Tensor | None = None  # (A*K, t, S)
         sents = [_Sentence(int(n)) for n in max_lengths.tolist()]
+        active = sents  # the A sentences still searching, in row order: sentence i has rows
+        # i*K .. i*K+K-1; a finished sentence's rows leave the batch
         for t in range(int(max_lengths.max())):
-            logits, state = step(tokens, state)  # (B*K, V)
+            A = len(active)
+            logits, state = step(tokens, state)  # (A*K, V)
             V = logits.shape[-1]
-            logp = torch.log_softmax(logits, -1).double().view(B, K, V)
-            cand = (scores.unsqueeze(-1) + logp).view(B, K * V)
-            top_scores, top_idx = cand.topk(min(2 * K, K * V), dim=-1)  # (B, 2K)
+            logp = torch.log_softmax(logits, -1).double().view(A, K, V)
+            cand = (scores.unsqueeze(-1) + logp).view(A, K * V)
+            top_scores, top_idx = cand.topk(min(2 * K, K * V), dim=-1)  # (A, 2K)
             step_attn = getattr(state, "attn", None) if self.attention else None
             if step_attn is not None:
-                step_attn = step_attn.unsqueeze(1)  # (B*K, 1, S)
+                step_attn = step_attn.unsqueeze(1)  # (A*K, 1, S)
                 attn_now = step_attn if attn_hist is None else torch.cat([attn_hist, step_attn], 1)
             else:
                 attn_now = None
             rows, new_tokens, new_scores = self._advance(
-                t, sents, top_scores.tolist(), top_idx.tolist(), V, eos, history, attn_now
+                t, active, top_scores.tolist(), top_idx.tolist(), V, eos, history, attn_now
             )
+            going = [i for i, sent in enumerate(active) if not sent.done]
+            if not going:
+                break
+            if len(going) < A:  # compact: keep only the rows of sentences still searching
+                keep = [i * K + k for i in going for k in range(K)]
+                rows, new_tokens = [rows[j] for j in keep], [new_tokens[j] for j in keep]
+                new_scores = [new_scores[j] for j in keep]
+                active = [active[i] for i in going]
             rows_t = torch.tensor(rows, device=device)
             tokens = torch.tensor(new_tokens, device=device)
-            scores = torch.tensor(new_scores, dtype=torch.float64, device=device).view(B, K)
+            scores = torch.tensor(new_scores, dtype=torch.float64, device=device).view(-1, K)
             history = torch.cat([history[rows_t], tokens[:, None]], 1)
             attn_hist = attn_now[rows_t] if attn_now is not None else None
-            if all(s.done for s in sents):
-                break
             state = select(state, rows_t)
         return [self._best(s) for s in sents]
 
     def _advance(self, t, sents, top_scores, top_idx, V, eos, history, attn_now):
         """Pick each sentence's K live rows; move <eos> endings (and all at the limit) to
-        finished. Returns the source row, token and score of every new row (B*K each)."""
+        finished. Returns the source row, token and score of every new row (A*K each)."""
         K = self.beam_size
         rows, new_tokens, new_scores = [], [], []
         for b, sent in enumerate(sents):
