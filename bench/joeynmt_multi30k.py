@@ -18,7 +18,7 @@ joeynmt 2.3.0 calls an API that sentencepiece 0.2 removed). Both toolkits get:
 
 JoeyNMT is stopped by a timeout (SIGTERM) when the budget is spent; it saves its best
 checkpoint at each validation. seqlab's side is the ``m30k-bahdanau`` run of
-``bench/multi30k_attention.sh`` (the same settings), read from its run directory.
+``bench/attention_three_way.sh multi30k`` (the same settings), read from its run directory.
 """
 
 from __future__ import annotations
@@ -185,7 +185,9 @@ def seqlab_side(run: Path) -> dict:
 
     rows = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
     held = json.loads((run / "bench.json").read_text())["held_out"]  # written by task_run.py
+    train_cfg = yaml.safe_load((run / "config.yaml").read_text()).get("train", {})
     return {
+        "precision": train_cfg.get("precision", "fp32"),
         "tokens_per_s": measured_training_rate(run),
         "steps": max((r["step"] for r in rows), default=0),
         "bleu": held.get("bleu", float("nan")),
@@ -202,6 +204,7 @@ def main() -> None:
     ap.add_argument(
         "--skip-train", action="store_true", help="score the JoeyNMT model already in --work"
     )
+    ap.add_argument("--name", default="m30k-joeynmt", help="section of docs/benchmarks.md")
     args = ap.parse_args()
     python = ensure_venv(args.venv)
     data = args.work / "data" if args.skip_train else prepare_data(args.work)
@@ -236,8 +239,9 @@ def main() -> None:
             "second of training alone (JoeyNMT: the median of its log, which leaves validation "
             "time out; seqlab: 40 real training steps of the same run config, timed by "
             "bench/seq2seq_speed.py's function). JoeyNMT also feeds the "
-            "attentional vector back (its default); seqlab's Bahdanau run does not. Goal: "
-            "seqlab >= 1.5x JoeyNMT on BLEU and on tokens/s.",
+            "attentional vector back (its default); seqlab's Bahdanau run does not. JoeyNMT "
+            f"trains in fp32; seqlab's run in {ours['precision']}. Goal: seqlab >= 1.5x "
+            "JoeyNMT on BLEU and on tokens/s.",
             "",
             "| toolkit | steps | training tokens/s | val BLEU | val chrF |",
             "|---|---:|---:|---:|---:|",
@@ -251,7 +255,7 @@ def main() -> None:
             f"validation BLEU on the 300-sentence subset was {joey['best_val_bleu_300']:.1f}.",
         ]
     )
-    write_section("m30k-joeynmt", body)
+    write_section(args.name, body)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
 """Training and decoding speed of trained seq2seq runs.
 
-    python bench/seq2seq_speed.py RUN [RUN ...] --src ../shared/data/multi30k/val.en.gz
+    python bench/seq2seq_speed.py RUN [RUN ...] [--src ../shared/data/multi30k/val.en.gz]
                                   [--sentences 256] [--threads 2]
 
 Per run: training tokens/s (target tokens per second of the real trainer step, measured here
 on the run's own config and vocabularies, no validation in the timed span; the run's logged rate,
 which includes its validations, is shown beside it) and decoding sentences/s on the first
-``--sentences`` source lines, for greedy and beam 5, with batch 1 and batch 64. Decoding uses
+``--sentences`` source lines (of ``--src``, or else of the run's own validation split), for
+greedy and beam 5, with batch 1 and batch 64. Decoding uses
 the run's best checkpoint, the same path as ``seqlab translate``.
 Batch 1 decodes a quarter of the sentences (it is the slow case); rates are per sentence.
 """
@@ -66,7 +67,7 @@ def decode_rate(task, model, sources: list[list[int]], beam: int, batch: int) ->
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("runs", nargs="+", type=Path)
-    ap.add_argument("--src", required=True)
+    ap.add_argument("--src", help="source lines to decode (default: the run's validation split)")
     ap.add_argument("--sentences", type=int, default=256)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--name", default="seq2seq-speed")
@@ -78,7 +79,11 @@ def main() -> None:
     rows = [head + " |", "|---|---|---:|---:|" + "---:|" * len(SETTINGS)]
     for run in args.runs:
         task, model = load_run(run)
-        lines = [x for x in iter_lines(args.src) if x.strip()][: args.sentences]
+        if args.src:
+            lines = [x for x in iter_lines(args.src) if x.strip()][: args.sentences]
+        else:
+            task.prepare(run)
+            lines = [s for s, _ in task.valid_text][: args.sentences]
         sources = [task.src_ids(x) for x in lines]
         with torch.inference_mode():
             rates = [decode_rate(task, model, sources, b, n) for b, n in SETTINGS]
@@ -89,14 +94,15 @@ def main() -> None:
             f"| {run.name} | {attention} | {measured:,.0f} | {training_rate(run):,.0f} | {cells} |"
         )
         print(rows[-1], flush=True)
+    where = f"`{args.src}`" if args.src else "each run's own validation split"
     body = "\n".join(
         [
             *header("Seq2seq training and decoding speed"),
             "Training tokens/s: target tokens per second of 40 real training steps (after 5 "
             "warm-up steps) with each run's config and vocabularies, no validation inside the "
             "timed span; the logged column is the median rate in the run's metrics.jsonl, which "
-            "counts the time of its validations (greedy BLEU every 500 steps) too. "
-            f"Decoding: the first {args.sentences} source lines of `{args.src}` "
+            "counts the time of its periodic validations (greedy BLEU) too. "
+            f"Decoding: the first {args.sentences} source lines of {where} "
             f"(a quarter of them at batch 1), best checkpoint, max length 1.5 x source + 5.",
             "",
             *rows,

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Attention none vs bahdanau vs luong at the same size and the same wall-clock budget, one run at
+# a time, on Multi30k (official split) or Tatoeba (the config's seeded 2% held-out split); then
+# training tokens/s and decoding sentences/s of the three runs.
+#   bash bench/attention_three_way.sh multi30k|tatoeba [MINUTES] [fp32|bf16]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+DATA=${1:?usage: attention_three_way.sh multi30k|tatoeba [MINUTES] [fp32|bf16]}
+MIN=${2:-20}
+PREC=${3:-fp32}
+SIZE="1-layer bidirectional LSTM encoder 256, LSTM decoder 256, embeddings 256, sentencepiece BPE 4,000 per side, dropout 0.3, batch 64, Adam 2e-3 constant, label smoothing 0.1, clipping 1, precision $PREC"
+case $DATA in
+  multi30k)
+    D=../shared/data/multi30k
+    CONFIG=configs/seq2seq_multi30k.yaml PREFIX=m30k EVERY=500 BLEU_N=300
+    HELD=(--eval-src $D/val.en.gz --eval-ref $D/val.fr.gz --keys loss,ppl,bleu,chrf)
+    SPEED_SRC=(--src $D/val.en.gz)
+    WHERE="Multi30k en->fr, official train/val split"
+    SCORED="Held-out = greedy BLEU/chrF (sacrebleu) on all 1,014 val sentences with the best checkpoint." ;;
+  tatoeba)
+    CONFIG=configs/seq2seq_tatoeba.yaml PREFIX=tatoeba EVERY=1000 BLEU_N=1000
+    HELD=(--keys loss,ppl,bleu)
+    SPEED_SRC=()  # the runs' own held-out split
+    WHERE="Tatoeba en->fr (fra.txt, 142,787 pairs as shipped; max 30 subword tokens a side), the config's seeded split: 2% of the pairs (2,856) held out with split_seed 1234, the rest trains"
+    SCORED="BLEU = greedy decoding (sacrebleu) of the first 1,000 held-out pairs by the best checkpoint (the same pairs choose it; there is no separate test split)." ;;
+  *) echo "attention_three_way.sh: unknown data set '$DATA'; expected multi30k or tatoeba" >&2; exit 2 ;;
+esac
+SUFFIX=$([ "$PREC" = fp32 ] && echo "" || echo "-$PREC")
+for att in none bahdanau luong; do
+  case $att in
+    none) what="none (the lecture's fixed context vector)" ;;
+    bahdanau) what="bahdanau (additive)" ;;
+    luong) what="luong, general score, input feeding" ;;
+  esac
+  name="$PREFIX-$att$SUFFIX"
+  $PY bench/task_run.py "$name" $CONFIG \
+    --set model.cell=lstm --set model.num_layers=1 --set model.hidden_size=256 \
+    --set model.embedding_dim=256 --set model.dropout=0.3 --set model.attention=$att \
+    --set model.score=general \
+    --set model.input_feed=$([ $att = luong ] && echo true || echo false) \
+    --set data.vocab_size=4000 --set data.bleu_sentences=$BLEU_N \
+    --set train.eval_every=$EVERY --set train.epochs=100 --set train.patience=0 \
+    --set train.schedule=constant --set train.lr=0.002 --set train.metric=bleu \
+    --set train.precision=$PREC \
+    --set train.time_limit_minutes="$MIN" --set out_dir="runs/bench/$name" \
+    "${HELD[@]}" \
+    --note "$WHERE. $MIN CPU-minutes for each of none / bahdanau / luong. Same size for all: $SIZE; validation greedy BLEU on $BLEU_N held-out sentences every $EVERY steps keeps the best checkpoint. $SCORED Attention: $what."
+done
+$PY bench/seq2seq_speed.py runs/bench/$PREFIX-{none,bahdanau,luong}$SUFFIX "${SPEED_SRC[@]}" \
+  --name "$PREFIX-speed$SUFFIX"
