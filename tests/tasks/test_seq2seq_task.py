@@ -61,6 +61,28 @@ def test_prepare_train_batch_and_loss(tmp_path):
     assert {"loss", "ppl", "bleu"} <= set(metrics)
 
 
+def test_each_epoch_is_batched_once(tmp_path, monkeypatch):
+    import seqlab.tasks.seq2seq as module
+
+    path = tmp_path / "pairs.tsv"
+    path.write_text("".join(f"{'a b c d'[: 1 + 2 * (i % 4)]}\tx y\n" for i in range(23)))
+    data = {"train": str(path), "tokenizer": "word", "valid_fraction": 0.0}
+    config = run_config_from_dict(
+        {"task": "seq2seq", "data": data, "train": {"batch_size": 4}, "model": {}}
+    )
+    task = Seq2SeqTask(config)
+    task.prepare()
+    built = []
+    real = module.epoch_batches
+    monkeypatch.setattr(module, "epoch_batches", lambda *a, **k: built.append(a) or real(*a, **k))
+    counts = {task.num_batches(e) for e in range(4)}
+    for epoch in (0, 1, 2):
+        for index in range(task.num_batches(epoch)):
+            task.train_batch(epoch, index)
+    assert counts == {5}  # 23 pairs, batch 4: five full batches in every epoch
+    assert len(built) == 3  # one build per epoch, not one per step
+
+
 # "reverse the sequence": a task attention solves and a fixed context vector can memorise
 PAIRS = [
     ([4, 5, 6], [6, 5, 4]),

@@ -245,6 +245,7 @@ class Seq2SeqTask(Task):
         self.valid_text = valid
         self.valid_pairs = [(self.src_ids(s), self.tgt_ids(t)) for s, t in self.valid_text]
         self._epoch_cache: tuple[int, list[list[int]]] | None = None
+        self._batches_per_epoch: int | None = None
 
     def _say(self, message: str) -> None:
         if self.rank == 0:
@@ -318,7 +319,11 @@ class Seq2SeqTask(Task):
         return self._epoch_cache[1]
 
     def num_batches(self, epoch: int) -> int:
-        return len(self._epoch(epoch))
+        """The same for every epoch (``epoch_batches`` cuts fixed-size windows, whatever the
+        order), so it is counted once: asking for it never rebuilds another epoch's batches."""
+        if self._batches_per_epoch is None:
+            self._batches_per_epoch = len(self._epoch(epoch))
+        return self._batches_per_epoch
 
     def teacher_forcing(self, step: int) -> float:
         """The teacher-forcing ratio at global step ``step`` (scheduled sampling)."""
