@@ -2,13 +2,15 @@
 # Attention none vs bahdanau vs luong at the same size and the same wall-clock budget, one run at
 # a time, on Multi30k (official split) or Tatoeba (the config's seeded 2% held-out split); then
 # training tokens/s and decoding sentences/s of the three runs.
-#   bash bench/attention_three_way.sh multi30k|tatoeba [MINUTES] [fp32|bf16]
+#   bash bench/attention_three_way.sh multi30k|tatoeba [MINUTES] [fp32|bf16] ["none bahdanau luong"]
+# The fourth argument trains only the named runs (the speed table still covers all three).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
-DATA=${1:?usage: attention_three_way.sh multi30k|tatoeba [MINUTES] [fp32|bf16]}
+DATA=${1:?usage: attention_three_way.sh multi30k|tatoeba [MINUTES] [fp32|bf16] [RUNS]}
 MIN=${2:-20}
 PREC=${3:-fp32}
+ATTS=${4:-none bahdanau luong}
 SIZE="1-layer bidirectional LSTM encoder 256, LSTM decoder 256, embeddings 256, sentencepiece BPE 4,000 per side, dropout 0.3, batch 64, Adam 2e-3 constant, label smoothing 0.1, clipping 1, precision $PREC"
 case $DATA in
   multi30k)
@@ -27,7 +29,7 @@ case $DATA in
   *) echo "attention_three_way.sh: unknown data set '$DATA'; expected multi30k or tatoeba" >&2; exit 2 ;;
 esac
 SUFFIX=$([ "$PREC" = fp32 ] && echo "" || echo "-$PREC")
-for att in none bahdanau luong; do
+for att in $ATTS; do
   case $att in
     none) what="none (the lecture's fixed context vector)" ;;
     bahdanau) what="bahdanau (additive)" ;;

@@ -229,7 +229,7 @@ def main() -> None:
     ratio_tok = ours["tokens_per_s"] / joey["tokens_per_s"]
     body = "\n".join(
         [
-            *header("Multi30k en->fr: seqlab against JoeyNMT 2.3.0"),
+            *header(f"Multi30k en->fr: seqlab against JoeyNMT 2.3.0 ({args.name})"),
             "Same data, subwords (sentencepiece BPE 4,000 per side), model size (1-layer "
             "bidirectional LSTM encoder 256, LSTM decoder 256, embeddings 256, Bahdanau "
             "attention), batch 64, Adam 2e-3 constant, label smoothing 0.1, dropout 0.3, and "

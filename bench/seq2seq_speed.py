@@ -4,8 +4,8 @@
                                   [--sentences 256] [--threads 2]
 
 Per run: training tokens/s (target tokens per second of the real trainer step, measured here
-on the run's own config and vocabularies, no validation in the timed span; the run's logged rate,
-which includes its validations, is shown beside it) and decoding sentences/s on the first
+on the run's own config and vocabularies, no validation in the timed span; the median rate the run
+logged is shown beside it) and decoding sentences/s on the first
 ``--sentences`` source lines (of ``--src``, or else of the run's own validation split), for
 greedy and beam 5, with batch 1 and batch 64. Decoding uses
 the run's best checkpoint, the same path as ``seqlab translate``.
@@ -73,7 +73,7 @@ def main() -> None:
     ap.add_argument("--name", default="seq2seq-speed")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    head = "| run | attention | training tokens/s | logged (with validation) | " + " | ".join(
+    head = "| run | attention | training tokens/s | logged median | " + " | ".join(
         f"{'greedy' if b == 1 else f'beam {b}'}, batch {n} (sent/s)" for b, n in SETTINGS
     )
     rows = [head + " |", "|---|---|---:|---:|" + "---:|" * len(SETTINGS)]
@@ -97,11 +97,11 @@ def main() -> None:
     where = f"`{args.src}`" if args.src else "each run's own validation split"
     body = "\n".join(
         [
-            *header("Seq2seq training and decoding speed"),
+            *header(f"Seq2seq training and decoding speed ({args.name})"),
             "Training tokens/s: target tokens per second of 40 real training steps (after 5 "
             "warm-up steps) with each run's config and vocabularies, no validation inside the "
-            "timed span; the logged column is the median rate in the run's metrics.jsonl, which "
-            "counts the time of its periodic validations (greedy BLEU) too. "
+            "timed span; the logged column is the median rate in the run's metrics.jsonl (runs "
+            "trained before validation time was left out of it count their validations too). "
             f"Decoding: the first {args.sentences} source lines of {where} "
             f"(a quarter of them at batch 1), best checkpoint, max length 1.5 x source + 5.",
             "",
