@@ -37,9 +37,12 @@ def _encode(m: Seq2Seq, sources: list[list[int]]):
     return m.encode(src, lengths), max_lengths(lengths, 1.5, 2)
 
 
-def _greedy(m, sources):
+def _greedy(m, sources, compact=True, step=None):
     state, limits = _encode(m, sources)
-    return greedy_search(m.step, state, limits, SOS_ID, EOS_ID, attention=True)
+    select = m.select if compact else None
+    return greedy_search(
+        step or m.step, state, limits, SOS_ID, EOS_ID, attention=True, select=select
+    )
 
 
 def _beam(m, sources, k, n_best=1, penalty="gnmt"):
@@ -93,6 +96,27 @@ def test_finished_sentences_leave_the_batch():
     assert rows == sorted(rows, reverse=True) and rows[-1] < rows[0]  # shrinks as they finish
     assert len(hyps) == 32 and all(len(h) == 2 for h in hyps)
     # that each sentence's result is its own, in input order: test_batch_of_one_equals_batch_of_32
+
+
+@pytest.mark.parametrize("eos_bias", [0.0, 0.35])  # rows end at their limits / also at <eos>
+@pytest.mark.parametrize("cell,attention,feed", CONFIGS)
+def test_greedy_drops_finished_rows_without_changing_results(cell, attention, feed, eos_bias):
+    m, sources = _model(cell, attention, feed, eos_bias), _sources(32, seed=5)
+    rows = []
+
+    def step(tokens, state):
+        rows.append(tokens.shape[0])
+        return m.step(tokens, state)
+
+    kept, dropped = _greedy(m, sources, compact=False), _greedy(m, sources, step=step)
+    assert rows[0] == 32 and rows == sorted(rows, reverse=True)
+    assert rows[-1] < rows[0] or len(rows) == 1
+    for a, b in zip(kept, dropped, strict=True):
+        assert a.tokens == b.tokens and a.finished == b.finished
+        assert abs(a.score - b.score) < 1e-9
+        if attention != "none":
+            assert a.attention.shape == b.attention.shape
+            assert torch.allclose(a.attention, b.attention)  # fewer rows: float rounding only
 
 
 def test_n_best_ranked_distinct_and_attention_shapes():

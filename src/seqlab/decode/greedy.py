@@ -1,7 +1,9 @@
 """Greedy decoding and sampling, batched: one token per sentence per step, fed back in.
 
-Each sentence stops at its own <eos> or its own length limit; finished rows keep stepping (their
-output is ignored), so a sentence decodes the same alone or inside any batch.
+Each sentence stops at its own <eos> or its own length limit. Given ``select`` (the model's row
+reordering, as in beam search), a finished sentence leaves the batch, so later steps run on fewer
+rows; without it, finished rows keep stepping and their output is ignored. Either way a sentence
+decodes the same alone or inside any batch (for greedy; sampling draws depend on the batch).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import torch
 from torch import Tensor
 
 from seqlab.decode.sampling import pick_next
-from seqlab.decode.search import Hypothesis, StepFn
+from seqlab.decode.search import Hypothesis, SelectFn, StepFn
 
 
 @torch.no_grad()
@@ -27,6 +29,7 @@ def greedy_search(
     top_p: float = 1.0,
     generator: torch.Generator | None = None,
     attention: bool = False,
+    select: SelectFn | None = None,
 ) -> list[Hypothesis]:
     """Decode a batch: max_lengths (B,) tokens at most per sentence (<eos> not counted).
 
@@ -35,26 +38,36 @@ def greedy_search(
     """
     batch = max_lengths.shape[0]
     device = max_lengths.device
-    tokens = torch.full((batch,), sos, dtype=torch.long, device=device)
-    done = torch.zeros(batch, dtype=torch.bool, device=device)
-    scores = torch.zeros(batch, dtype=torch.float64, device=device)
-    chosen, attns = [], []
+    rows = torch.arange(batch, device=device)  # (A,) the batch row of each live row
+    tokens = torch.full((batch,), sos, dtype=torch.long, device=device)  # (A,)
+    done = torch.zeros(batch, dtype=torch.bool, device=device)  # (A,)
+    scores = torch.zeros(batch, dtype=torch.float64, device=device)  # (B,)
+    steps: list[tuple[Tensor, Tensor, Tensor | None]] = []  # per step: rows, tokens, attn
     for t in range(int(max_lengths.max())):
-        logits, state = step(tokens, state)  # (B, V)
-        nxt = pick_next(logits, temperature, top_k, top_p, generator)  # (B,)
-        logp = torch.log_softmax(logits, -1).gather(1, nxt[:, None]).squeeze(1)  # (B,)
-        scores += torch.where(done, 0.0, logp.double())
-        chosen.append(nxt)
-        if attention:
-            attns.append(state.attn)
-        done |= (nxt == eos) | (t + 1 >= max_lengths)
+        logits, state = step(tokens, state)  # (A, V)
+        nxt = pick_next(logits, temperature, top_k, top_p, generator)  # (A,)
+        logp = torch.log_softmax(logits, -1).gather(1, nxt[:, None]).squeeze(1)  # (A,)
+        scores[rows] += torch.where(done, 0.0, logp.double())
+        steps.append((rows, nxt, state.attn if attention else None))
+        done |= (nxt == eos) | (t + 1 >= max_lengths[rows])
         if bool(done.all()):
             break
+        if select is not None and bool(done.any()):
+            keep = (~done).nonzero().squeeze(1)  # (A',)
+            state = select(state, keep)
+            rows, nxt, done = rows[keep], nxt[keep], done[keep]
         tokens = nxt
-    ids = torch.stack(chosen, 1).tolist()  # (B, steps)
-    attn = torch.stack(attns, 1) if attention and attns[0] is not None else None  # (B, steps, S)
+    ids = torch.full((batch, len(steps)), eos, dtype=torch.long, device=device)  # (B, steps)
+    attn = None
+    if attention and steps[0][2] is not None:
+        attn = steps[0][2].new_zeros(batch, len(steps), steps[0][2].shape[-1])  # (B, steps, S)
+    for t, (at, tok, weights) in enumerate(steps):
+        ids[at, t] = tok
+        if attn is not None:
+            attn[at, t] = weights
+    id_lists = ids.tolist()
     return [
-        _hypothesis(ids[b], float(scores[b]), eos, int(max_lengths[b]), attn, b)
+        _hypothesis(id_lists[b], float(scores[b]), eos, int(max_lengths[b]), attn, b)
         for b in range(batch)
     ]
 

@@ -398,7 +398,15 @@ class Seq2SeqTask(Task):
             state = model.encode(src, lengths)
             limits = max_lengths(lengths, m.max_len_ratio, m.max_len_offset)
             if beam_size == 1:
-                hyps = greedy_search(model.step, state, limits, SOS_ID, EOS_ID, attention=attention)
+                hyps = greedy_search(
+                    model.step,
+                    state,
+                    limits,
+                    SOS_ID,
+                    EOS_ID,
+                    attention=attention,
+                    select=model.select,
+                )
                 out += [[h] for h in hyps]
             else:
                 out += beam_search(
