@@ -233,3 +233,18 @@ def test_runs_under_bfloat16_autocast(mode: str, impl: str) -> None:
     assert output.shape == (BATCH, STEPS, 2 * HIDDEN)
     assert torch.isfinite(output.float()).all() and torch.isfinite(y.float()).all()
     assert all(s.shape == (4, BATCH, HIDDEN) for s in _states(state))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_bf16_autocast_runs_on_any_cpu(mode):
+    # an LSTM layer falls back to fp32 where the CPU has no bf16 kernel for it
+    model = _model(mode, num_layers=2, bidirectional=True).float()
+    x = _x().float().requires_grad_(True)
+    lengths = torch.tensor(LENGTHS)
+    state = map_state(model.initial_state(BATCH), lambda t: t.bfloat16())  # e.g. from a bridge
+    reference, _ = model(x, lengths, map_state(state, torch.Tensor.float))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        output, final = model(x, lengths, state)
+    assert torch.allclose(output.float(), reference, atol=0.05)
+    (output.float().sum() + sum(s.float().sum() for s in _states(final))).backward()
+    assert torch.isfinite(x.grad).all() and x.grad.abs().sum() > 0

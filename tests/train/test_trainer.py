@@ -25,6 +25,18 @@ def test_run_directory_contents_and_learning(lm_config, tmp_path):
     assert summary["best"] == min(r["loss"] for r in records if r["split"] == "valid")
 
 
+def test_bf16_trains_an_lstm_on_any_cpu(lm_config, tmp_path, capsys):
+    # torch's fused LSTM has no bf16 kernel on CPUs without AVX512-BF16/AMX: it must still train
+    from seqlab.nn.recurrent import cpu_bf16_lstm_supported
+
+    train(lm_config(name="b"), {"train": {"epochs": 4, "precision": "bf16"}})
+    records = [json.loads(x) for x in (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()]
+    train_loss = [r["loss"] for r in records if r["split"] == "train"]
+    assert train_loss[-1] < 0.6 * train_loss[0]
+    warned = "LSTM layers run in fp32" in capsys.readouterr().err
+    assert warned == (not cpu_bf16_lstm_supported())
+
+
 def test_checkpoint_loads_on_cpu_without_data(lm_config, tmp_path):
     train(lm_config(name="r"), {"train": {"max_steps": 5}})
     (tmp_path / "corpus.txt").unlink()  # the run directory alone rebuilds the model

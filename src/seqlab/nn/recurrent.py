@@ -24,6 +24,7 @@ The final state is each sequence's state at its last valid step (first step, for
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import torch
@@ -55,6 +56,23 @@ def map_state(state: State | None, fn: Callable[[Tensor], Tensor]) -> State | No
 def detach_state(state: State | None) -> State | None:
     """Cut the autograd graph between BPTT windows, keeping the values."""
     return map_state(state, Tensor.detach)
+
+
+def _autocast_bf16_cpu() -> bool:
+    return torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16
+
+
+@functools.cache
+def cpu_bf16_lstm_supported() -> bool:
+    """Whether this CPU runs torch's fused LSTM under bf16 autocast (it needs oneDNN's native
+    bf16: AVX512-BF16 or AMX). Probed once with a tiny layer."""
+    probe = nn.LSTM(2, 2, batch_first=True)
+    try:
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+            probe(torch.zeros(1, 1, 2))
+    except RuntimeError:
+        return False
+    return True
 
 
 def _check_choice(name: str, value: str, valid) -> None:
@@ -190,6 +208,11 @@ class Recurrent(nn.Module):
     def _forward_fused(
         self, x: Tensor, lengths: Tensor | None, state: State | None
     ) -> tuple[Tensor, State]:
+        if self.mode == "lstm" and _autocast_bf16_cpu() and not cpu_bf16_lstm_supported():
+            # autocast sends nn.LSTM to oneDNN's bf16 kernel, which CPUs without native bf16
+            # (no AVX512-BF16 / AMX) cannot create; run this layer in fp32 there instead
+            with torch.autocast("cpu", enabled=False):
+                return self._forward_fused(x.float(), lengths, map_state(state, Tensor.float))
         if lengths is None:
             return self.rnn(x, state)
         # pack so the kernel stops each sequence at its length (and the reverse direction

@@ -17,6 +17,7 @@ import contextlib
 import math
 import random
 import signal
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ import torch
 from torch import nn
 
 from seqlab.errors import SeqlabError
+from seqlab.nn.recurrent import Recurrent, cpu_bf16_lstm_supported
 from seqlab.tasks.base import Task
 from seqlab.train import checkpoint as ckpt
 from seqlab.train import distributed as ddp
@@ -77,10 +79,29 @@ class Trainer:
         self.carry = None
         if self.resume:
             self._restore(self.run_dir / "checkpoints" / "last")
+        self._warn_precision()
         self.train_model: nn.Module = self.model
         if self.world_size > 1:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.train_model = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+
+    def _warn_precision(self) -> None:
+        fused_lstm = any(
+            isinstance(m, Recurrent) and m.mode == "lstm" and m.impl == "fused"
+            for m in self.model.modules()
+        )
+        if (
+            self.is_main
+            and self.cfg.precision == "bf16"
+            and self.device.type == "cpu"
+            and fused_lstm
+            and not cpu_bf16_lstm_supported()
+        ):
+            print(
+                "warning: train.precision bf16: this CPU has no native bf16 (AVX512-BF16 or "
+                "AMX) for torch's fused LSTM, so the LSTM layers run in fp32; fp32 may be faster",
+                file=sys.stderr,
+            )
 
     def total_steps(self) -> int:
         per_epoch = self.task.num_batches(0)
