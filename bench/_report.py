@@ -35,6 +35,8 @@ def machine() -> str:
     except OSError:
         pass
     n = torch.get_num_threads()
+    # the vector ISA torch dispatches to; bf16 speed depends on it (AVX512-BF16 or AMX)
+    cpu += f" ({torch.backends.cpu.get_cpu_capability()})"
     return (
         f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__}, "
         f"{n} thread{'s' if n != 1 else ''}, Python {platform.python_version()}"

@@ -3,7 +3,8 @@
 # a time, on Multi30k (official split) or Tatoeba (the config's seeded 2% held-out split); then
 # training tokens/s and decoding sentences/s of the three runs.
 #   bash bench/attention_three_way.sh multi30k|tatoeba [MINUTES] [fp32|bf16] ["none bahdanau luong"]
-# The fourth argument trains only the named runs (the speed table still covers all three).
+# The fourth argument trains only the named runs (the speed table covers those of the three that
+# exist). SUFFIX (environment) replaces the run names' suffix, "-bf16" for bf16, "" for fp32.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -28,7 +29,7 @@ case $DATA in
     SCORED="BLEU = greedy decoding (sacrebleu) of the first 1,000 held-out pairs by the best checkpoint (the same pairs choose it; there is no separate test split)." ;;
   *) echo "attention_three_way.sh: unknown data set '$DATA'; expected multi30k or tatoeba" >&2; exit 2 ;;
 esac
-SUFFIX=$([ "$PREC" = fp32 ] && echo "" || echo "-$PREC")
+SUFFIX=${SUFFIX-$([ "$PREC" = fp32 ] && echo "" || echo "-$PREC")}
 for att in $ATTS; do
   case $att in
     none) what="none (the lecture's fixed context vector)" ;;
@@ -49,5 +50,8 @@ for att in $ATTS; do
     "${HELD[@]}" \
     --note "$WHERE. $MIN CPU-minutes for each of none / bahdanau / luong. Same size for all: $SIZE; validation greedy BLEU on $BLEU_N held-out sentences every $EVERY steps keeps the best checkpoint. $SCORED Attention: $what."
 done
-$PY bench/seq2seq_speed.py runs/bench/$PREFIX-{none,bahdanau,luong}$SUFFIX "${SPEED_SRC[@]}" \
-  --name "$PREFIX-speed$SUFFIX"
+RUNS=()
+for att in none bahdanau luong; do
+  [ -d "runs/bench/$PREFIX-$att$SUFFIX" ] && RUNS+=("runs/bench/$PREFIX-$att$SUFFIX")
+done
+$PY bench/seq2seq_speed.py "${RUNS[@]}" "${SPEED_SRC[@]}" --name "$PREFIX-speed$SUFFIX"

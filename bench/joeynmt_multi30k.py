@@ -1,7 +1,7 @@
 """Side by side with JoeyNMT 2.3.0 on Multi30k en->fr: same data, model size, subwords, budget.
 
     python bench/joeynmt_multi30k.py [--minutes 20] [--venv ../joeynmt/.venv]
-                                     [--seqlab-run runs/bench/m30k-bahdanau]
+                                     [--seqlab-run runs/bench/m30k-bahdanau] [--level bpe|word]
 
 JoeyNMT lives in its own virtual environment outside this repository (created on first use:
 torch 2.13.0 first, then joeynmt 2.3.0 and importlib-metadata, then sentencepiece 0.1.99, since
@@ -13,6 +13,10 @@ joeynmt 2.3.0 calls an API that sentencepiece 0.2 removed). Both toolkits get:
   attention, dropout 0.3, batch 64 sentences, Adam 2e-3 at a constant rate, label smoothing
   0.1, gradient-norm clipping 1, validation every 500 steps with greedy BLEU on 300 val
   sentences keeping the best checkpoint;
+- with ``--level word`` JoeyNMT instead reads words: Moses tokenization (sacremoses, a
+  JoeyNMT dependency) on both sides, every word seen twice or more in training in the
+  vocabulary, Moses detokenization of its output; seqlab keeps its subwords. This is the
+  plain word-level setup, the one that shows what subwords are worth;
 - ``--minutes`` of wall-clock training on this machine, then greedy decoding of all 1,014 val
   sentences with the best checkpoint, scored with sacrebleu against the raw references.
 
@@ -40,6 +44,11 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import header, write_section  # noqa: E402
 
+TOKENS = {
+    "bpe": "subwords (sentencepiece BPE 4,000 per side)",
+    "word": "JoeyNMT at word level (Moses tokenization, words seen at least twice, "
+    "Moses detokenization), seqlab with its subwords (sentencepiece BPE 4,000 per side)",
+}
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data" / "multi30k"
 
@@ -76,7 +85,15 @@ def prepare_data(work: Path) -> Path:
     return data
 
 
-def side(data: Path, lang: str) -> dict:
+def side(data: Path, lang: str, level: str) -> dict:
+    if level == "word":
+        return {
+            "lang": lang,
+            "level": "word",
+            "max_length": 60,
+            "voc_min_freq": 2,
+            "tokenizer_cfg": {"pretokenizer": "moses"},
+        }
     return {
         "lang": lang,
         "level": "bpe",
@@ -87,7 +104,7 @@ def side(data: Path, lang: str) -> dict:
     }
 
 
-def joey_config(data: Path, model_dir: Path) -> dict:
+def joey_config(data: Path, model_dir: Path, level: str = "bpe") -> dict:
     rnn = {"type": "recurrent", "rnn_type": "lstm", "hidden_size": 256, "num_layers": 1}
     emb = {"embedding_dim": 256}
     return {
@@ -98,8 +115,8 @@ def joey_config(data: Path, model_dir: Path) -> dict:
             "dev": str(data / "dev"),
             "dataset_type": "plain",
             "sample_dev_subset": 300,
-            "src": side(data, "en"),
-            "trg": side(data, "fr"),
+            "src": side(data, "en", level),
+            "trg": side(data, "fr", level),
         },
         "testing": {"beam_size": 1, "batch_size": 64, "eval_metrics": ["bleu"]},
         "training": {
@@ -205,12 +222,18 @@ def main() -> None:
         "--skip-train", action="store_true", help="score the JoeyNMT model already in --work"
     )
     ap.add_argument("--name", default="m30k-joeynmt", help="section of docs/benchmarks.md")
+    ap.add_argument(
+        "--level",
+        choices=("bpe", "word"),
+        default="bpe",
+        help="JoeyNMT's tokens: seqlab's subwords (bpe) or Moses words (word)",
+    )
     args = ap.parse_args()
     python = ensure_venv(args.venv)
     data = args.work / "data" if args.skip_train else prepare_data(args.work)
     model_dir = args.work / "model"
     config = args.work / "config.yaml"
-    config.write_text(yaml.safe_dump(joey_config(data, model_dir), sort_keys=False))
+    config.write_text(yaml.safe_dump(joey_config(data, model_dir, args.level), sort_keys=False))
     wall_file = args.work / "train_minutes.txt"
     if not args.skip_train:
         wall_file.write_text(f"{train_joey(python, config, args.minutes, args.work / 'train.out')}")
@@ -230,7 +253,7 @@ def main() -> None:
     body = "\n".join(
         [
             *header(f"Multi30k en->fr: seqlab against JoeyNMT 2.3.0 ({args.name})"),
-            "Same data, subwords (sentencepiece BPE 4,000 per side), model size (1-layer "
+            f"Same data, {TOKENS[args.level]}, model size (1-layer "
             "bidirectional LSTM encoder 256, LSTM decoder 256, embeddings 256, Bahdanau "
             "attention), batch 64, Adam 2e-3 constant, label smoothing 0.1, dropout 0.3, and "
             f"{args.minutes:g} wall-clock minutes of training each, one after the other on this "

@@ -56,6 +56,16 @@ def measured_training_rate(run: Path, steps: int = 40, warmup: int = 5) -> float
         return tokens / (time.perf_counter() - start)
 
 
+def sources_of(task, run: Path, src: str | None) -> list[list[int]]:
+    """Source ids of the non-empty lines of ``src``, or else of the run's validation split."""
+    if src:
+        lines = [x for x in iter_lines(src) if x.strip()]
+    else:
+        task.prepare(run)
+        lines = [s for s, _ in task.valid_text]
+    return [task.src_ids(x) for x in lines]
+
+
 def decode_rate(task, model, sources: list[list[int]], beam: int, batch: int) -> float:
     todo = sources if batch > 1 else sources[: max(1, len(sources) // 4)]
     task.decode(model, todo[:batch], beam_size=beam, batch_size=batch)  # warm-up
@@ -79,12 +89,7 @@ def main() -> None:
     rows = [head + " |", "|---|---|---:|---:|" + "---:|" * len(SETTINGS)]
     for run in args.runs:
         task, model = load_run(run)
-        if args.src:
-            lines = [x for x in iter_lines(args.src) if x.strip()][: args.sentences]
-        else:
-            task.prepare(run)
-            lines = [s for s, _ in task.valid_text][: args.sentences]
-        sources = [task.src_ids(x) for x in lines]
+        sources = sources_of(task, run, args.src)[: args.sentences]
         with torch.inference_mode():
             rates = [decode_rate(task, model, sources, b, n) for b, n in SETTINGS]
         cells = " | ".join(f"{r:,.1f}" for r in rates)

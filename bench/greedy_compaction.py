@@ -1,0 +1,88 @@
+"""Greedy decoding with and without dropping finished sentences from the batch, in one process.
+
+    python bench/greedy_compaction.py RUN [--src FILE] [--batch 64] [--repeats 3] [--threads 2]
+
+Decodes the sources (``--src``, else the run's validation split) with the run's best checkpoint
+through ``task.decode``, the path of ``seqlab translate``, once as shipped (a sentence that has
+emitted <eos> or reached its length limit leaves the batch) and once with finished rows kept
+stepping, alternating ``--repeats`` times. Reports the median sentences/s of each and checks that
+both give the same output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import seqlab.tasks.seq2seq as seq2seq_task  # noqa: E402
+from _report import header, write_section  # noqa: E402
+from seq2seq_speed import sources_of  # noqa: E402
+from seqlab.tasks import load_run  # noqa: E402
+
+
+def decode(task, model, sources, batch: int, compact: bool) -> tuple[float, list]:
+    real = seq2seq_task.greedy_search
+
+    def keep_rows(*args, **kwargs):
+        kwargs["select"] = None
+        return real(*args, **kwargs)
+
+    if not compact:
+        seq2seq_task.greedy_search = keep_rows
+    try:
+        start = time.perf_counter()
+        hyps = task.decode(model, sources, batch_size=batch)
+        return len(sources) / (time.perf_counter() - start), [h[0].tokens for h in hyps]
+    finally:
+        seq2seq_task.greedy_search = real
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("run", type=Path)
+    ap.add_argument("--src", default=None)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--name", default="greedy-compaction")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    task, model = load_run(args.run, "best")
+    sources = sources_of(task, args.run, args.src)
+    rates = {True: [], False: []}
+    outputs = {}
+    decode(task, model, sources[: args.batch], args.batch, True)  # warm-up
+    for _ in range(args.repeats):
+        for compact in (False, True):
+            rate, outputs[compact] = decode(task, model, sources, args.batch, compact)
+            rates[compact].append(rate)
+    same = outputs[True] == outputs[False]
+    kept, dropped = statistics.median(rates[False]), statistics.median(rates[True])
+    print(f"kept {kept:.1f}/s, dropped {dropped:.1f}/s, same output: {same}")
+    body = "\n".join(
+        [
+            *header(f"Greedy decoding: finished sentences leave the batch ({args.name})"),
+            f"Run `{args.run.name}`, best checkpoint, {len(sources):,} sources, batch "
+            f"{args.batch}, greedy, through task.decode; the two ways alternate "
+            f"{args.repeats} times in one process and the median is shown.",
+            "",
+            "| finished sentences | sentences/s |",
+            "|---|---:|",
+            f"| keep stepping (output ignored) | {kept:,.1f} |",
+            f"| leave the batch | {dropped:,.1f} |",
+            f"| ratio | {dropped / kept:.2f}x |",
+            "",
+            f"Identical output both ways: {'yes' if same else 'NO'}.",
+        ]
+    )
+    write_section(args.name, body)
+
+
+if __name__ == "__main__":
+    main()
