@@ -25,16 +25,24 @@ def test_run_directory_contents_and_learning(lm_config, tmp_path):
     assert summary["best"] == min(r["loss"] for r in records if r["split"] == "valid")
 
 
-def test_bf16_trains_an_lstm_on_any_cpu(lm_config, tmp_path, capsys):
-    # torch's fused LSTM has no bf16 kernel on CPUs without AVX512-BF16/AMX: it must still train
+def test_bf16_is_refused_on_a_cpu_without_native_bf16(lm_config, tmp_path, monkeypatch):
+    import seqlab.train.trainer as trainer
+
+    monkeypatch.setattr(trainer, "cpu_bf16_lstm_supported", lambda: False)
+    with pytest.raises(SeqlabError, match="train.precision: bf16 needs a CPU with native bf16"):
+        train(lm_config(name="b"), {"train": {"precision": "bf16"}})
+    assert not (tmp_path / "b").exists()  # refused before anything was written
+
+
+def test_bf16_trains_an_lstm_where_the_cpu_has_it(lm_config, tmp_path):
     from seqlab.nn.recurrent import cpu_bf16_lstm_supported
 
+    if not cpu_bf16_lstm_supported():
+        pytest.skip("this CPU has no native bf16 (AVX512-BF16 or AMX)")
     train(lm_config(name="b"), {"train": {"epochs": 4, "precision": "bf16"}})
     records = [json.loads(x) for x in (tmp_path / "b" / "metrics.jsonl").read_text().splitlines()]
     train_loss = [r["loss"] for r in records if r["split"] == "train"]
     assert train_loss[-1] < 0.6 * train_loss[0]
-    warned = "LSTM layers run in fp32" in capsys.readouterr().err
-    assert warned == (not cpu_bf16_lstm_supported())
 
 
 def test_checkpoint_loads_on_cpu_without_data(lm_config, tmp_path):

@@ -18,7 +18,7 @@ from seqlab.errors import SeqlabError
 from seqlab.tasks import check_run_dir, load_run_config, save_run_config, task_class
 from seqlab.train import checkpoint as ckpt
 from seqlab.train import distributed as ddp
-from seqlab.train.trainer import Trainer
+from seqlab.train.trainer import Trainer, check_precision
 
 
 def train(
@@ -44,6 +44,7 @@ def train(
                 f"or choose another out_dir (--set out_dir=...)"
             )
     device = ddp.local_device(config.train.device)
+    check_precision(config.train.precision, device)  # before any data is read
     rank, world_size = ddp.init(device)
     if config.train.batch_size % world_size:
         raise SeqlabError(
