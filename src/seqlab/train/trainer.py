@@ -38,12 +38,13 @@ from seqlab.train.schedule import Schedule, build_optimizer
 
 def check_precision(precision: str, device: torch.device) -> None:
     """bf16 on a CPU without native bf16 (AVX512-BF16 or AMX) is emulated, and torch's fused
-    LSTM has no kernel for it at all: refuse it there rather than train ten times slower."""
+    LSTM has no kernel for it at all: refuse it there rather than train about nine times
+    slower (bench/bf16_cost.py)."""
     if precision == "bf16" and device.type == "cpu" and not cpu_bf16_lstm_supported():
         raise ConfigError(
             "train.precision: bf16 needs a CPU with native bf16 (AVX512-BF16 or AMX), and this "
             f"one offers {torch.backends.cpu.get_cpu_capability()}: bf16 is emulated there "
-            "(a Multi30k training step ran 10x slower than in fp32); use precision: fp32"
+            "(a Multi30k training step ran about 9x slower than in fp32); use precision: fp32"
         )
 
 
