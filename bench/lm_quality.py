@@ -2,6 +2,10 @@
 
     python bench/lm_quality.py shakespeare [--minutes 15] [--data ../shared/data]
     python bench/lm_quality.py ptb [--minutes 15]
+                                   [--precision auto|fp32|bf16]
+
+``auto`` (the default) trains in bf16 where the CPU has native bf16 (AVX512-BF16 or AMX), and
+in fp32 elsewhere, where seqlab refuses bf16.
 
 The whole run (data preparation, training, every validation) must fit in ``--minutes``: the
 script measures the step time first, sets the cosine schedule's length so it ends inside the
@@ -22,6 +26,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import header, write_section  # noqa: E402
+from seqlab.nn.recurrent import cpu_bf16_lstm_supported  # noqa: E402
 from seqlab.tasks import run_config_from_dict  # noqa: E402
 from seqlab.tasks.lm import LanguageModelTask  # noqa: E402
 from seqlab.train.trainer import Trainer  # noqa: E402
@@ -48,7 +53,7 @@ SETUPS = {
             "num_layers": 2,
             "dropout": 0.2,
         },
-        "train": {"batch_size": 64, "lr": 3e-3, "eval_batch_size": 32, "precision": "bf16"},
+        "train": {"batch_size": 64, "lr": 3e-3, "eval_batch_size": 32},
         "evals": 6,
         "unit": "nats/char",
     },
@@ -74,7 +79,7 @@ SETUPS = {
             "softmax": "adaptive",
             "adaptive_cutoffs": [2000, 6000],
         },
-        "train": {"batch_size": 32, "lr": 3e-3, "eval_batch_size": 10, "precision": "bf16"},
+        "train": {"batch_size": 32, "lr": 3e-3, "eval_batch_size": 10},
         "evals": 6,
         "unit": "nats/word",
         "history": "Earlier runs of this script: a full 10k-way softmax with tied embeddings, "
@@ -119,9 +124,9 @@ def build(name: str, data_dir: Path, run_dir: Path, train_over: dict) -> Trainer
     return Trainer(task, run_dir)
 
 
-def calibrate(name: str, data_dir: Path, tmp: Path) -> tuple[float, float]:
+def calibrate(name: str, data_dir: Path, tmp: Path, precision: str) -> tuple[float, float]:
     """Seconds per training step and per full validation."""
-    trainer = build(name, data_dir, tmp / "calib", {})
+    trainer = build(name, data_dir, tmp / "calib", {"precision": precision})
     trainer._setup()
     for i in range(3):
         trainer.train_step(trainer.task.train_batch(0, i))
@@ -142,12 +147,16 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=Path, default=REPO / "runs" / "bench")
+    ap.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     s = SETUPS[args.setup]
+    precision = args.precision
+    if precision == "auto":
+        precision = "bf16" if cpu_bf16_lstm_supported() else "fp32"
     wall_start = time.monotonic()
     with tempfile.TemporaryDirectory() as d:
-        step_s, eval_s = calibrate(args.setup, args.data, Path(d))
+        step_s, eval_s = calibrate(args.setup, args.data, Path(d), precision)
     budget = args.minutes * 60 - (time.monotonic() - wall_start)
     setup_s = 25.0  # data preparation and model construction in the real run
     train_s = budget - setup_s - (s["evals"] + 1) * eval_s
@@ -162,6 +171,7 @@ def main() -> None:
         "max_steps": steps,
         "eval_every": max(1, steps // s["evals"]),
         "time_limit_minutes": (train_s + s["evals"] * eval_s) / 60,
+        "precision": precision,
     }
     trainer = build(args.setup, args.data, run_dir, over)
     from seqlab.tasks import save_run_config
@@ -193,7 +203,7 @@ def main() -> None:
             f"{', tied embeddings' if m.get('tie_weights') else ''}"
             f"{adaptive_note(m)}; Adam lr {t['lr']}, cosine "
             f"schedule sized to the budget ({steps:,} steps planned, 100 warm-up), clipping 5, "
-            f"batch {t['batch_size']}, {t.get('precision', 'fp32')}. Goal: {s['goal']}. "
+            f"batch {t['batch_size']}, {precision}. Goal: {s['goal']}. "
             f"Anchors: {s['anchors']}.",
             *(["", s["history"]] if s.get("history") else []),
             "",
