@@ -30,9 +30,11 @@ seqlab generate "$OUT/char" --prime "The " --length 300 --temperature 0.8 --seed
 echo "loss curve: $OUT/char/loss.png"
 
 section "2. Seq2seq with attention: a chatbot on the chatterbot corpus (many-to-many)"
-seqlab train configs/chatbot.yaml --set out_dir="$OUT/chatbot" --set train.time_limit_minutes=1.5 \
+seqlab train configs/chatbot.yaml --set out_dir="$OUT/chatbot" --set train.time_limit_minutes=1.9 \
   --set train.progress=false
-printf 'hello\nhow are you\nwhat is your name\ntell me a joke\n' | seqlab chat "$OUT/chatbot" --beam 5
+printf 'hello\nhow are you\nwhat is your name\ntell me a joke\n' > "$OUT/questions.txt"
+seqlab chat "$OUT/chatbot" --beam 5 < "$OUT/questions.txt" | paste -d '|' "$OUT/questions.txt" - \
+  | sed 's/|/  ->  /'
 seqlab translate "$OUT/chatbot" --beam 5 --attention-plot "$OUT/attention.png" "how are you"
 echo "attention heatmap: $OUT/attention.png"
 
