@@ -58,8 +58,13 @@ def detach_state(state: State | None) -> State | None:
     return map_state(state, Tensor.detach)
 
 
-def _autocast_bf16_cpu() -> bool:
-    return torch.is_autocast_enabled("cpu") and torch.get_autocast_dtype("cpu") == torch.bfloat16
+def _autocast_bf16_cpu(x: Tensor) -> bool:
+    """Whether ``x`` is a CPU tensor under bf16 autocast."""
+    return (
+        x.device.type == "cpu"
+        and torch.is_autocast_enabled("cpu")
+        and torch.get_autocast_dtype("cpu") == torch.bfloat16
+    )
 
 
 @functools.cache
@@ -208,7 +213,7 @@ class Recurrent(nn.Module):
     def _forward_fused(
         self, x: Tensor, lengths: Tensor | None, state: State | None
     ) -> tuple[Tensor, State]:
-        if self.mode == "lstm" and _autocast_bf16_cpu() and not cpu_bf16_lstm_supported():
+        if self.mode == "lstm" and _autocast_bf16_cpu(x) and not cpu_bf16_lstm_supported():
             # autocast sends nn.LSTM to oneDNN's bf16 kernel, which CPUs without native bf16
             # (no AVX512-BF16 / AMX) cannot create; run this layer in fp32 there instead
             with torch.autocast("cpu", enabled=False):
