@@ -139,7 +139,7 @@ def generation_table(length: int) -> list[str]:
 
     @torch.inference_mode()
     def fused_per_step() -> float:
-        lstm, emb, out = model.rnn.rnn, model.embedding, model.decoder
+        lstm, emb, out = model.rnn.rnn, model.embedding, model.output
         tok, state = torch.tensor([[3]]), None
         start = time.perf_counter()
         for _ in range(length):
@@ -151,7 +151,7 @@ def generation_table(length: int) -> list[str]:
     @torch.inference_mode()
     def lstm_cell() -> float:
         cell = nn.LSTMCell(E, H)
-        emb, out = model.embedding, model.decoder
+        emb, out = model.embedding, model.output
         tok, state = torch.tensor([3]), None
         start = time.perf_counter()
         for _ in range(length):

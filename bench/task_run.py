@@ -20,10 +20,11 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from seqlab.train.run import train  # noqa: E402
+
 from _report import header, write_section  # noqa: E402
 from seqlab.config import parse_overrides  # noqa: E402
 from seqlab.tasks import load_run, load_run_config  # noqa: E402
-from seqlab.train.run import train  # noqa: E402
 
 
 def fmt(v) -> str:

@@ -48,7 +48,9 @@ def test_padding_never_changes_the_output(pooling, bidirectional, cell):
 
 def test_explicit_and_fused_agree():
     torch.manual_seed(0)
-    model = SequenceClassifier(20, 2, 8, 6, bidirectional=True, pooling="mean", dropout=0.0)
+    model = SequenceClassifier(
+        20, 2, embedding_dim=8, hidden_size=6, bidirectional=True, pooling="mean", dropout=0.0
+    )
     model.eval()
     tokens = torch.randint(4, 20, (4, 7))
     lengths = torch.tensor([7, 3, 1, 5])
@@ -60,7 +62,9 @@ def test_explicit_and_fused_agree():
 @pytest.mark.parametrize("pooling", ["last", "max"])
 def test_overfits_a_few_examples(pooling):
     torch.manual_seed(0)
-    model = SequenceClassifier(12, 3, 16, 16, pooling=pooling, dropout=0.0)
+    model = SequenceClassifier(
+        12, 3, embedding_dim=16, hidden_size=16, pooling=pooling, dropout=0.0
+    )
     tokens = torch.tensor([[4, 5, 6, 0], [7, 8, 0, 0], [9, 10, 11, 4], [5, 4, 0, 0]])
     lengths = torch.tensor([3, 2, 4, 2])
     targets = torch.tensor([0, 1, 2, 1])

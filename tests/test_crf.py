@@ -25,7 +25,7 @@ def _score(crf, emissions: torch.Tensor, tags: tuple[int, ...]) -> torch.Tensor:
 
 def _crf(num_tags: int = 3):
     torch.manual_seed(0)
-    model = SequenceTagger(10, num_tags, 4, 4, output="crf", dropout=0.0)
+    model = SequenceTagger(10, num_tags, embedding_dim=4, hidden_size=4, output="crf", dropout=0.0)
     for p in (model.crf.start_transitions, model.crf.end_transitions, model.crf.transitions):
         torch.nn.init.normal_(p)  # make transitions matter
     return model.crf
@@ -63,7 +63,9 @@ def test_viterbi_equals_exhaustive_search():
 def test_decode_respects_lengths_for_softmax_and_crf():
     torch.manual_seed(0)
     for output in ("softmax", "crf"):
-        model = SequenceTagger(10, 3, 4, 4, output=output, dropout=0.0).eval()
+        model = SequenceTagger(
+            10, 3, embedding_dim=4, hidden_size=4, output=output, dropout=0.0
+        ).eval()
         tokens = torch.tensor([[4, 5, 6], [7, 0, 0]])
         lengths = torch.tensor([3, 1])
         paths = model.decode(model(tokens, lengths), lengths)

@@ -35,8 +35,8 @@ def test_batch_equals_one_by_one(chars):
     model = SequenceTagger(
         20,
         5,
-        8,
-        6,
+        embedding_dim=8,
+        hidden_size=6,
         output="softmax",
         num_chars=12,
         char_features=chars,
@@ -59,8 +59,8 @@ def test_overfits_a_few_sentences(output, chars):
     model = SequenceTagger(
         12,
         4,
-        16,
-        16,
+        embedding_dim=16,
+        hidden_size=16,
         output=output,
         num_chars=10,
         char_features=chars,

@@ -257,3 +257,43 @@ class RunConfig:
     model: Any
     train: TrainConfig = field(default_factory=TrainConfig)
     out_dir: str = "runs/run"
+
+
+@dataclass(frozen=True)
+class RecurrentModelConfig:
+    """The recurrent core every model config shares; each task's config adds its own fields
+    and may change these defaults.
+
+    cell: rnn | lstm | gru. embedding_dim: E, the token vector size. hidden_size: H, the size of
+    h_t (per direction). num_layers: stacked recurrent layers. dropout: on embeddings and
+    outputs, and between stacked layers. impl: fused (torch's kernels) | explicit (the equations
+    of seqlab.nn.cells, slow and readable).
+    """
+
+    cell: str = "lstm"
+    embedding_dim: int = 128
+    hidden_size: int = 256
+    num_layers: int = 1
+    dropout: float = 0.2
+    impl: str = "fused"
+
+    def __post_init__(self):
+        check_choice("cell", self.cell, ("rnn", "lstm", "gru"))
+        check_choice("impl", self.impl, ("fused", "explicit"))
+        for name in ("embedding_dim", "hidden_size", "num_layers"):
+            check_positive(name, getattr(self, name))
+        check_fraction("dropout", self.dropout)
+
+    def recurrent_args(self) -> dict[str, Any]:
+        """The constructor arguments every model takes from this section."""
+        names = ("embedding_dim", "hidden_size", "num_layers", "cell", "dropout", "impl")
+        return {name: getattr(self, name) for name in names}
+
+
+def embedding_args(config: EmbeddingConfig) -> dict[str, Any]:
+    """The model constructor arguments of an ``embedding`` section."""
+    return {
+        "embedding_kind": config.kind,
+        "embedding_path": config.path,
+        "embedding_freeze": config.freeze,
+    }

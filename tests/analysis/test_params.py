@@ -284,7 +284,7 @@ def test_cli_directory_goes_to_params_from_path(capsys, tmp_path, lm_config):
     out = capsys.readouterr().out
     assert "rnn.rnn (LSTM)" in out and "total" in out
     main(["params", str(lm_config(name="c"))])  # a config: builds the model from scratch
-    assert "decoder (Linear)" in capsys.readouterr().out
+    assert "output (Linear)" in capsys.readouterr().out
 
 
 def test_cli_missing_yaml(capsys, tmp_path):

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from seqlab.data.parallel import pad, source_ids
+from seqlab.data.parallel import pad, with_eos
 from seqlab.data.vocab import EOS_ID, SOS_ID
-from seqlab.decode.beam import beam_search
-from seqlab.decode.greedy import greedy_search
+from seqlab.decode.loop import decode
 from seqlab.decode.search import length_penalty, max_lengths
+from seqlab.decode.strategy import Beam, Greedy
 from seqlab.models.seq2seq import Seq2Seq
 
 V = 12  # a small vocabulary makes <eos> likely, so both stopping paths are exercised
@@ -20,7 +20,18 @@ CONFIGS = [("gru", "bahdanau", False), ("lstm", "luong", True), ("rnn", "none", 
 def _model(cell: str, attention: str, feed: bool, eos_bias: float = 0.0) -> Seq2Seq:
     """A random model; ``eos_bias`` makes <eos> likelier, so hypotheses finish early."""
     torch.manual_seed(0)
-    m = Seq2Seq(V, V, 8, 10, 2, cell, True, attention, input_feed=feed, dropout=0.0)
+    m = Seq2Seq(
+        V,
+        V,
+        embedding_dim=8,
+        hidden_size=10,
+        num_layers=2,
+        cell=cell,
+        bidirectional=True,
+        attention=attention,
+        input_feed=feed,
+        dropout=0.0,
+    )
     with torch.no_grad():
         m.decoder.out.bias[EOS_ID] += eos_bias
     return m.double().eval()
@@ -33,23 +44,41 @@ def _sources(n: int, seed: int = 3) -> list[list[int]]:
 
 
 def _encode(m: Seq2Seq, sources: list[list[int]]):
-    src, lengths = pad([source_ids(s) for s in sources])
+    src, lengths = pad([with_eos(s) for s in sources])
     return m.encode(src, lengths), max_lengths(lengths, 1.5, 2)
 
 
-def _greedy(m, sources, compact=True, step=None):
+class Counting:
+    """A model whose ``step`` records how many rows it was given."""
+
+    def __init__(self, model: Seq2Seq):
+        self.model, self.rows = model, []
+
+    def encode(self, src, lengths):
+        return self.model.encode(src, lengths)
+
+    def step(self, tokens, state):
+        self.rows.append(tokens.shape[0])
+        return self.model.step(tokens, state)
+
+    def select(self, state, index):
+        return self.model.select(state, index)
+
+
+def _run(m, sources, strategy, compact=True):
     state, limits = _encode(m, sources)
-    select = m.select if compact else None
-    return greedy_search(
-        step or m.step, state, limits, SOS_ID, EOS_ID, attention=True, select=select
+    first = torch.full_like(limits, SOS_ID)
+    return decode(
+        m, state, strategy, first=first, limits=limits, eos=EOS_ID, attention=True, compact=compact
     )
+
+
+def _greedy(m, sources, compact=True):
+    return [h[0] for h in _run(m, sources, Greedy(), compact)]
 
 
 def _beam(m, sources, k, n_best=1, penalty="gnmt"):
-    state, limits = _encode(m, sources)
-    return beam_search(
-        m.step, m.select, state, limits, SOS_ID, EOS_ID, k, n_best, penalty, attention=True
-    )
+    return _run(m, sources, Beam(k, n_best, penalty))
 
 
 @pytest.mark.parametrize("eos_bias", [0.0, 1.0])
@@ -84,14 +113,9 @@ def test_batch_of_one_equals_batch_of_32(cell, attention, feed):
 
 def test_finished_sentences_leave_the_batch():
     m, sources = _model("gru", "bahdanau", False, eos_bias=0.5), _sources(32, seed=5)
-    state, limits = _encode(m, sources)
-    rows = []
-
-    def step(tokens, state):
-        rows.append(tokens.shape[0])
-        return m.step(tokens, state)
-
-    hyps = beam_search(step, m.select, state, limits, SOS_ID, EOS_ID, 4, 2, attention=True)
+    counting = Counting(m)
+    hyps = _run(counting, sources, Beam(4, 2))
+    rows = counting.rows
     assert rows[0] == 32 * 4 and all(r % 4 == 0 for r in rows)
     assert rows == sorted(rows, reverse=True) and rows[-1] < rows[0]  # shrinks as they finish
     assert len(hyps) == 32 and all(len(h) == 2 for h in hyps)
@@ -102,13 +126,9 @@ def test_finished_sentences_leave_the_batch():
 @pytest.mark.parametrize("cell,attention,feed", CONFIGS)
 def test_greedy_drops_finished_rows_without_changing_results(cell, attention, feed, eos_bias):
     m, sources = _model(cell, attention, feed, eos_bias), _sources(32, seed=5)
-    rows = []
-
-    def step(tokens, state):
-        rows.append(tokens.shape[0])
-        return m.step(tokens, state)
-
-    kept, dropped = _greedy(m, sources, compact=False), _greedy(m, sources, step=step)
+    counting = Counting(m)
+    kept, dropped = _greedy(m, sources, compact=False), _greedy(counting, sources)
+    rows = counting.rows
     assert rows[0] == 32 and rows == sorted(rows, reverse=True)
     assert rows[-1] < rows[0] or len(rows) == 1
     for a, b in zip(kept, dropped, strict=True):

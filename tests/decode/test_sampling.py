@@ -1,7 +1,6 @@
-import pytest
 import torch
 
-from seqlab.decode.sampling import generate, pick_next
+from seqlab.decode.sampling import pick_next
 
 
 def test_sampling_draws_what_torch_multinomial_draws():
@@ -30,6 +29,16 @@ def test_top_k_and_greedy():
     assert picks == {1, 2}
 
 
-def test_generate_needs_a_prime():
-    with pytest.raises(ValueError, match="prime"):
-        list(generate(lambda t, s: (torch.zeros(1, 3), s), torch.tensor([], dtype=torch.long), 3))
+def test_a_finished_row_never_changes_another_rows_draws():
+    """Noise is drawn for every row of the batch at every step, so a row's samples are the same
+    whether the other rows finish early or not."""
+    from seqlab.decode.greedy import Picker
+    from seqlab.decode.strategy import Sample
+
+    logits = torch.randn(3, 20)
+    every = Picker(Sample(1.0, seed=4), 3)
+    some = Picker(Sample(1.0, seed=4), 3)
+    for _ in range(5):
+        all_rows = every(logits, torch.arange(3))
+        last_row = some(logits[2:], torch.tensor([2]))
+        assert all_rows[2] == last_row[0]

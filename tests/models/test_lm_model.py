@@ -7,7 +7,11 @@ from seqlab.models.lm import LanguageModel
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_step_equals_forward(cell):
     torch.manual_seed(0)
-    model = LanguageModel(30, 8, 16, num_layers=2, cell=cell, dropout=0.0).double().eval()
+    model = (
+        LanguageModel(30, embedding_dim=8, hidden_size=16, num_layers=2, cell=cell, dropout=0.0)
+        .double()
+        .eval()
+    )
     tokens = torch.randint(0, 30, (3, 7))
     logits, state = model(tokens)
     s = None
@@ -17,8 +21,8 @@ def test_step_equals_forward(cell):
 
 
 def test_tied_weights_with_projection_share_storage():
-    model = LanguageModel(50, 12, 20, num_layers=1, tie_weights=True)
-    assert model.decoder.weight is model.embedding.weight
+    model = LanguageModel(50, embedding_dim=12, hidden_size=20, num_layers=1, tie_weights=True)
+    assert model.output.weight is model.embedding.weight
     assert model.proj is not None and model.proj.out_features == 12
     logits, _ = model(torch.randint(0, 50, (2, 5)))
     assert logits.shape == (2, 5, 50)
@@ -26,7 +30,11 @@ def test_tied_weights_with_projection_share_storage():
 
 def test_explicit_impl_matches_fused_in_the_model():
     torch.manual_seed(1)
-    model = LanguageModel(20, 6, 10, num_layers=2, cell="gru", dropout=0.0).double().eval()
+    model = (
+        LanguageModel(20, embedding_dim=6, hidden_size=10, num_layers=2, cell="gru", dropout=0.0)
+        .double()
+        .eval()
+    )
     tokens = torch.randint(0, 20, (2, 9))
     fused, _ = model(tokens)
     model.rnn.impl = "explicit"
@@ -37,7 +45,13 @@ def test_explicit_impl_matches_fused_in_the_model():
 @pytest.mark.parametrize("layers", [1, 2])
 def test_inference_step_matches_forward_and_follows_weight_changes(layers):
     torch.manual_seed(2)
-    model = LanguageModel(25, 8, 16, num_layers=layers, cell="lstm", dropout=0.0).double().eval()
+    model = (
+        LanguageModel(
+            25, embedding_dim=8, hidden_size=16, num_layers=layers, cell="lstm", dropout=0.0
+        )
+        .double()
+        .eval()
+    )
     tokens = torch.randint(0, 25, (3, 6))
     with torch.no_grad():
         logits, _ = model(tokens)
@@ -54,7 +68,9 @@ def test_inference_step_matches_forward_and_follows_weight_changes(layers):
 
 def test_adaptive_softmax_is_a_distribution_and_targets_give_its_nll():
     torch.manual_seed(2)
-    model = LanguageModel(40, 8, 12, num_layers=1, softmax="adaptive", dropout=0.0).double()
+    model = LanguageModel(
+        40, embedding_dim=8, hidden_size=12, num_layers=1, softmax="adaptive", dropout=0.0
+    ).double()
     model.eval()
     tokens, targets = torch.randint(0, 40, (3, 6)), torch.randint(0, 40, (3, 6))
     logp, _ = model(tokens)
@@ -71,7 +87,7 @@ def test_adaptive_softmax_is_a_distribution_and_targets_give_its_nll():
 
 def test_full_softmax_targets_give_cross_entropy():
     torch.manual_seed(3)
-    model = LanguageModel(25, 6, 10, num_layers=1, dropout=0.0).eval()
+    model = LanguageModel(25, embedding_dim=6, hidden_size=10, num_layers=1, dropout=0.0).eval()
     tokens, targets = torch.randint(0, 25, (2, 5)), torch.randint(0, 25, (2, 5))
     logits, _ = model(tokens)
     nll, _ = model(tokens, targets=targets)
@@ -83,4 +99,4 @@ def test_full_softmax_targets_give_cross_entropy():
 
 def test_adaptive_softmax_refuses_tied_weights():
     with pytest.raises(ValueError, match="tie_weights"):
-        LanguageModel(40, 8, 8, softmax="adaptive", tie_weights=True)
+        LanguageModel(40, embedding_dim=8, hidden_size=8, softmax="adaptive", tie_weights=True)

@@ -15,6 +15,18 @@ CELLS = ["rnn", "lstm", "gru"]
 KINDS = [("bahdanau", "general"), ("luong", "general"), ("luong", "dot")]
 
 
+def _shape(layers: int, cell: str, attention: str) -> dict:
+    """Seq2Seq keywords: E 6, H 8, a bidirectional encoder."""
+    return {
+        "embedding_dim": 6,
+        "hidden_size": 8,
+        "num_layers": layers,
+        "cell": cell,
+        "bidirectional": True,
+        "attention": attention,
+    }
+
+
 def _attention(kind: str, score: str, size: int = 6):
     torch.manual_seed(0)
     return build_attention(kind, size, size, 5, score).double()
@@ -52,19 +64,44 @@ def test_luong_dot_needs_equal_sizes():
 @pytest.mark.parametrize("layers,bidirectional", [(1, False), (1, True), (2, True), (3, False)])
 def test_bridge_shapes(cell, layers, bidirectional):
     D, B, H_e, H_d = (2 if bidirectional else 1), 3, 5, 7
-    bridge = Bridge(cell, layers, D, H_e, 2, H_d)
+    bridge = Bridge(
+        cell,
+        encoder_layers=layers,
+        num_directions=D,
+        encoder_hidden=H_e,
+        decoder_layers=2,
+        decoder_hidden=H_d,
+    )
     h = torch.randn(layers * D, B, H_e)
     state = (h, torch.randn_like(h)) if cell == "lstm" else h
     out = bridge(state)
     parts = out if cell == "lstm" else (out,)
     assert len(parts) == (2 if cell == "lstm" else 1)
     assert all(p.shape == (2, B, H_d) for p in parts)
-    assert Bridge(cell, layers, D, H_e, 2, H_d, "zeros")(state) is None
+    assert (
+        Bridge(
+            cell,
+            encoder_layers=layers,
+            num_directions=D,
+            encoder_hidden=H_e,
+            decoder_layers=2,
+            decoder_hidden=H_d,
+            kind="zeros",
+        )(state)
+        is None
+    )
 
 
 def test_bridge_concatenates_directions_per_layer():
     L, D, B, H = 2, 2, 1, 3
-    bridge = Bridge("gru", L, D, H, L, 4)
+    bridge = Bridge(
+        "gru",
+        encoder_layers=L,
+        num_directions=D,
+        encoder_hidden=H,
+        decoder_layers=L,
+        decoder_hidden=4,
+    )
     h = torch.stack([torch.full((B, H), 10.0 * (i // D) + i % D) for i in range(L * D)])
     layers = bridge._layers(h)  # (L, B, D*H)
     assert layers[0, 0].tolist() == [0.0] * H + [1.0] * H  # layer 0: forward | backward
@@ -77,7 +114,7 @@ def test_bridge_concatenates_directions_per_layer():
 )
 def test_teacher_forced_forward_equals_step_loop(cell, attention, feed):
     torch.manual_seed(0)
-    m = Seq2Seq(15, 17, 6, 8, 2, cell, True, attention, input_feed=feed, dropout=0.0)
+    m = Seq2Seq(15, 17, **_shape(2, cell, attention), input_feed=feed, dropout=0.0)
     m = m.double().eval()
     b = make_batch([([5, 6, 7], [8, 9]), ([5], [10, 11, 12])])
     fast, attn = m(b.src, b.src_lengths, b.tgt_in)  # (B, T, V)
@@ -98,7 +135,7 @@ def test_teacher_forced_forward_equals_step_loop(cell, attention, feed):
 
 def test_scheduled_sampling_keeps_reference_when_ratio_is_near_one():
     torch.manual_seed(0)
-    m = Seq2Seq(15, 17, 6, 8, 1, "gru", True, "bahdanau", dropout=0.0).double().eval()
+    m = Seq2Seq(15, 17, **_shape(1, "gru", "bahdanau"), dropout=0.0).double().eval()
     b = make_batch([([5, 6, 7], [8, 9]), ([5], [10, 11, 12])])
     fast, _ = m(b.src, b.src_lengths, b.tgt_in)
     # a ratio just under 1 takes the sampling loop; the draw almost surely keeps every reference
@@ -111,7 +148,7 @@ def test_scheduled_sampling_keeps_reference_when_ratio_is_near_one():
 @pytest.mark.parametrize("attention,feed", [("bahdanau", False), ("luong", True), ("none", False)])
 def test_padding_does_not_change_model_output(attention, feed):
     torch.manual_seed(0)
-    m = Seq2Seq(15, 17, 6, 8, 1, "lstm", True, attention, input_feed=feed, dropout=0.0)
+    m = Seq2Seq(15, 17, **_shape(1, "lstm", attention), input_feed=feed, dropout=0.0)
     m = m.double().eval()
     alone = make_batch([([5, 6, 7], [8, 9])])
     padded = make_batch([([5, 6, 7], [8, 9]), ([4, 5, 6, 7, 8, 9, 10], [8, 9, 10, 11, 12])])

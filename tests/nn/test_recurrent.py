@@ -15,7 +15,9 @@ LENGTHS = [5, 2, 4]  # the longest equals STEPS, one is much shorter
 
 def _model(mode: str, num_layers: int = 1, bidirectional: bool = False, **kwargs) -> Recurrent:
     torch.manual_seed(0)
-    return Recurrent(mode, INPUT, HIDDEN, num_layers, bidirectional, **kwargs).double()
+    return Recurrent(
+        mode, INPUT, HIDDEN, num_layers, bidirectional=bidirectional, **kwargs
+    ).double()
 
 
 def _x(batch: int = BATCH, steps: int = STEPS, seed: int = 1) -> torch.Tensor:
@@ -174,7 +176,7 @@ def test_map_state_reorders_batch() -> None:
 @pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
 @pytest.mark.parametrize("mode", MODES)
 def test_parameters_are_torchs(mode: str, bidirectional: bool, bias: bool) -> None:
-    model = Recurrent(mode, INPUT, HIDDEN, 2, bidirectional, bias=bias)
+    model = Recurrent(mode, INPUT, HIDDEN, 2, bidirectional=bidirectional, bias=bias)
     ref = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[mode](
         INPUT, HIDDEN, 2, bias=bias, batch_first=True, bidirectional=bidirectional
     )

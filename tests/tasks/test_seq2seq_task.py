@@ -57,12 +57,12 @@ def test_prepare_train_batch_and_loss(tmp_path):
     assert batch.src.shape == (2, 3) and batch.num_tokens == 6
     loss, ntok, carry = task.batch_loss(task.build_model(), batch, None)
     assert loss.ndim == 0 and ntok == 6 and carry is None
-    metrics = task.evaluate(task.build_model())
+    metrics = task.validate(task.build_model())
     assert {"loss", "ppl", "bleu"} <= set(metrics)
 
 
 def test_each_epoch_is_batched_once(tmp_path, monkeypatch):
-    import seqlab.tasks.seq2seq as module
+    import seqlab.tasks.seq2seq.task as module
 
     path = tmp_path / "pairs.tsv"
     path.write_text("".join(f"{'a b c d'[: 1 + 2 * (i % 4)]}\tx y\n" for i in range(23)))
@@ -98,12 +98,24 @@ PAIRS = [
     [("gru", "bahdanau", False), ("lstm", "luong", True), ("gru", "none", False)],
 )
 def test_overfit_a_handful_and_greedy_decode_exactly(cell, attention, feed):
-    from seqlab.data.parallel import pad, source_ids
+    from seqlab.data.parallel import pad, with_eos
     from seqlab.data.vocab import EOS_ID, SOS_ID
-    from seqlab.decode.greedy import greedy_search
+    from seqlab.decode.loop import decode
+    from seqlab.decode.strategy import Greedy
 
     torch.manual_seed(0)
-    model = Seq2Seq(12, 12, 16, 32, 1, cell, True, attention, input_feed=feed, dropout=0.0)
+    model = Seq2Seq(
+        12,
+        12,
+        embedding_dim=16,
+        hidden_size=32,
+        num_layers=1,
+        cell=cell,
+        bidirectional=True,
+        attention=attention,
+        input_feed=feed,
+        dropout=0.0,
+    )
     opt = torch.optim.Adam(model.parameters(), lr=0.02)
     batch = make_batch(PAIRS)
     for _ in range(150):
@@ -115,9 +127,11 @@ def test_overfit_a_handful_and_greedy_decode_exactly(cell, attention, feed):
         if loss.item() < 0.01:
             break
     model.eval()
-    src, lengths = pad([source_ids(s) for s, _ in PAIRS])
+    src, lengths = pad([with_eos(s) for s, _ in PAIRS])
     limits = torch.full((len(PAIRS),), 8)
-    hyps = greedy_search(model.step, model.encode(src, lengths), limits, SOS_ID, EOS_ID)
+    first = torch.full_like(limits, SOS_ID)
+    state = model.start(src, lengths)
+    hyps = [h[0] for h in decode(model, state, Greedy(), first=first, limits=limits, eos=EOS_ID)]
     assert [h.tokens for h in hyps] == [t for _, t in PAIRS]
     assert all(h.finished for h in hyps)
 

@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from seqlab.errors import SeqlabError
-from seqlab.train.run import train
+from seqlab.tasks.run import train
 
 
 def train_losses(run_dir):

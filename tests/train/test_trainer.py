@@ -5,8 +5,8 @@ import torch
 
 from seqlab.errors import SeqlabError
 from seqlab.tasks import load_run
+from seqlab.tasks.run import train
 from seqlab.train.checkpoint import read_meta, save_checkpoint
-from seqlab.train.run import train
 
 
 def test_run_directory_contents_and_learning(lm_config, tmp_path):
@@ -90,7 +90,7 @@ def test_non_finite_validation_is_not_saved(lm_config, tmp_path):
     def poison(trainer):
         if trainer.pos.step == 7:  # the step-10 validation sees NaN weights
             with torch.no_grad():
-                trainer.model.decoder.bias.fill_(float("nan"))
+                trainer.model.output.bias.fill_(float("nan"))
             trainer.optimizer.step = lambda *a, **k: None  # keep the NaN in place
 
     with pytest.raises(SeqlabError, match="at step 8"):

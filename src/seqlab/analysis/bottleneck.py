@@ -9,10 +9,11 @@ be redrawn on any data.
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from seqlab.data.io import iter_lines
+from seqlab.data.parallel import read_aligned_lines
 from seqlab.errors import SeqlabError
 
 BUCKETS: tuple[tuple[int, int | None], ...] = (
@@ -36,60 +37,41 @@ def bucket_index(length: int) -> int:
     return 0
 
 
-def _load(run: str):
-    from seqlab.tasks import load_run
+@dataclass(frozen=True)
+class System:
+    """A trained model under test: its name, a function from source lines to output lines, and
+    whether its outputs are lowercased (the references are then lowercased too)."""
 
-    task, model = load_run(run, "best")
-    if task.name != "seq2seq":
-        raise SeqlabError(
-            f"{run}: a {task.name!r} run; diagnose bottleneck compares seq2seq runs only"
-        )
-    return task, model
+    name: str
+    translate: Callable[[list[str]], list[str]]
+    lowercase: bool = False
+    run: str = ""
 
 
 def bleu_by_length(
-    runs: list[str], src: str, ref: str, beam: int = 1, encoding: str = "utf-8"
+    systems: list[System], src: str, ref: str, *, encoding: str = "utf-8", beam: int = 1
 ) -> dict[str, Any]:
-    """Per run and per source-length bucket: corpus BLEU (sacrebleu) and sentence counts."""
+    """Per system and per source-length bucket: corpus BLEU (sacrebleu) and sentence counts.
+    ``beam`` is only reported: the systems decode as they were built."""
     import sacrebleu
 
-    from seqlab.tasks.seq2seq_use import DecodeOptions, translate_lines
-
-    if len(runs) < 2:
+    if len(systems) < 2:
         raise SeqlabError("diagnose bottleneck: give two or more seq2seq run directories")
-    sources = list(iter_lines(src, encoding, what="source file"))
-    refs = list(iter_lines(ref, encoding, what="reference file"))
-    if len(sources) != len(refs):
-        raise SeqlabError(
-            f"{src} has {len(sources):,} lines but {ref} has {len(refs):,}; they must be aligned"
-        )
-    loaded = [(run, *_load(run)) for run in runs]  # fail on a wrong run before decoding
+    sources, refs = read_aligned_lines(src, ref, encoding, "reference")
     buckets = [bucket_index(len(s.split())) for s in sources]
     counts = [buckets.count(i) for i in range(len(BUCKETS))]
     results = []
-    for run, task, model in loaded:
-        hyps = list(translate_lines(task, model, sources, DecodeOptions(beam=beam)))
-        lowered = (
-            [r.lower() for r in refs] if task.tgt_tokenizer.to_dict().get("lowercase") else refs
-        )
+    for system in systems:
+        hyps = system.translate(sources)
+        lowered = [r.lower() for r in refs] if system.lowercase else refs
         per_bucket = []
         for i in range(len(BUCKETS)):
             idx = [k for k, b in enumerate(buckets) if b == i]
-            score = (
-                sacrebleu.corpus_bleu([hyps[k] for k in idx], [[lowered[k] for k in idx]]).score
-                if idx
-                else None
-            )
-            per_bucket.append(score)
+            hyp, gold = [hyps[k] for k in idx], [[lowered[k] for k in idx]]
+            per_bucket.append(sacrebleu.corpus_bleu(hyp, gold).score if idx else None)
         overall = sacrebleu.corpus_bleu(hyps, [lowered]).score
-        attention = task.config.model.attention
         results.append(
-            {
-                "run": str(run),
-                "name": f"{Path(run).name} ({attention})",
-                "bleu": per_bucket,
-                "overall": overall,
-            }
+            {"run": system.run, "name": system.name, "bleu": per_bucket, "overall": overall}
         )
     return {
         "buckets": [bucket_name(*b) for b in BUCKETS],

@@ -39,7 +39,7 @@ from seqlab.data.tokenizers import CharTokenizer
 from seqlab.data.vocab import Vocab
 from seqlab.errors import SeqlabError
 from seqlab.models.lm import LanguageModel
-from seqlab.nn.recurrent import Recurrent
+from seqlab.nn.recurrent import Recurrent, hidden_of
 
 TINY_SHAKESPEARE = "shared/data/tinyshakespeare/input.txt"
 EMBEDDING_DIM = 32
@@ -93,7 +93,12 @@ def build_lm(cell: str, vocab_size: int, hidden_size: int, seed: int) -> Languag
     """A one-layer character LM without dropout (so dL/dh_t is deterministic)."""
     torch.manual_seed(seed)
     return LanguageModel(
-        vocab_size, EMBEDDING_DIM, hidden_size, num_layers=1, cell=cell, dropout=0.0
+        vocab_size,
+        embedding_dim=EMBEDDING_DIM,
+        hidden_size=hidden_size,
+        num_layers=1,
+        cell=cell,
+        dropout=0.0,
     )
 
 
@@ -112,10 +117,10 @@ def hidden_gradient_norms(model: LanguageModel, tokens: Tensor, targets: Tensor)
     hs = []
     for t in range(tokens.shape[1]):
         _, state = model.rnn.step(x[:, t], state)
-        h = state[0] if isinstance(state, tuple) else state  # (1, B, H), a graph node
+        h = hidden_of(state)  # (1, B, H), a graph node
         h.retain_grad()
         hs.append(h)
-    logits = model.decoder(hs[-1][-1])  # (B, V), from h_{T-1} only
+    logits = model.output(hs[-1][-1])  # (B, V), from h_{T-1} only
     F.cross_entropy(logits, targets, reduction="sum").backward()
     return [float(h.grad[-1].norm(dim=-1).mean()) for h in hs]
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,7 +58,6 @@ __all__ = [
     "param_table",
     "param_table_from_module",
     "param_table_from_source",
-    "params_from_path",
     "recurrent_count",
 ]
 
@@ -194,33 +194,22 @@ def param_table(spec: str, seq_len: int | None = None) -> ParamTable:
     return ParamTable(" ".join(layer.token for layer in layers), tuple(rows), seq_len)
 
 
-def params_from_path(path: Path) -> ParamTable:
-    """Count the model of a YAML config or a run directory.
+def param_table_from_source(
+    source: str, seq_len: int | None = None, *, build: Callable[[Path], nn.Module]
+) -> ParamTable:
+    """``seqlab params SOURCE``: a directory or YAML config path, else a spec string.
 
-    A run directory is rebuilt from its checkpoint; a config builds its model from scratch, which
-    reads the training data once to learn the vocabulary size.
+    ``build`` makes the model of a run directory or config (the caller knows how: see
+    :func:`seqlab.tasks.model_from_path`); a spec is counted from its formulas.
     """
-    from seqlab.tasks import load_run, load_run_config, task_class
-
-    if path.is_dir():
-        _, model = load_run(path, "last")
-    else:
-        config = load_run_config(path)
-        task = task_class(config.task)(config)
-        task.prepare()
-        model = task.build_model()
-    return param_table_from_module(model, source=str(path))
-
-
-def param_table_from_source(source: str, seq_len: int | None = None) -> ParamTable:
-    """``seqlab params SOURCE``: a directory or YAML config path, else a spec string."""
     _check_seq_len(seq_len)
     path = Path(source)
     looks_like_path = source.strip() and "(" not in source  # every spec layer has "(...)"
     if looks_like_path and (path.is_dir() or path.suffix.lower() in _CONFIG_SUFFIXES):
         if not path.exists():
             raise SeqlabError(f"{source}: no such config file")
-        return dataclasses.replace(params_from_path(path), seq_len=seq_len)
+        table = param_table_from_module(build(path), source=str(path))
+        return dataclasses.replace(table, seq_len=seq_len)
     return param_table(source, seq_len)
 
 

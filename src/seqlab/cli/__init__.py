@@ -6,11 +6,21 @@ Each command group lives in its own module with a ``register(app)`` function. ``
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 import typer
 
+from seqlab.cli import (
+    diagnose,
+    embed,
+    evaluate,
+    explain,
+    generate,
+    params,
+    predict,
+    train,
+    translate,
+)
 from seqlab.errors import SeqlabError
 
 app = typer.Typer(
@@ -22,21 +32,8 @@ app = typer.Typer(
 )
 
 # command modules, in help order; each defines register(app)
-_COMMAND_MODULES = ("lm", "seq2seq", "predict", "params", "explain", "diagnose", "embed")
-
-
-def _register_all() -> None:
-    for name in _COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"seqlab.cli.{name}")
-        except ModuleNotFoundError as e:
-            if e.name == f"seqlab.cli.{name}":
-                continue  # command group not present in this build
-            raise
-        module.register(app)
-
-
-_register_all()
+for _module in (train, evaluate, generate, translate, predict, params, explain, diagnose, embed):
+    _module.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

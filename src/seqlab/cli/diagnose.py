@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 
+from seqlab.analysis import bottleneck
 from seqlab.analysis.adding import (
     format_table,
     parse_cells,
@@ -15,6 +17,10 @@ from seqlab.analysis.adding import (
     summarize,
 )
 from seqlab.analysis.gradients import diagnose_gradients, format_report, plot_gradients
+from seqlab.decode.strategy import beam_or_greedy
+from seqlab.errors import SeqlabError
+from seqlab.tasks import load_run
+from seqlab.tasks.options import TranslateOptions
 
 diagnose_app = typer.Typer(
     no_args_is_help=True,
@@ -105,9 +111,10 @@ def bottleneck_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
     """BLEU per source-length bucket for each model: does a fixed context vector hold up?"""
-    from seqlab.analysis import bottleneck
-
-    result = bottleneck.bleu_by_length(runs, src, ref, beam)
+    if len(runs) < 2:
+        raise SeqlabError("diagnose bottleneck: give two or more seq2seq run directories")
+    systems = [_system(run, beam) for run in runs]  # a wrong run fails before any decoding
+    result = bottleneck.bleu_by_length(systems, src, ref, beam=beam)
     if plot:
         bottleneck.plot(result, plot)
     if as_json:
@@ -116,6 +123,22 @@ def bottleneck_command(
     typer.echo(bottleneck.format_table(result))
     if plot:
         typer.echo(f"saved plot to {plot}")
+
+
+def _system(run: str, beam: int) -> bottleneck.System:
+    """A seq2seq run as a system under test, decoding with ``beam``."""
+    task, model = load_run(run, "best")
+    if not task.offers("translate"):
+        raise SeqlabError(
+            f"{run}: a {task.name!r} run; diagnose bottleneck compares seq2seq runs only"
+        )
+    options = TranslateOptions(strategy=beam_or_greedy(beam))
+
+    def translate(lines: list[str]) -> list[str]:
+        return [t.text for t in task.translate(model, lines, options)]
+
+    name = f"{Path(run).name} ({task.config.model.attention})"
+    return bottleneck.System(name, translate, task.lowercase_target, str(run))
 
 
 def _log_run(r: dict) -> None:

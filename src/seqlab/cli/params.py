@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from seqlab.analysis.params import format_param_table, param_table_from_source
+from seqlab.tasks import model_from_path
 
 
 def register(app: typer.Typer) -> None:
@@ -22,5 +23,5 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
     ) -> None:
         """Count parameters per layer, Keras (one bias per gate) and PyTorch/cuDNN (two)."""
-        table = param_table_from_source(source, seq_len=seq_len)
+        table = param_table_from_source(source, seq_len=seq_len, build=model_from_path)
         typer.echo(format_param_table(table, as_json=as_json))

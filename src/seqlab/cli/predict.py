@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import typer
 
+from seqlab.data.io import iter_lines
 from seqlab.errors import SeqlabError
+from seqlab.tasks import load_run
+from seqlab.tasks.options import PredictOptions
 
 
 def register(app: typer.Typer) -> None:
@@ -32,34 +34,12 @@ def predict(
     encoding: str = typer.Option("utf-8", help="Text encoding of the input file."),
 ) -> None:
     """Predict a label per line (classifier) or a tag per token (tagger)."""
-    from seqlab.data.io import iter_lines
-    from seqlab.tasks import load_run
-
     if output_format not in ("text", "jsonl"):
         raise SeqlabError(f"--format: {output_format!r} is not valid; expected text or jsonl")
     task, model = load_run(run, which)
     lines = list(iter_lines(input_file, encoding, what="input file"))
-    jsonl = output_format == "jsonl"
-    if task.name == "classify":
-        results = task.predict_texts(model, lines)
-        for text, r in zip(lines, results, strict=True):
-            print(json.dumps({"text": text, **r}, ensure_ascii=False) if jsonl else _label_line(r))
-    elif task.name == "tag":
-        for r in task.predict_sentences(model, lines):
-            print(json.dumps(r, ensure_ascii=False) if jsonl else _tag_lines(r, spans))
-    else:
-        raise SeqlabError(
-            f"predict: task {task.name!r} has no predict command (classify and tag do); "
-            "use seqlab generate for generators"
-        )
-
-
-def _label_line(result: dict[str, Any]) -> str:
-    return f"{result['label']}\t{result['probability']:.4f}"
-
-
-def _tag_lines(result: dict[str, Any], spans: bool) -> str:
-    if not spans:
-        return " ".join(f"{t}/{g}" for t, g in zip(result["tokens"], result["tags"], strict=True))
-    rows = [f"{s['type']}\t{s['start']}\t{s['end']}\t{s['text']}" for s in result["spans"]]
-    return "\n".join(rows) + "\n"
+    for prediction in task.predict(model, lines, PredictOptions()):
+        if output_format == "jsonl":
+            print(json.dumps(prediction.as_dict(), ensure_ascii=False))
+        else:
+            print(prediction.as_text(spans))

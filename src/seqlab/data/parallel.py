@@ -59,17 +59,26 @@ def _keep_nonempty(pairs: list[Pair], stats: PairStats) -> list[Pair]:
     return kept
 
 
-def read_aligned(
-    src_path: str, tgt_path: str, encoding: str = "utf-8"
-) -> tuple[list[Pair], PairStats]:
-    """Pairs from two line-aligned files (plain or .gz)."""
+def read_aligned_lines(
+    src_path: str, tgt_path: str, encoding: str = "utf-8", target: str = "target"
+) -> tuple[list[str], list[str]]:
+    """Every line of two files that must align line by line (plain or .gz): sources and their
+    targets (or references: ``target`` names the second file in messages)."""
     src = list(iter_lines(src_path, encoding, what="source file"))
-    tgt = list(iter_lines(tgt_path, encoding, what="target file"))
+    tgt = list(iter_lines(tgt_path, encoding, what=f"{target} file"))
     if len(src) != len(tgt):
         raise SeqlabError(
             f"{src_path} has {len(src):,} lines but {tgt_path} has {len(tgt):,}; "
-            "parallel files must be aligned line by line"
+            "they must be aligned line by line"
         )
+    return src, tgt
+
+
+def read_aligned(
+    src_path: str, tgt_path: str, encoding: str = "utf-8"
+) -> tuple[list[Pair], PairStats]:
+    """Pairs from two line-aligned files (plain or .gz); pairs with an empty side dropped."""
+    src, tgt = read_aligned_lines(src_path, tgt_path, encoding)
     stats = PairStats()
     return _keep_nonempty(list(zip(src, tgt, strict=True)), stats), stats
 
@@ -152,14 +161,15 @@ class PairBatch:
         return int((self.tgt_out != PAD_ID).sum())
 
 
-def source_ids(ids: Sequence[int]) -> list[int]:
+def with_eos(ids: Sequence[int]) -> list[int]:
+    """A source sentence's ids as the encoder reads them: <eos> appended."""
     return list(ids) + [EOS_ID]
 
 
 def make_batch(
     pairs: Sequence[tuple[list[int], list[int]]], teacher_forcing: float = 1.0
 ) -> PairBatch:
-    src, src_lengths = pad([source_ids(s) for s, _ in pairs])
+    src, src_lengths = pad([with_eos(s) for s, _ in pairs])
     tgt_in, _ = pad([[SOS_ID] + list(t) for _, t in pairs])
     tgt_out, _ = pad([list(t) + [EOS_ID] for _, t in pairs])
     return PairBatch(src, src_lengths, tgt_in, tgt_out, teacher_forcing)

@@ -1,13 +1,13 @@
-"""Batched beam search with a length penalty and n-best output.
+"""Beam search, batched: K hypotheses per sentence, finished sentences leave the batch.
 
-Each sentence keeps ``K`` live hypotheses, as ``B*K`` rows of one batch. At every step::
+Each sentence owns K consecutive rows of the batch. At every step all K*V continuations of a
+sentence are scored by total log-probability, and the best ones become the new beam::
 
-    candidates  score(hyp) + log p(token | hyp)          (A, K*V), A sentences still searching
-    top 2K      ranked best first
-    for each:   ends with <eos> and ranked in the top K -> finished (normalised score)
-                otherwise -> live, until K live ones are kept
-    reorder     the decoder state and the histories to the K kept rows; a sentence that is
-                done leaves the batch, so later steps run on fewer rows
+    step t:   beams (B*K rows) --model.step--> log p (B, K, V)
+              candidates = beam score + log p      (B, K*V)
+              top 2K per sentence -> <eos> endings are finished hypotheses (kept aside),
+                                     the best K others are the live beam for step t+1
+              the state follows its rows: model.select(state, source row of each new row)
 
 Taking 2K candidates guarantees K live ones even when some end in <eos>. A sentence is done when
 it has K finished hypotheses, or at its length limit (then its live ones count as finished).
@@ -19,12 +19,14 @@ depend on the rest of the batch.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import torch
 from torch import Tensor
 
-from seqlab.decode.search import Hypothesis, SelectFn, StepFn, length_penalty
+from seqlab.decode.search import Hypothesis, length_penalty
+from seqlab.decode.strategy import Beam
+
+_NEG_INF = float("-inf")
 
 
 @dataclass
@@ -36,124 +38,118 @@ class _Sentence:
     done: bool = False
 
 
+@dataclass
+class _Candidates:
+    """One step's best 2K continuations of every active sentence (Python lists, row-major)."""
+
+    scores: list[list[float]]  # (A, 2K) total log-probabilities
+    index: list[list[int]]  # (A, 2K) flat index row_in_beam * V + token
+    vocab: int
+    attn: Tensor | None  # (A*K, t+1, S) attention history including this step, or None
+
+
 class BeamSearch:
-    """Beam search over ``step`` / ``select`` (see :mod:`seqlab.decode.search`)."""
+    """The state of one beam-search call; see :mod:`seqlab.decode.loop`.
+
+    Args:
+        beam: the options (size K, n_best, length penalty).
+        first: (B,) the input of the first step (<sos>).
+        limits: (B,) at most this many tokens per sentence.
+        eos: the end token.
+    """
 
     def __init__(
-        self,
-        beam_size: int = 5,
-        n_best: int = 1,
-        length_penalty: str = "gnmt",
-        alpha: float = 0.6,
-        attention: bool = False,
+        self, beam: Beam, first: Tensor, limits: Tensor, eos: int, *, attention: bool = False
     ):
-        if beam_size < 1 or not 1 <= n_best <= beam_size:
-            raise ValueError(f"need 1 <= n_best ({n_best}) <= beam_size ({beam_size})")
-        self.beam_size = beam_size
-        self.n_best = n_best
-        self.penalty = length_penalty
-        self.alpha = alpha
-        self.attention = attention
+        B, K, device = limits.shape[0], beam.size, limits.device
+        self.beam, self.eos, self.keep_attention = beam, eos, attention
+        self.expand = torch.arange(B, device=device).repeat_interleave(K)  # each sentence K times
+        self.tokens = first.repeat_interleave(K)  # (B*K,)
+        self.scores = torch.full((B, K), _NEG_INF, dtype=torch.float64, device=device)
+        self.scores[:, 0] = 0.0  # all beams start equal: keep one so step 1 is not duplicated
+        self.history = torch.zeros(B * K, 0, dtype=torch.long, device=device)  # (A*K, t)
+        self.attn_hist: Tensor | None = None  # (A*K, t, S)
+        self.sents = [_Sentence(int(n)) for n in limits.tolist()]
+        self.active = self.sents  # the A sentences still searching, in row order
+        self.reorder: Tensor | None = None
+        self.t = 0
+        self.done = B == 0 or int(limits.max()) <= 0
 
-    def _finish(self, sent: _Sentence, tokens: list[int], score: float, attn, ended: bool):
-        lp = length_penalty(len(tokens) + ended, self.penalty, self.alpha)
-        sent.finished.append(Hypothesis(tokens, score / lp, attn, ended))
-
-    @torch.no_grad()
-    def search(
-        self, step: StepFn, select: SelectFn, state: Any, max_lengths: Tensor, sos: int, eos: int
-    ) -> list[list[Hypothesis]]:
-        """max_lengths (B,) -> per sentence, its ``n_best`` hypotheses, best first."""
-        B, K, device = max_lengths.shape[0], self.beam_size, max_lengths.device
-        state = select(state, torch.arange(B, device=device).repeat_interleave(K))
-        tokens = torch.full((B * K,), sos, dtype=torch.long, device=device)
-        scores = torch.full((B, K), float("-inf"), dtype=torch.float64, device=device)
-        scores[:, 0] = 0.0  # all beams start equal: keep one so the first step is not duplicated
-        history = torch.zeros(B * K, 0, dtype=torch.long, device=device)  # (A*K, t)
-        attn_hist: Tensor | None = None  # (A*K, t, S)
-        sents = [_Sentence(int(n)) for n in max_lengths.tolist()]
-        active = sents  # the A sentences still searching, in row order: sentence i has rows
-        # i*K .. i*K+K-1; a finished sentence's rows leave the batch
-        for t in range(int(max_lengths.max())):
-            A = len(active)
-            logits, state = step(tokens, state)  # (A*K, V)
-            V = logits.shape[-1]
-            logp = torch.log_softmax(logits, -1).double().view(A, K, V)
-            cand = (scores.unsqueeze(-1) + logp).view(A, K * V)
-            top_scores, top_idx = cand.topk(min(2 * K, K * V), dim=-1)  # (A, 2K)
-            step_attn = getattr(state, "attn", None) if self.attention else None
-            if step_attn is not None:
-                step_attn = step_attn.unsqueeze(1)  # (A*K, 1, S)
-                attn_now = step_attn if attn_hist is None else torch.cat([attn_hist, step_attn], 1)
-            else:
-                attn_now = None
-            rows, new_tokens, new_scores = self._advance(
-                t, active, top_scores.tolist(), top_idx.tolist(), V, eos, history, attn_now
-            )
-            going = [i for i, sent in enumerate(active) if not sent.done]
-            if not going:
-                break
-            if len(going) < A:  # compact: keep only the rows of sentences still searching
-                keep = [i * K + k for i in going for k in range(K)]
-                rows, new_tokens = [rows[j] for j in keep], [new_tokens[j] for j in keep]
-                new_scores = [new_scores[j] for j in keep]
-                active = [active[i] for i in going]
-            rows_t = torch.tensor(rows, device=device)
-            tokens = torch.tensor(new_tokens, device=device)
-            scores = torch.tensor(new_scores, dtype=torch.float64, device=device).view(-1, K)
-            history = torch.cat([history[rows_t], tokens[:, None]], 1)
-            attn_hist = attn_now[rows_t] if attn_now is not None else None
-            state = select(state, rows_t)
-        return [self._best(s) for s in sents]
-
-    def _advance(self, t, sents, top_scores, top_idx, V, eos, history, attn_now):
-        """Pick each sentence's K live rows; move <eos> endings (and all at the limit) to
-        finished. Returns the source row, token and score of every new row (A*K each)."""
-        K = self.beam_size
-        rows, new_tokens, new_scores = [], [], []
-        for b, sent in enumerate(sents):
-            live = []
-            for rank, (score, idx) in enumerate(zip(top_scores[b], top_idx[b], strict=True)):
-                row, tok = b * K + idx // V, idx % V
-                if tok == eos:
-                    if rank < K and not sent.done and score > float("-inf"):
-                        attn = attn_now[row] if attn_now is not None else None
-                        self._finish(sent, history[row].tolist(), score, attn, True)
-                elif len(live) < K:
-                    live.append((row, tok, score))
-            while len(live) < K:  # tiny vocabularies only
-                live.append((live[0][0] if live else b * K, eos, float("-inf")))
-            sent.done = sent.done or len(sent.finished) >= K
-            if not sent.done and t + 1 >= sent.limit:
-                for row, tok, score in live:
-                    if score > float("-inf"):
-                        attn = attn_now[row] if attn_now is not None else None
-                        self._finish(sent, history[row].tolist() + [tok], score, attn, False)
-                sent.done = True
-            for row, tok, score in live:
+    def advance(self, logits: Tensor, attn: Tensor | None) -> None:
+        """logits (A*K, V), attn (A*K, S) or None: extend, finish and prune every beam."""
+        A, K, V = len(self.active), self.beam.size, logits.shape[-1]
+        logp = torch.log_softmax(logits, -1).double().view(A, K, V)
+        cand = (self.scores.unsqueeze(-1) + logp).view(A, K * V)
+        top_scores, top_idx = cand.topk(min(2 * K, K * V), dim=-1)  # (A, 2K)
+        attn_now = None
+        if attn is not None and self.keep_attention:
+            attn_now = attn.unsqueeze(1)  # (A*K, 1, S)
+            if self.attn_hist is not None:
+                attn_now = torch.cat([self.attn_hist, attn_now], 1)
+        found = _Candidates(top_scores.tolist(), top_idx.tolist(), V, attn_now)
+        rows, tokens, scores = [], [], []
+        for b, sent in enumerate(self.active):
+            for row, tok, score in self._extend(b, sent, found):
                 rows.append(row)
-                new_tokens.append(tok)
-                new_scores.append(score)
-        return rows, new_tokens, new_scores
+                tokens.append(tok)
+                scores.append(score)
+        self.t += 1
+        self._prune(rows, tokens, scores, attn_now)
 
-    def _best(self, sent: _Sentence) -> list[Hypothesis]:
-        ranked = sorted(sent.finished, key=lambda h: h.score, reverse=True)
-        return ranked[: self.n_best]
+    def _extend(self, b: int, sent: _Sentence, found: _Candidates) -> list[tuple[int, int, float]]:
+        """Sentence ``b``'s K live (row, token, score) continuations; moves <eos> endings (and
+        every live one at the length limit) to its finished list."""
+        K, V = self.beam.size, found.vocab
+        live = []
+        for rank, (score, idx) in enumerate(zip(found.scores[b], found.index[b], strict=True)):
+            row, tok = b * K + idx // V, idx % V
+            if tok == self.eos:
+                if rank < K and not sent.done and score > _NEG_INF:
+                    self._finish(sent, row, [], score, found.attn)
+            elif len(live) < K:
+                live.append((row, tok, score))
+        while len(live) < K:  # tiny vocabularies only
+            live.append((live[0][0] if live else b * K, self.eos, _NEG_INF))
+        sent.done = sent.done or len(sent.finished) >= K
+        if not sent.done and self.t + 1 >= sent.limit:
+            for row, tok, score in live:
+                if score > _NEG_INF:
+                    self._finish(sent, row, [tok], score, found.attn)
+            sent.done = True
+        return live
 
+    def _finish(
+        self, sent: _Sentence, row: int, tail: list[int], score: float, attn: Tensor | None
+    ) -> None:
+        """Add row ``row``'s hypothesis (its history + ``tail``) to the sentence's finished."""
+        tokens = self.history[row].tolist() + tail
+        ended = not tail  # an <eos> ending adds no token; a limit ending adds the last one
+        lp = length_penalty(len(tokens) + ended, self.beam.length_penalty, self.beam.alpha)
+        weights = attn[row] if attn is not None else None
+        sent.finished.append(Hypothesis(tokens, score / lp, weights, ended))
 
-def beam_search(
-    step: StepFn,
-    select: SelectFn,
-    state: Any,
-    max_lengths: Tensor,
-    sos: int,
-    eos: int,
-    beam_size: int = 5,
-    n_best: int = 1,
-    length_penalty: str = "gnmt",
-    alpha: float = 0.6,
-    attention: bool = False,
-) -> list[list[Hypothesis]]:
-    """Functional form of :class:`BeamSearch`; see there."""
-    search = BeamSearch(beam_size, n_best, length_penalty, alpha, attention)
-    return search.search(step, select, state, max_lengths, sos, eos)
+    def _prune(self, rows: list, tokens: list, scores: list, attn_now: Tensor | None) -> None:
+        """Keep the rows of sentences still searching; they become the next step's beam."""
+        K, device = self.beam.size, self.history.device
+        going = [i for i, sent in enumerate(self.active) if not sent.done]
+        if not going:
+            self.done, self.reorder = True, None
+            return
+        if len(going) < len(self.active):  # compact: a finished sentence leaves the batch
+            keep = [i * K + k for i in going for k in range(K)]
+            rows, tokens = [rows[j] for j in keep], [tokens[j] for j in keep]
+            scores = [scores[j] for j in keep]
+            self.active = [self.active[i] for i in going]
+        rows_t = torch.tensor(rows, device=device)
+        self.tokens = torch.tensor(tokens, device=device)
+        self.scores = torch.tensor(scores, dtype=torch.float64, device=device).view(-1, K)
+        self.history = torch.cat([self.history[rows_t], self.tokens[:, None]], 1)
+        self.attn_hist = attn_now[rows_t] if attn_now is not None else None
+        self.reorder = rows_t
+
+    def finish(self) -> list[list[Hypothesis]]:
+        """Per sentence, its ``n_best`` hypotheses, best first."""
+        return [
+            sorted(s.finished, key=lambda h: h.score, reverse=True)[: self.beam.n_best]
+            for s in self.sents
+        ]

@@ -1,32 +1,42 @@
-"""What every decoding strategy shares: the hypothesis it returns, length limits and penalties.
+"""What every decoding strategy shares: the model protocol, the hypothesis it returns, length
+limits and penalties.
 
-A strategy drives a model only through two functions::
+A model is decoded through three methods (:class:`Decodable`)::
 
-    step(tokens (B,), state) -> (logits (B, V), state)   e.g. Seq2Seq.step
-    select(state, index (N,)) -> state                    rows of the batch (beam reordering)
+    state = model.start(...)                              model-specific: a source, a prime,
+                                                          a condition
+    step(tokens (B,), state) -> (logits (B, V), state)    one token per row
+    select(state, index (N,)) -> state                    rows of the batch: reorder beams,
+                                                          drop finished sentences
 
-and returns, per sentence, hypotheses of target ids without <sos> and <eos>.
+A state may expose ``attn`` (B, S), the attention weights of its last step, which decoding can
+keep per hypothesis. Strategies return, per sentence, hypotheses of token ids without the first
+token and without <eos>.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from torch import Tensor
-
-StepFn = Callable[[Tensor, Any], tuple[Tensor, Any]]
-SelectFn = Callable[[Any, Tensor], Any]
 
 LENGTH_PENALTIES = ("none", "avg", "gnmt")
 
 
+class Decodable(Protocol):
+    """The model side of decoding (see the module docstring)."""
+
+    def step(self, tokens: Tensor, state: Any) -> tuple[Tensor, Any]: ...
+
+    def select(self, state: Any, index: Tensor) -> Any: ...
+
+
 @dataclass
 class Hypothesis:
-    """tokens: target ids (no <sos>/<eos>); score: log-probability (length-normalised for
-    beam search); attention: (steps, S) weights per decoder step (an <eos> step included when
+    """tokens: output ids (no first token, no <eos>); score: log-probability (length-normalised
+    for beam search); attention: (steps, S) weights per decoder step (an <eos> step included when
     the hypothesis ended with <eos>), or None; finished: ended with <eos>."""
 
     tokens: list[int]

@@ -18,8 +18,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from seqlab.nn.embedding import build_embedding
-from seqlab.nn.recurrent import Recurrent
+from seqlab.nn.recurrent import hidden_of
+from seqlab.nn.stack import embed_and_recur
 
 POOLINGS = ("last", "mean", "max")
 
@@ -31,7 +31,7 @@ def valid_mask(lengths: Tensor, steps: int) -> Tensor:
 
 def final_hidden(state: Tensor | tuple[Tensor, Tensor], num_layers: int, directions: int) -> Tensor:
     """The top layer's final h of every direction, concatenated: (B, D*H)."""
-    h = state[0] if isinstance(state, tuple) else state  # (L*D, B, H)
+    h = hidden_of(state)  # (L*D, B, H)
     top = h.view(num_layers, directions, *h.shape[1:])[-1]  # (D, B, H)
     return torch.cat(list(top), dim=-1)  # (B, D*H)
 
@@ -54,6 +54,7 @@ class SequenceClassifier(nn.Module):
         self,
         vocab_size: int,
         num_classes: int,
+        *,
         embedding_dim: int = 100,
         hidden_size: int = 128,
         num_layers: int = 1,
@@ -70,21 +71,21 @@ class SequenceClassifier(nn.Module):
         super().__init__()
         if pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {pooling!r}; expected one of {', '.join(POOLINGS)}")
-        self.embedding = build_embedding(
+        self.embedding, self.rnn = embed_and_recur(
             vocab_size,
-            embedding_dim,
-            kind=embedding_kind,
-            path=embedding_path,
-            freeze=embedding_freeze,
+            embedding_dim=embedding_dim,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            cell=cell,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            impl=impl,
+            embedding_kind=embedding_kind,
+            embedding_path=embedding_path,
+            embedding_freeze=embedding_freeze,
             itos=itos,
-            padding_idx=0,
         )
-        input_size = getattr(self.embedding, "embedding_dim", embedding_dim)
         self.dropout = nn.Dropout(dropout)
-        inter_layer = dropout if num_layers > 1 else 0.0
-        self.rnn = Recurrent(
-            cell, input_size, hidden_size, num_layers, bidirectional, inter_layer, impl
-        )
         self.pooling = pooling
         self.output = nn.Linear(self.rnn.output_size, num_classes)
         self.num_classes = num_classes

@@ -19,8 +19,8 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from seqlab.nn.embedding import build_embedding
-from seqlab.nn.recurrent import Recurrent
+from seqlab.nn.recurrent import map_state
+from seqlab.nn.stack import embed_and_recur
 
 GenState = tuple[Any, Tensor]
 """(recurrent state in torch's layout, condition vector c (B, Ec))."""
@@ -30,6 +30,7 @@ class ConditionalGenerator(nn.Module):
     def __init__(
         self,
         vocab_size: int,
+        *,
         num_classes: int = 0,
         feature_size: int = 0,
         embedding_dim: int = 32,
@@ -52,22 +53,24 @@ class ConditionalGenerator(nn.Module):
             self.condition = nn.Embedding(num_classes, condition_dim)
         else:
             self.condition = nn.Sequential(nn.Linear(feature_size, condition_dim), nn.Tanh())
-        self.embedding = build_embedding(
+        embedding, rnn = embed_and_recur(
             vocab_size,
-            embedding_dim,
-            kind=embedding_kind,
-            path=embedding_path,
-            freeze=embedding_freeze,
+            embedding_dim=embedding_dim,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            cell=cell,
+            dropout=dropout,
+            impl=impl,
+            extra_input=condition_dim if condition_every_step else 0,
+            embedding_kind=embedding_kind,
+            embedding_path=embedding_path,
+            embedding_freeze=embedding_freeze,
             itos=itos,
-            padding_idx=0,
         )
-        input_size = getattr(self.embedding, "embedding_dim", embedding_dim)
-        if condition_every_step:
-            input_size += condition_dim
+        self.embedding = embedding
         self.init_state = nn.Linear(condition_dim, num_layers * hidden_size)
         self.dropout = nn.Dropout(dropout)
-        inter_layer = dropout if num_layers > 1 else 0.0
-        self.rnn = Recurrent(cell, input_size, hidden_size, num_layers, False, inter_layer, impl)
+        self.rnn = rnn  # registered in the checkpoint's order: condition, embedding, init_state
         self.output = nn.Linear(hidden_size, vocab_size)
         self.condition_every_step = condition_every_step
         self.num_classes = num_classes
@@ -100,3 +103,9 @@ class ConditionalGenerator(nn.Module):
         x = self._inputs(tokens[:, None], c)[:, 0]  # (B, E[+Ec])
         out, rnn_state = self.rnn.step(x, rnn_state)  # (B, H)
         return self.output(self.dropout(out)), (rnn_state, c)
+
+    @staticmethod
+    def select(state: GenState, index: Tensor) -> GenState:
+        """Rows ``index`` (N,) of a generation state (beam reordering, finished rows leaving)."""
+        rnn_state, c = state
+        return map_state(rnn_state, lambda t: t.index_select(1, index)), c.index_select(0, index)

@@ -25,8 +25,8 @@ from torch import Tensor, nn
 
 from seqlab.data.vocab import PAD_ID
 from seqlab.nn.attention import build_attention
-from seqlab.nn.embedding import build_embedding
-from seqlab.nn.recurrent import Recurrent, State, map_state
+from seqlab.nn.recurrent import State, hidden_of, map_state
+from seqlab.nn.stack import embed_and_recur
 
 
 @dataclass
@@ -61,9 +61,10 @@ class Decoder(nn.Module):
     def __init__(
         self,
         vocab_size: int,
+        memory_size: int,
+        *,
         embedding_dim: int,
         hidden_size: int,
-        memory_size: int,
         num_layers: int = 1,
         cell: str = "gru",
         attention: str = "bahdanau",
@@ -77,16 +78,19 @@ class Decoder(nn.Module):
         self.kind = attention
         self.input_feed = input_feed and attention == "luong"
         self.hidden_size = hidden_size
-        self.embedding = build_embedding(vocab_size, embedding_dim, "learned", padding_idx=PAD_ID)
-        self.dropout = nn.Dropout(dropout)
-        rnn_input = (
-            embedding_dim
-            + {"none": 0, "bahdanau": memory_size, "luong": hidden_size if self.input_feed else 0}[
-                attention
-            ]
+        extra = {"none": 0, "bahdanau": memory_size, "luong": hidden_size if self.input_feed else 0}
+        self.embedding, self.rnn = embed_and_recur(
+            vocab_size,
+            embedding_dim=embedding_dim,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            cell=cell,
+            dropout=dropout,
+            impl=impl,
+            extra_input=extra[attention],
+            padding_idx=PAD_ID,
         )
-        inter_layer = dropout if num_layers > 1 else 0.0
-        self.rnn = Recurrent(cell, rnn_input, hidden_size, num_layers, False, inter_layer, impl)
+        self.dropout = nn.Dropout(dropout)
         self.attention = build_attention(
             attention, hidden_size, memory_size, attention_size or hidden_size, score
         )
@@ -109,7 +113,7 @@ class Decoder(nn.Module):
     def step(self, tokens: Tensor, state: DecoderState) -> tuple[Tensor, DecoderState]:
         """tokens (B,) -> logits (B, V), new state."""
         emb = self.dropout(self.embedding(tokens))  # (B, E)
-        h = state.rnn[0] if isinstance(state.rnn, tuple) else state.rnn  # (L, B, H)
+        h = hidden_of(state.rnn)  # (L, B, H)
         if self.kind == "bahdanau":
             context, attn = self._attend(h[-1], state)  # (B, K), (B, S)
             out, rnn = self.rnn.step(torch.cat([emb, context], -1), state.rnn)  # (B, H)
@@ -150,7 +154,7 @@ class Decoder(nn.Module):
         outs, contexts, attns = [], [], []
         for t in range(tgt_in.shape[1]):
             if self.kind == "bahdanau":
-                h = rnn[0] if isinstance(rnn, tuple) else rnn  # (L, B, H)
+                h = hidden_of(rnn)  # (L, B, H)
                 context, attn = self._attend(h[-1], state)  # (B, K), (B, S)
                 out, rnn = self.rnn.step(torch.cat([emb[:, t], context], -1), rnn)  # (B, H)
                 contexts.append(context)
@@ -164,6 +168,38 @@ class Decoder(nn.Module):
         if self.kind == "bahdanau":
             hidden = torch.tanh(self.combine(torch.cat([hidden, torch.stack(contexts, 1)], -1)))
         return hidden, torch.stack(attns, 1)  # (B, T, H), (B, T, S)
+
+    def forward(
+        self,
+        tgt_in: Tensor,
+        state: DecoderState,
+        teacher_forcing: float = 1.0,
+        keep: Tensor | None = None,
+    ) -> tuple[Tensor, Tensor | None]:
+        """Training: tgt_in (B, T) = <sos> y_1 .. y_{T-1} -> logits (B, T, V) (or (N, V) for
+        the N positions where ``keep`` (B, T) is True), attention (B, T, S) or None.
+
+        ``teacher_forcing`` is the probability of feeding the reference token at each step after
+        the first; otherwise the model's own previous prediction (argmax) is fed, drawn from
+        torch's global RNG (scheduled sampling). At 1, :meth:`forward_teacher` runs only the
+        recurrence step by step; below 1 every step runs through :meth:`step`.
+        """
+        if teacher_forcing >= 1.0:
+            hidden, attn = self.forward_teacher(tgt_in, state)  # (B, T, H)
+            return self.project(hidden if keep is None else hidden[keep]), attn
+        logits, attns = [], []
+        tokens = tgt_in[:, 0]  # (B,)
+        for t in range(tgt_in.shape[1]):
+            if t > 0:
+                own = logits[-1].detach().argmax(-1)  # (B,)
+                use_ref = torch.rand(tokens.shape, device=tokens.device) < teacher_forcing
+                tokens = torch.where(use_ref, tgt_in[:, t], own)
+            step_logits, state = self.step(tokens, state)  # (B, V)
+            logits.append(step_logits)
+            attns.append(state.attn)
+        attn = torch.stack(attns, 1) if self.attention is not None else None  # (B, T, S)
+        out = torch.stack(logits, 1)  # (B, T, V)
+        return (out if keep is None else out[keep]), attn
 
     def project(self, hidden: Tensor) -> Tensor:
         """hidden (..., H) -> logits (..., V): dropout, then the output layer."""

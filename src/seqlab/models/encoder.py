@@ -20,8 +20,8 @@ import torch
 from torch import Tensor, nn
 
 from seqlab.data.vocab import PAD_ID
-from seqlab.nn.embedding import build_embedding
-from seqlab.nn.recurrent import Recurrent, State
+from seqlab.nn.recurrent import State
+from seqlab.nn.stack import embed_and_recur
 
 BRIDGES = ("linear", "zeros")
 
@@ -30,6 +30,7 @@ class Encoder(nn.Module):
     def __init__(
         self,
         vocab_size: int,
+        *,
         embedding_dim: int,
         hidden_size: int,
         num_layers: int = 1,
@@ -39,12 +40,18 @@ class Encoder(nn.Module):
         impl: str = "fused",
     ):
         super().__init__()
-        self.embedding = build_embedding(vocab_size, embedding_dim, "learned", padding_idx=PAD_ID)
-        self.dropout = nn.Dropout(dropout)
-        inter_layer = dropout if num_layers > 1 else 0.0
-        self.rnn = Recurrent(
-            cell, embedding_dim, hidden_size, num_layers, bidirectional, inter_layer, impl
+        self.embedding, self.rnn = embed_and_recur(
+            vocab_size,
+            embedding_dim=embedding_dim,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            cell=cell,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            impl=impl,
+            padding_idx=PAD_ID,
         )
+        self.dropout = nn.Dropout(dropout)
 
     @property
     def output_size(self) -> int:
@@ -63,6 +70,7 @@ class Bridge(nn.Module):
     def __init__(
         self,
         cell: str,
+        *,
         encoder_layers: int,
         num_directions: int,
         encoder_hidden: int,

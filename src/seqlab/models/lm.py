@@ -25,15 +25,21 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from seqlab.nn.embedding import build_embedding
 from seqlab.nn.lstm_inference import LSTMInference
-from seqlab.nn.recurrent import Recurrent
+from seqlab.nn.recurrent import State, map_state
+from seqlab.nn.stack import embed_and_recur
 
 
 class LanguageModel(nn.Module):
+    """Embedding -> Recurrent -> [projection] -> output layer (full or adaptive softmax)."""
+
+    #: checkpoint keys written before the output layer was named ``output``
+    LEGACY_KEYS = {"decoder.": "output."}
+
     def __init__(
         self,
         vocab_size: int,
+        *,
         embedding_dim: int = 128,
         hidden_size: int = 512,
         num_layers: int = 2,
@@ -50,46 +56,49 @@ class LanguageModel(nn.Module):
         div_value: float = 4.0,
     ):
         super().__init__()
-        self.embedding = build_embedding(
+        self.embedding, self.rnn = embed_and_recur(
             vocab_size,
-            embedding_dim,
-            kind=embedding_kind,
-            path=embedding_path,
-            freeze=embedding_freeze,
-            itos=itos,
+            embedding_dim=embedding_dim,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            cell=cell,
+            dropout=dropout,
+            impl=impl,
             padding_idx=None,
+            embedding_kind=embedding_kind,
+            embedding_path=embedding_path,
+            embedding_freeze=embedding_freeze,
+            itos=itos,
         )
-        input_size = getattr(self.embedding, "embedding_dim", embedding_dim)
         self.dropout = nn.Dropout(dropout)
-        inter_layer = dropout if num_layers > 1 else 0.0  # torch warns otherwise
-        self.rnn = Recurrent(
-            cell, input_size, hidden_size, num_layers, dropout=inter_layer, impl=impl
-        )
-        out_size = hidden_size
+        input_size = self.rnn.input_size
         self.proj = None
         if tie_weights:
             if not isinstance(self.embedding, nn.Embedding):
                 raise ValueError("tie_weights needs a learned or pretrained embedding")
             if hidden_size != input_size:
                 self.proj = nn.Linear(hidden_size, input_size)
-            out_size = input_size
-        self.decoder: nn.Module
-        if softmax == "adaptive":
-            if tie_weights:
+        out_size = input_size if tie_weights else hidden_size
+        self.output = self._output_layer(vocab_size, out_size, softmax, cutoffs, div_value)
+        if tie_weights:
+            if softmax != "full":
                 raise ValueError("tie_weights needs softmax 'full'")
-            cutoffs = list(cutoffs) or default_cutoffs(vocab_size, out_size, div_value)
-            check_cutoffs(cutoffs, vocab_size, out_size, div_value)
-            self.decoder = nn.AdaptiveLogSoftmaxWithLoss(
-                out_size, vocab_size, cutoffs, div_value=div_value
-            )
-        elif softmax == "full":
-            self.decoder = nn.Linear(out_size, vocab_size)
-            if tie_weights:
-                self.decoder.weight = self.embedding.weight
-        else:
-            raise ValueError(f"softmax must be 'full' or 'adaptive', not {softmax!r}")
+            self.output.weight = self.embedding.weight
         self.adaptive = softmax == "adaptive"
         self.vocab_size = vocab_size
+
+    @staticmethod
+    def _output_layer(
+        vocab_size: int, in_features: int, softmax: str, cutoffs, div_value: float
+    ) -> nn.Module:
+        """A V-way linear layer, or torch's adaptive softmax over frequency-ordered ids."""
+        if softmax == "full":
+            return nn.Linear(in_features, vocab_size)
+        if softmax != "adaptive":
+            raise ValueError(f"softmax must be 'full' or 'adaptive', not {softmax!r}")
+        cutoffs = list(cutoffs) or default_cutoffs(vocab_size, in_features, div_value)
+        check_cutoffs(cutoffs, vocab_size, in_features, div_value)
+        return nn.AdaptiveLogSoftmaxWithLoss(in_features, vocab_size, cutoffs, div_value=div_value)
 
     def _features(self, h: Tensor) -> Tensor:
         h = self.dropout(h)
@@ -99,14 +108,14 @@ class LanguageModel(nn.Module):
         """(..., H) -> logits (..., V); log-probabilities for the adaptive head."""
         h = self._features(h)
         if not self.adaptive:
-            return self.decoder(h)
+            return self.output(h)
         with torch.autocast(h.device.type, enabled=False):
-            logp = self.decoder.log_prob(self._adaptive_input(h))
+            logp = self.output.log_prob(self._adaptive_input(h))
         return logp.view(*h.shape[:-1], self.vocab_size)
 
     def _adaptive_input(self, h: Tensor) -> Tensor:
         """(..., H) -> (N, H) in the adaptive head's own dtype (it runs outside autocast)."""
-        return h.reshape(-1, h.shape[-1]).to(self.decoder.head.weight.dtype)
+        return h.reshape(-1, h.shape[-1]).to(self.output.head.weight.dtype)
 
     def forward(
         self, tokens: Tensor, state: Any = None, targets: Tensor | None = None
@@ -126,7 +135,7 @@ class LanguageModel(nn.Module):
             return nll.view_as(targets), state
         h = self._features(out)
         with torch.autocast(h.device.type, enabled=False):
-            logp = self.decoder(self._adaptive_input(h), targets.flatten()).output
+            logp = self.output(self._adaptive_input(h), targets.flatten()).output
         return -logp.float().view_as(targets), state
 
     def step(self, tokens: Tensor, state: Any = None) -> tuple[Tensor, Any]:
@@ -135,11 +144,24 @@ class LanguageModel(nn.Module):
         if fast is not None:
             out, state = fast.step(tokens, state)
             if not self.adaptive and self.proj is None:  # eval mode: dropout is the identity
-                return F.linear(out, self.decoder.weight, self.decoder.bias), state
+                return F.linear(out, self.output.weight, self.output.bias), state
             return self._head(out), state
         x = self.dropout(self.embedding(tokens.unsqueeze(1)))[:, 0]  # (B, E)
         out, state = self.rnn.step(x, state)  # (B, H)
         return self._head(out), state
+
+    def start(self, prime: Tensor) -> State | None:
+        """The state after reading ``prime`` (B, T) one step at a time, as generation will go
+        on (T may be 0: the zero state). Decoding then feeds the token that follows."""
+        state = None
+        for t in range(prime.shape[1]):
+            _, state = self.step(prime[:, t], state)
+        return state
+
+    @staticmethod
+    def select(state: State | None, index: Tensor) -> State | None:
+        """Rows ``index`` (N,) of a decoding state (beam reordering, finished rows leaving)."""
+        return map_state(state, lambda t: t.index_select(1, index))
 
     def _inference_stepper(self) -> LSTMInference | None:
         """The table-driven LSTM step, when it applies: eval mode, no autograd, no autocast."""

@@ -10,7 +10,6 @@ optionally mixed with the model's own predictions: scheduled sampling); decoding
 
 from __future__ import annotations
 
-import torch
 from torch import Tensor, nn
 
 from seqlab.data.vocab import PAD_ID
@@ -23,6 +22,7 @@ class Seq2Seq(nn.Module):
         self,
         src_vocab_size: int,
         tgt_vocab_size: int,
+        *,
         embedding_dim: int = 128,
         hidden_size: int = 256,
         num_layers: int = 1,
@@ -37,42 +37,37 @@ class Seq2Seq(nn.Module):
         impl: str = "fused",
     ):
         super().__init__()
-        self.encoder = Encoder(
-            src_vocab_size,
-            embedding_dim,
-            hidden_size,
-            num_layers,
-            cell,
-            bidirectional,
-            dropout,
-            impl,
-        )
-        directions = 2 if bidirectional else 1
+        shape = {"embedding_dim": embedding_dim, "hidden_size": hidden_size, "cell": cell}
+        common = {**shape, "num_layers": num_layers, "dropout": dropout, "impl": impl}
+        self.encoder = Encoder(src_vocab_size, bidirectional=bidirectional, **common)
         self.bridge = Bridge(
-            cell, num_layers, directions, hidden_size, num_layers, hidden_size, bridge
+            cell,
+            encoder_layers=num_layers,
+            num_directions=2 if bidirectional else 1,
+            encoder_hidden=hidden_size,
+            decoder_layers=num_layers,
+            decoder_hidden=hidden_size,
+            kind=bridge,
         )
         self.decoder = Decoder(
             tgt_vocab_size,
-            embedding_dim,
-            hidden_size,
             self.encoder.output_size,
-            num_layers,
-            cell,
-            attention,
-            score,
-            attention_size,
-            input_feed,
-            dropout,
-            impl,
+            attention=attention,
+            score=score,
+            attention_size=attention_size,
+            input_feed=input_feed,
+            **common,
         )
         self.has_attention = attention != "none"
 
-    def encode(self, src: Tensor, src_lengths: Tensor) -> DecoderState:
+    def start(self, src: Tensor, src_lengths: Tensor) -> DecoderState:
         """src (B, S), src_lengths (B,) -> the decoder state before the first step: memory
         (B, S, D*H), its padding mask (B, S), the bridged initial RNN state."""
         memory, final = self.encoder(src, src_lengths)  # (B, S, D*H)
         mask = src != PAD_ID  # (B, S)
         return self.decoder.initial_state(memory, mask, self.bridge(final))
+
+    encode = start  # the encoder half of the model, by its usual name
 
     def step(self, tokens: Tensor, state: DecoderState) -> tuple[Tensor, DecoderState]:
         """One decoding step: tokens (B,) -> logits (B, V), new state (``state.attn`` holds
@@ -89,6 +84,7 @@ class Seq2Seq(nn.Module):
         src: Tensor,
         src_lengths: Tensor,
         tgt_in: Tensor,
+        *,
         teacher_forcing: float = 1.0,
         keep: Tensor | None = None,
     ) -> tuple[Tensor, Tensor | None]:
@@ -97,28 +93,8 @@ class Seq2Seq(nn.Module):
 
         ``keep`` (B, T) bool: return logits (N, V) for only the N positions where it is True,
         in row-major order; training passes the non-padding targets, so the output layer and
-        the softmax never run on padding.
-
-        ``teacher_forcing`` < 1: at each step after the first, each sentence is fed the
-        reference token with this probability and otherwise the model's own previous
-        prediction (argmax), drawn from torch's global RNG (scheduled sampling).
+        the softmax never run on padding. ``teacher_forcing`` < 1 mixes in the model's own
+        predictions (scheduled sampling; see :meth:`Decoder.forward`).
         """
-        state = self.encode(src, src_lengths)
-        if teacher_forcing >= 1.0:
-            hidden, attn = self.decoder.forward_teacher(tgt_in, state)  # (B, T, H)
-            if keep is not None:
-                hidden = hidden[keep]  # (N, H)
-            return self.decoder.project(hidden), attn
-        logits, attns = [], []
-        tokens = tgt_in[:, 0]  # (B,)
-        for t in range(tgt_in.shape[1]):
-            if t > 0:
-                own = logits[-1].detach().argmax(-1)  # (B,)
-                use_ref = torch.rand(tokens.shape, device=tokens.device) < teacher_forcing
-                tokens = torch.where(use_ref, tgt_in[:, t], own)
-            step_logits, state = self.decoder.step(tokens, state)  # (B, V)
-            logits.append(step_logits)
-            attns.append(state.attn)
-        attn = torch.stack(attns, 1) if self.has_attention else None  # (B, T, S)
-        out = torch.stack(logits, 1)  # (B, T, V)
-        return (out if keep is None else out[keep]), attn
+        state = self.start(src, src_lengths)
+        return self.decoder(tgt_in, state, teacher_forcing, keep)

@@ -20,8 +20,7 @@ from torch import Tensor, nn
 from torchcrf import CRF
 
 from seqlab.nn.char_features import build_char_features
-from seqlab.nn.embedding import build_embedding
-from seqlab.nn.recurrent import Recurrent
+from seqlab.nn.stack import embed_and_recur
 
 OUTPUTS = ("softmax", "crf")
 
@@ -36,6 +35,7 @@ class SequenceTagger(nn.Module):
         self,
         vocab_size: int,
         num_tags: int,
+        *,
         embedding_dim: int = 100,
         hidden_size: int = 200,
         num_layers: int = 1,
@@ -57,26 +57,26 @@ class SequenceTagger(nn.Module):
         super().__init__()
         if output not in OUTPUTS:
             raise ValueError(f"unknown output {output!r}; expected one of {', '.join(OUTPUTS)}")
-        self.embedding = build_embedding(
-            vocab_size,
-            embedding_dim,
-            kind=embedding_kind,
-            path=embedding_path,
-            freeze=embedding_freeze,
-            itos=itos,
-            padding_idx=0,
-        )
-        self.chars = build_char_features(
+        chars = build_char_features(
             char_features, num_chars, char_embedding_dim, char_hidden_size, char_kernel_size
         )
-        input_size = getattr(self.embedding, "embedding_dim", embedding_dim)
-        if self.chars is not None:
-            input_size += self.chars.output_size
-        self.dropout = nn.Dropout(dropout)
-        inter_layer = dropout if num_layers > 1 else 0.0
-        self.rnn = Recurrent(
-            cell, input_size, hidden_size, num_layers, bidirectional, inter_layer, impl
+        embedding, rnn = embed_and_recur(
+            vocab_size,
+            embedding_dim=embedding_dim,
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            cell=cell,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            impl=impl,
+            extra_input=chars.output_size if chars is not None else 0,
+            embedding_kind=embedding_kind,
+            embedding_path=embedding_path,
+            embedding_freeze=embedding_freeze,
+            itos=itos,
         )
+        self.embedding, self.chars, self.rnn = embedding, chars, rnn  # the checkpoint's order
+        self.dropout = nn.Dropout(dropout)
         self.output = nn.Linear(self.rnn.output_size, num_tags)
         self.crf = CRF(num_tags, batch_first=True) if output == "crf" else None
         self.num_tags = num_tags

@@ -53,6 +53,11 @@ def map_state(state: State | None, fn: Callable[[Tensor], Tensor]) -> State | No
     return tuple(map_state(s, fn) for s in state)
 
 
+def hidden_of(state: State) -> Tensor:
+    """The hidden state h (L*D, B, H) of a state: the tensor itself, or h of an LSTM's (h, c)."""
+    return state[0] if isinstance(state, tuple) else state
+
+
 def detach_state(state: State | None) -> State | None:
     """Cut the autograd graph between BPTT windows, keeping the values."""
     return map_state(state, Tensor.detach)
@@ -106,6 +111,7 @@ class Recurrent(nn.Module):
         input_size: int,
         hidden_size: int,
         num_layers: int = 1,
+        *,
         bidirectional: bool = False,
         dropout: float = 0.0,
         impl: str = "fused",

@@ -1,40 +1,40 @@
-"""Task registry, run configs and run directories.
+"""The task registry: a task name, its class, its config sections, and a trained run rebuilt.
 
-A task name maps to the module that defines it; each module exposes ``TASK`` (a
-:class:`~seqlab.tasks.base.Task` subclass) whose ``DataConfig``/``ModelConfig`` dataclasses give
-the config sections and their defaults.
+A task name maps to the class that defines it (a :class:`~seqlab.tasks.base.Task` subclass),
+whose ``DataConfig``/``ModelConfig`` dataclasses give the config sections and their defaults.
 """
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-from typing import Any
 
-import yaml
+import torch
 
-from seqlab.config import RunConfig, TrainConfig, from_dict, load_yaml, merge, to_dict
-from seqlab.errors import ConfigError, SeqlabError
+from seqlab.config import RunConfig, TrainConfig, from_dict, load_yaml, merge
+from seqlab.errors import ConfigError
+from seqlab.tasks.base import Task
+from seqlab.tasks.classify import ClassifyTask
+from seqlab.tasks.condgen import CondGenTask
+from seqlab.tasks.lm import LanguageModelTask
+from seqlab.tasks.seq2seq import Seq2SeqTask
+from seqlab.tasks.tag import TagTask
+from seqlab.train import checkpoint as ckpt
+from seqlab.train.rundir import CONFIG_FILE, check_run_dir
 
-TASKS = {
-    "lm": "seqlab.tasks.lm:LanguageModelTask",
-    "seq2seq": "seqlab.tasks.seq2seq:Seq2SeqTask",
-    "classify": "seqlab.tasks.classify:ClassifyTask",
-    "tag": "seqlab.tasks.tag:TagTask",
-    "condgen": "seqlab.tasks.condgen:CondGenTask",
+TASKS: dict[str, type[Task]] = {
+    "lm": LanguageModelTask,
+    "seq2seq": Seq2SeqTask,
+    "classify": ClassifyTask,
+    "tag": TagTask,
+    "condgen": CondGenTask,
 }
 
 
-def task_class(name: str) -> type:
+def task_class(name: str) -> type[Task]:
+    """The task class named ``name``; a one-line error lists the valid names."""
     if name not in TASKS:
         raise ConfigError(f"task: {name!r} is not valid; expected one of {', '.join(TASKS)}")
-    module, attr = TASKS[name].split(":")
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except ModuleNotFoundError as e:
-        if e.name != module:
-            raise
-        raise ConfigError(f"task: {name!r} is not available in this build") from None
+    return TASKS[name]
 
 
 def run_config_from_dict(data: dict, source: str = "config") -> RunConfig:
@@ -65,36 +65,12 @@ def load_run_config(path: str | Path, overrides: dict | None = None) -> RunConfi
     return run_config_from_dict(merge(data, overrides or {}), str(path))
 
 
-def save_run_config(config: RunConfig, path: Path) -> None:
-    data = {
-        "task": config.task,
-        "data": to_dict(config.data),
-        "model": to_dict(config.model),
-        "train": to_dict(config.train),
-        "out_dir": config.out_dir,
-    }
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    tmp.replace(path)
-
-
-def check_run_dir(run_dir: str | Path) -> Path:
-    p = Path(run_dir)
-    if not p.is_dir():
-        raise SeqlabError(f"{p}: no such run directory")
-    if not (p / "config.yaml").is_file():
-        raise SeqlabError(f"{p}: not a run directory (config.yaml is missing)")
-    return p
-
-
-def load_run(run_dir: str | Path, which: str = "best", device: str = "cpu") -> tuple[Any, Any]:
+def load_run(
+    run_dir: str | Path, which: str = "best", device: str = "cpu"
+) -> tuple[Task, torch.nn.Module]:
     """Rebuild (task, model) from a run directory alone: config, tokenizer, vocab, weights."""
-    import torch
-
-    from seqlab.train import checkpoint as ckpt
-
     run = check_run_dir(run_dir)
-    config = load_run_config(run / "config.yaml")
+    config = load_run_config(run / CONFIG_FILE)
     task = task_class(config.task)(config)
     task.load_artifacts(run)
     path = run / "checkpoints" / which
@@ -105,3 +81,14 @@ def load_run(run_dir: str | Path, which: str = "best", device: str = "cpu") -> t
     ckpt.load_weights(path, model)
     model.eval()
     return task, model
+
+
+def model_from_path(path: Path) -> torch.nn.Module:
+    """The model of a run directory (its ``last`` checkpoint) or of a YAML config (built from
+    scratch, which reads the training data once to learn the vocabulary size)."""
+    if path.is_dir():
+        return load_run(path, "last")[1]
+    config = load_run_config(path)
+    task = task_class(config.task)(config)
+    task.prepare()
+    return task.build_model()

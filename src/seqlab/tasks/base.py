@@ -1,103 +1,69 @@
-"""What a task gives the trainer.
+"""A task: its training side (:class:`seqlab.train.task.TrainingTask`) plus the verbs a trained
+model answers to, each with typed options (:mod:`seqlab.tasks.options`).
 
-A task owns its data (reading, tokenizing, batching), its loss and its metrics; the model only
-scores. The trainer drives any task through this small interface, so each topology (language
-model, seq2seq, classifier, tagger, conditional generator) is one new file.
-
-Batches are addressed by ``(epoch, index)`` and must be a pure function of them (and the seed),
-so a resumed run sees exactly the batches it would have seen, and each DDP rank can take its own
-share of the global batch.
+A task offers the verbs that make sense for it; asking another gives a one-line error that says
+which kinds of run do offer it. So the CLI and the server call ``task.generate(...)`` without
+asking which task they hold.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
 
-import torch
-from torch import Tensor, nn
+from torch import nn
 
-from seqlab.config import RunConfig
-from seqlab.data.batching import batch_indices, count_batches
+from seqlab.errors import SeqlabError
+from seqlab.tasks.options import (
+    EvaluateOptions,
+    Evaluation,
+    GenerateOptions,
+    PredictOptions,
+    TranslateOptions,
+    Translation,
+)
+from seqlab.train.task import TrainingTask
+
+#: which tasks answer to each verb, for the error message
+VERBS = {
+    "evaluate": "lm, seq2seq, classify and tag",
+    "generate": "lm and condgen",
+    "translate": "seq2seq",
+    "predict": "classify and tag",
+}
+
+PieceCallback = Callable[[int, str], None]
+"""on_piece(sample index, text): each piece of generated text as it is produced."""
 
 
-class Task:
-    """Base class; see :class:`seqlab.tasks.lm.LanguageModelTask` for a full example."""
+class Task(TrainingTask):
+    """Base of the five tasks; see :class:`seqlab.tasks.lm.LanguageModelTask` for a full one."""
 
-    name = "base"
-    DataConfig: type = object
-    ModelConfig: type = object
-    #: "min" or "max" for each metric evaluate() can return
-    metric_modes: dict[str, str] = {"loss": "min"}
+    #: samples ``generate`` makes when the options do not say
+    default_samples = 1
 
-    def __init__(self, config: RunConfig, rank: int = 0, world_size: int = 1):
-        self.config = config
-        self.rank = rank
-        self.world_size = world_size
+    def offers(self, verb: str) -> bool:
+        """Whether this task answers to ``verb`` (a key of :data:`VERBS`)."""
+        return getattr(type(self), verb) is not getattr(Task, verb)
 
-    # -- data and artifacts --------------------------------------------------------------------
-    def prepare(self, artifacts: Path | None = None) -> None:
-        """Read the data. Build tokenizers/vocabularies, or load them from ``artifacts`` (a run
-        directory) so that a resumed or reloaded run uses exactly the same ids."""
-        raise NotImplementedError
+    def _refuse(self, verb: str) -> SeqlabError:
+        return SeqlabError(f"{verb}: this is a {self.name} run; {verb} needs a {VERBS[verb]} run")
 
-    def save_artifacts(self, run_dir: Path) -> None:
-        """Write tokenizers and vocabularies next to the checkpoints."""
-        raise NotImplementedError
+    def evaluate(self, model: nn.Module, options: EvaluateOptions) -> Evaluation:
+        """Score user files (``seqlab evaluate``)."""
+        raise self._refuse("evaluate")
 
-    def load_artifacts(self, run_dir: Path) -> None:
-        """Rebuild tokenizers/vocabularies from a run directory alone (no data needed)."""
-        raise NotImplementedError
+    def generate(
+        self, model: nn.Module, options: GenerateOptions, on_piece: PieceCallback | None = None
+    ) -> list[str]:
+        """Generate ``options.n`` texts (``seqlab generate``); ``on_piece`` streams them."""
+        raise self._refuse("generate")
 
-    # -- model ---------------------------------------------------------------------------------
-    def model_args(self) -> dict[str, Any]:
-        """Constructor arguments of the model: stored in every checkpoint."""
-        raise NotImplementedError
+    def translate(
+        self, model: nn.Module, lines: Iterable[str], options: TranslateOptions
+    ) -> Iterator[Translation]:
+        """One translation per input line, in order (``seqlab translate`` and ``chat``)."""
+        raise self._refuse("translate")
 
-    def build_model(self, args: dict[str, Any] | None = None) -> nn.Module:
-        raise NotImplementedError
-
-    # -- training ------------------------------------------------------------------------------
-    def num_batches(self, epoch: int) -> int:
-        raise NotImplementedError
-
-    def train_batch(self, epoch: int, index: int) -> Any:
-        """This rank's share of global batch ``index`` of ``epoch``."""
-        raise NotImplementedError
-
-    # -- helpers for tasks whose examples are independent (shuffled each epoch, seeded) --------
-    def example_batches(self, n: int) -> int:
-        """Global batches per epoch over ``n`` training examples."""
-        return count_batches(n, self.config.train.batch_size, self.world_size)
-
-    def example_rows(self, n: int, epoch: int, index: int) -> list[int]:
-        """This rank's example indices in global batch ``index`` of ``epoch``."""
-        t = self.config.train
-        return batch_indices(n, t.batch_size, t.seed, epoch, index, self.rank, self.world_size)
-
-    def initial_carry(self, batch_size: int) -> Any:
-        """State carried from batch to batch within an epoch (LM hidden state); None if none."""
-        return None
-
-    def batch_loss(self, model: nn.Module, batch: Any, carry: Any) -> tuple[Tensor, int, Any]:
-        """(mean loss over predicted tokens, number of tokens, new carry)."""
-        raise NotImplementedError
-
-    @torch.no_grad()
-    def evaluate(self, model: nn.Module) -> dict[str, float]:
-        """Validation metrics; must include ``loss``."""
-        raise NotImplementedError
-
-    def batch_tokens(self, batch: Any) -> int:
-        """Input tokens in a batch, for the tokens/s display."""
-        return 0
-
-    # -- use after training (optional; the CLI calls these) -------------------------------------
-    def evaluate_files(self, model: nn.Module, **files: str | None) -> dict[str, Any]:
-        """``seqlab evaluate RUN --data F`` (or ``--src F --ref F``): metrics on user files.
-        A ``report`` entry (str), if present, is printed as it is."""
-        raise NotImplementedError(f"task {self.name} has no evaluate command")
-
-    def generate_samples(self, model: nn.Module, **options: Any) -> list[str]:
-        """``seqlab generate RUN ...`` for tasks other than ``lm`` (e.g. conditional names)."""
-        raise NotImplementedError(f"task {self.name} has no generate command")
+    def predict(self, model: nn.Module, lines: list[str], options: PredictOptions) -> list:
+        """One prediction per input line (``seqlab predict``)."""
+        raise self._refuse("predict")

@@ -31,10 +31,12 @@ from seqlab.analysis.classification_report import (
 )
 from seqlab.config import (
     EmbeddingConfig,
+    RecurrentModelConfig,
     check_choice,
     check_fraction,
     check_non_negative,
     check_positive,
+    embedding_args,
 )
 from seqlab.data.batching import pad_ids
 from seqlab.data.delimited import LabelledText, read_delimited, stratified_split
@@ -42,8 +44,9 @@ from seqlab.data.io import iter_lines
 from seqlab.data.tokenizers import Tokenizer, build_tokenizer, tokenizer_from_dict
 from seqlab.data.vocab import UNK_ID, Vocab
 from seqlab.errors import ConfigError, SeqlabError
-from seqlab.models.classifier import POOLINGS, SequenceClassifier
+from seqlab.models.classifier import POOLINGS
 from seqlab.tasks.base import Task
+from seqlab.tasks.options import ClassPrediction, EvaluateOptions, Evaluation, PredictOptions
 
 # ------------------------------------------------------------------------ configs
 
@@ -95,26 +98,19 @@ class ClassifyDataConfig:
 
 
 @dataclass(frozen=True)
-class ClassifyModelConfig:
+class ClassifyModelConfig(RecurrentModelConfig):
     """embedding -> cell (bi)directional x num_layers -> pooling (last|mean|max) -> linear."""
 
-    cell: str = "lstm"
     embedding_dim: int = 100
     hidden_size: int = 128
-    num_layers: int = 1
-    bidirectional: bool = True
     dropout: float = 0.3
+    bidirectional: bool = True
     pooling: str = "last"
-    impl: str = "fused"
     embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
 
     def __post_init__(self):
-        check_choice("cell", self.cell, ("rnn", "lstm", "gru"))
+        super().__post_init__()
         check_choice("pooling", self.pooling, POOLINGS)
-        check_choice("impl", self.impl, ("fused", "explicit"))
-        for name in ("embedding_dim", "hidden_size", "num_layers"):
-            check_positive(name, getattr(self, name))
-        check_fraction("dropout", self.dropout)
 
 
 # ------------------------------------------------------------------------ task
@@ -227,27 +223,14 @@ class ClassifyTask(Task):
         return {
             "vocab_size": len(self.vocab),
             "num_classes": len(self.labels),
-            "embedding_dim": m.embedding_dim,
-            "hidden_size": m.hidden_size,
-            "num_layers": m.num_layers,
-            "cell": m.cell,
+            **m.recurrent_args(),
             "bidirectional": m.bidirectional,
-            "dropout": m.dropout,
             "pooling": m.pooling,
-            "impl": m.impl,
-            "embedding_kind": m.embedding.kind,
-            "embedding_path": m.embedding.path,
-            "embedding_freeze": m.embedding.freeze,
+            **embedding_args(m.embedding),
         }
 
-    def build_model(self, args: dict[str, Any] | None = None) -> nn.Module:
-        if args is None:
-            args = self.model_args()
-            if args["embedding_kind"] == "pretrained":
-                args["itos"] = self.vocab.itos
-        elif args.get("embedding_kind") == "pretrained":  # the weights already hold the vectors
-            args = {**args, "embedding_kind": "learned", "embedding_path": None}
-        return SequenceClassifier(**args)
+    def embedding_vocabulary(self) -> list[str]:
+        return self.vocab.itos
 
     # -- training ------------------------------------------------------------------------------
     def num_batches(self, epoch: int) -> int:
@@ -270,11 +253,11 @@ class ClassifyTask(Task):
         return loss, len(targets), None
 
     @torch.no_grad()
-    def predict_ids(self, model: nn.Module, ids: list[list[int]]) -> Tensor:
+    def predict_ids(self, model: nn.Module, ids: list[list[int]], batch_size: int = 0) -> Tensor:
         """Class probabilities (N, C) for id lists, in batches."""
         model.eval()
         device = next(model.parameters()).device
-        size = self.config.train.eval_batch_size or 128
+        size = batch_size or self.config.train.eval_batch_size or 128
         probs = []
         for start in range(0, len(ids), size):
             tokens, lengths = pad_ids(ids[start : start + size])
@@ -291,7 +274,7 @@ class ClassifyTask(Task):
         return {"metrics": metrics, "confusion": confusion}
 
     @torch.no_grad()
-    def evaluate(self, model: nn.Module) -> dict[str, float]:
+    def validate(self, model: nn.Module) -> dict[str, float]:
         ids, targets = self.valid_ids, self.valid_targets
         if not ids:  # no held-out data: report on (a slice of) the training set
             ids, targets = self.train_ids[:5000], self.train_targets[:5000]
@@ -308,8 +291,9 @@ class ClassifyTask(Task):
         return out
 
     # -- use after training --------------------------------------------------------------------
-    def evaluate_files(self, model: nn.Module, **files: str | None) -> dict[str, Any]:
-        path = files.get("data")
+    def evaluate(self, model: nn.Module, options: EvaluateOptions) -> Evaluation:
+        """Accuracy, macro F1, per-class figures and a confusion matrix PNG for a labelled file."""
+        path = options.data
         if not path:
             raise SeqlabError("evaluate: a classifier needs --data FILE (same columns as train)")
         ids, targets = self.encode_examples(self.read(path), path)
@@ -320,19 +304,16 @@ class ClassifyTask(Task):
             png = self.run_dir / f"confusion_{Path(path).name}.png"
             plot_confusion(result["confusion"], self.labels, png, Path(path).name)
             report += f"\n\nconfusion matrix: {png}"
-        return {"examples": len(ids), **metrics, "report": report}
+        return Evaluation({"examples": len(ids), **metrics}, report)
 
-    def predict_texts(self, model: nn.Module, texts: list[str]) -> list[dict[str, Any]]:
+    def predict(
+        self, model: nn.Module, lines: list[str], options: PredictOptions
+    ) -> list[ClassPrediction]:
         """For each text: the predicted label, its probability and every class's probability."""
-        probs = self.predict_ids(model, [self.encode_text(t) for t in texts])
+        probs = self.predict_ids(model, [self.encode_text(t) for t in lines], options.batch_size)
         out = []
-        for p in probs:
+        for text, p in zip(lines, probs, strict=True):
             best = int(p.argmax())
-            out.append(
-                {
-                    "label": self.labels[best],
-                    "probability": float(p[best]),
-                    "probabilities": {lab: float(v) for lab, v in zip(self.labels, p, strict=True)},
-                }
-            )
+            every = {label: float(v) for label, v in zip(self.labels, p, strict=True)}
+            out.append(ClassPrediction(text, self.labels[best], float(p[best]), every))
         return out

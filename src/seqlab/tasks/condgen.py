@@ -23,16 +23,23 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from seqlab.config import check_choice, check_fraction, check_non_negative, check_positive
+from seqlab.config import (
+    RecurrentModelConfig,
+    check_choice,
+    check_fraction,
+    check_non_negative,
+    check_positive,
+)
 from seqlab.data.batching import pad_ids
 from seqlab.data.delimited import stratified_split
 from seqlab.data.names import Target, load_features, read_class_dir, read_targets
 from seqlab.data.tokenizers import Tokenizer, build_tokenizer, tokenizer_from_dict
 from seqlab.data.vocab import EOS_ID, PAD_ID, SOS_ID, Vocab
-from seqlab.decode.sampling import pick_next
+from seqlab.decode.loop import decode
+from seqlab.decode.strategy import Sample, Strategy
 from seqlab.errors import SeqlabError
-from seqlab.models.cond_generator import ConditionalGenerator
-from seqlab.tasks.base import Task
+from seqlab.tasks.base import PieceCallback, Task
+from seqlab.tasks.options import GenerateOptions
 
 
 @dataclass(frozen=True)
@@ -64,24 +71,19 @@ class CondGenDataConfig:
 
 
 @dataclass(frozen=True)
-class CondGenModelConfig:
+class CondGenModelConfig(RecurrentModelConfig):
     """condition -> initial state (and, optionally, an extra input at every step) -> RNN."""
 
     cell: str = "gru"
     embedding_dim: int = 32
     hidden_size: int = 128
-    num_layers: int = 1
     dropout: float = 0.1
     condition_dim: int = 32
     condition_every_step: bool = True
-    impl: str = "fused"
 
     def __post_init__(self):
-        check_choice("cell", self.cell, ("rnn", "lstm", "gru"))
-        check_choice("impl", self.impl, ("fused", "explicit"))
-        for name in ("embedding_dim", "hidden_size", "num_layers", "condition_dim"):
-            check_positive(name, getattr(self, name))
-        check_fraction("dropout", self.dropout)
+        super().__post_init__()
+        check_positive("condition_dim", self.condition_dim)
 
 
 class CondGenTask(Task):
@@ -89,6 +91,7 @@ class CondGenTask(Task):
     DataConfig = CondGenDataConfig
     ModelConfig = CondGenModelConfig
     metric_modes = {"loss": "min", "copy_rate": "min"}
+    default_samples = 10
 
     tokenizer: Tokenizer
     vocab: Vocab
@@ -174,18 +177,10 @@ class CondGenTask(Task):
             "vocab_size": len(self.vocab),
             "num_classes": len(self.labels),
             "feature_size": self.feature_size,
-            "embedding_dim": m.embedding_dim,
-            "hidden_size": m.hidden_size,
-            "num_layers": m.num_layers,
-            "cell": m.cell,
-            "dropout": m.dropout,
+            **m.recurrent_args(),
             "condition_dim": m.condition_dim,
             "condition_every_step": m.condition_every_step,
-            "impl": m.impl,
         }
-
-    def build_model(self, args: dict[str, Any] | None = None) -> nn.Module:
-        return ConditionalGenerator(**(args or self.model_args()))
 
     # -- training ------------------------------------------------------------------------------
     @staticmethod
@@ -213,7 +208,7 @@ class CondGenTask(Task):
         return loss, int(lengths.sum()), None
 
     @torch.no_grad()
-    def evaluate(self, model: nn.Module) -> dict[str, float]:
+    def validate(self, model: nn.Module) -> dict[str, float]:
         ids, cond = (
             (self.valid_ids, self.valid_cond)
             if self.valid_ids
@@ -237,7 +232,7 @@ class CondGenTask(Task):
         if n:
             gen = torch.Generator().manual_seed(self.config.train.seed)
             picks = torch.randint(len(cond), (n,), generator=gen)
-            texts = self.sample(model, cond[picks], 1.0, 0, 1.0, gen)
+            texts = self.sample(model, cond[picks], Sample(1.0, generator=gen))
             metrics["copy_rate"] = self.copy_rate(texts)
         return metrics
 
@@ -245,36 +240,26 @@ class CondGenTask(Task):
         return sum(t in self.train_texts for t in texts) / max(1, len(texts))
 
     # -- generation ----------------------------------------------------------------------------
-    @torch.no_grad()
     def sample(
-        self,
-        model: nn.Module,
-        cond: Tensor,
-        temperature: float,
-        top_k: int,
-        top_p: float,
-        generator: torch.Generator | None,
-        max_length: int | None = None,
+        self, model: nn.Module, cond: Tensor, strategy: Strategy, max_length: int | None = None
     ) -> list[str]:
-        """One text per condition row (B,) or (B, F), sampled token by token until <eos>."""
+        """One text per condition row (B,) or (B, F), decoded token by token until <eos> (or
+        ``max_length`` tokens; default ``data.max_length`` + 1); <pad> and <sos> never come."""
         model.eval()
         device = next(model.parameters()).device
         limit = max_length or self.config.data.max_length + 1
-        state = model.start(cond.to(device))
-        tokens = torch.full((cond.shape[0],), SOS_ID, dtype=torch.long)
-        done = torch.zeros(cond.shape[0], dtype=torch.bool)
-        out: list[list[int]] = [[] for _ in range(cond.shape[0])]
-        for _ in range(limit):
-            logits, state = model.step(tokens.to(device), state)  # (B, V)
-            logits = logits.float().cpu()  # sample on the CPU, where the generator lives
-            logits[:, PAD_ID] = logits[:, SOS_ID] = float("-inf")  # never emitted
-            tokens = pick_next(logits, temperature, top_k, top_p, generator)  # (B,)
-            done |= tokens == EOS_ID
-            for i in (~done).nonzero().flatten().tolist():
-                out[i].append(int(tokens[i]))
-            if done.all():
-                break
-        return [self.tokenizer.detokenize(self.vocab.decode(ids)) for ids in out]
+        with torch.inference_mode():
+            state = model.start(cond.to(device))
+        hyps = decode(
+            model,
+            state,
+            strategy,
+            first=torch.full((cond.shape[0],), SOS_ID, dtype=torch.long, device=device),
+            limits=torch.full((cond.shape[0],), limit, device=device),
+            eos=EOS_ID,
+            banned=(PAD_ID, SOS_ID),
+        )
+        return [self.tokenizer.detokenize(self.vocab.decode(h[0].tokens)) for h in hyps]
 
     def parse_condition(self, condition: str | None, n: int) -> Tensor:
         """A class name, or ``FILE.npy`` / ``FILE.npy:ROW`` for feature conditions; n copies."""
@@ -296,19 +281,15 @@ class CondGenTask(Task):
             raise SeqlabError(f"{path}: row {index} does not exist ({matrix.shape[0]} rows)")
         return torch.from_numpy(matrix[index]).expand(n, -1).clone()
 
-    def generate_samples(self, model: nn.Module, **options: Any) -> list[str]:
-        n = int(options.get("n") or 10)
-        if n < 1:
-            raise SeqlabError(f"--n: must be >= 1, got {n}")
-        seed = options.get("seed")
-        gen = torch.Generator().manual_seed(seed) if seed is not None else None
-        cond = self.parse_condition(options.get("condition"), n)
-        return self.sample(
-            model,
-            cond,
-            float(options.get("temperature", 1.0)),
-            int(options.get("top_k") or 0),
-            float(options.get("top_p") or 1.0),
-            gen,
-            options.get("max_length"),
-        )
+    def generate(
+        self, model: nn.Module, options: GenerateOptions, on_piece: PieceCallback | None = None
+    ) -> list[str]:
+        """``options.n`` (default 10) samples for ``options.condition``; ``on_piece`` receives
+        each whole sample."""
+        n = options.n or self.default_samples
+        cond = self.parse_condition(options.condition, n)
+        texts = self.sample(model, cond, options.strategy, options.max_tokens)
+        if on_piece is not None:
+            for i, text in enumerate(texts):
+                on_piece(i, text)
+        return texts

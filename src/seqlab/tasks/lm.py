@@ -19,19 +19,23 @@ from torch import Tensor, nn
 
 from seqlab.config import (
     EmbeddingConfig,
+    RecurrentModelConfig,
     check_choice,
     check_fraction,
     check_non_negative,
     check_positive,
+    embedding_args,
 )
 from seqlab.data.io import read_text
 from seqlab.data.lm_stream import LMStream, as_tensor, stream_rows
 from seqlab.data.tokenizers import TOKENIZER_KINDS, Tokenizer, build_tokenizer, tokenizer_from_dict
-from seqlab.data.vocab import EOS, Vocab
+from seqlab.data.vocab import EOS, UNK, Vocab
+from seqlab.decode.loop import decode
+from seqlab.decode.strategy import Beam
 from seqlab.errors import ConfigError, SeqlabError
-from seqlab.models.lm import CutoffError, LanguageModel
 from seqlab.nn.recurrent import detach_state
-from seqlab.tasks.base import Task
+from seqlab.tasks.base import PieceCallback, Task
+from seqlab.tasks.options import EvaluateOptions, Evaluation, GenerateOptions
 
 
 @dataclass(frozen=True)
@@ -69,29 +73,25 @@ class LMDataConfig:
 
 
 @dataclass(frozen=True)
-class LMModelConfig:
-    """embedding -> cell x num_layers -> linear. impl: fused (torch kernels) | explicit.
+class LMModelConfig(RecurrentModelConfig):
+    """embedding -> cell x num_layers -> linear (see :class:`RecurrentModelConfig`).
 
+    tie_weights: the output layer reuses the embedding matrix.
     softmax: full | adaptive (torch's AdaptiveLogSoftmaxWithLoss, for large word vocabularies).
     adaptive_cutoffs: id boundaries of the head and tail clusters (empty = 20% / 60% of V).
     adaptive_div_value: each tail cluster's projection is this many times smaller.
     """
 
-    cell: str = "lstm"
-    embedding_dim: int = 128
     hidden_size: int = 512
     num_layers: int = 2
-    dropout: float = 0.2
     tie_weights: bool = False
-    impl: str = "fused"
     softmax: str = "full"
     adaptive_cutoffs: tuple[int, ...] = ()
     adaptive_div_value: float = 4.0
     embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
 
     def __post_init__(self):
-        check_choice("cell", self.cell, ("rnn", "lstm", "gru"))
-        check_choice("impl", self.impl, ("fused", "explicit"))
+        super().__post_init__()
         check_choice("softmax", self.softmax, ("full", "adaptive"))
         check_positive("adaptive_div_value", self.adaptive_div_value)
         cuts = self.adaptive_cutoffs
@@ -101,9 +101,6 @@ class LMModelConfig:
             )
         if self.softmax == "adaptive" and self.tie_weights:
             raise ConfigError("model.tie_weights: needs model.softmax 'full', not 'adaptive'")
-        for name in ("embedding_dim", "hidden_size", "num_layers"):
-            check_positive(name, getattr(self, name))
-        check_fraction("dropout", self.dropout)
 
 
 def split_text(text: str, fraction: float, by_lines: bool) -> tuple[str, str]:
@@ -186,33 +183,16 @@ class LanguageModelTask(Task):
         m = self.config.model
         return {
             "vocab_size": len(self.vocab),
-            "embedding_dim": m.embedding_dim,
-            "hidden_size": m.hidden_size,
-            "num_layers": m.num_layers,
-            "cell": m.cell,
-            "dropout": m.dropout,
+            **m.recurrent_args(),
             "tie_weights": m.tie_weights,
-            "impl": m.impl,
-            "embedding_kind": m.embedding.kind,
-            "embedding_path": m.embedding.path,
-            "embedding_freeze": m.embedding.freeze,
+            **embedding_args(m.embedding),
             "softmax": m.softmax,
             "cutoffs": list(m.adaptive_cutoffs),
             "div_value": m.adaptive_div_value,
         }
 
-    def build_model(self, args: dict[str, Any] | None = None) -> nn.Module:
-        """A fresh model for training (``args`` None), or one to receive saved weights."""
-        if args is None:
-            args = self.model_args()
-            if args["embedding_kind"] == "pretrained":
-                args["itos"] = self.vocab.itos
-        elif args.get("embedding_kind") == "pretrained":  # the weights already hold the vectors
-            args = {**args, "embedding_kind": "learned", "embedding_path": None}
-        try:
-            return LanguageModel(**args)
-        except CutoffError as e:
-            raise ConfigError(f"model.{e}") from None
+    def embedding_vocabulary(self) -> list[str]:
+        return self.vocab.itos
 
     # -- training ------------------------------------------------------------------------------
     def num_batches(self, epoch: int) -> int:
@@ -231,13 +211,100 @@ class LanguageModelTask(Task):
         return nll.mean(), targets.numel(), state
 
     @torch.no_grad()
-    def evaluate(self, model: nn.Module) -> dict[str, float]:
+    def validate(self, model: nn.Module) -> dict[str, float]:
         ids = self.valid_ids if self.valid_ids is not None and self.valid_ids.numel() > 1 else None
         if ids is None:
             ids = self.train_ids[:100_000]
         return evaluate_stream(
             model, ids, self.config.train.eval_batch_size or 16, self.config.data.bptt
         )
+
+    # -- use after training --------------------------------------------------------------------
+    def evaluate(self, model: nn.Module, options: EvaluateOptions) -> Evaluation:
+        """Loss (nats/token), perplexity, bits per token and the <unk> rate on a text file."""
+        if options.data is None:
+            raise SeqlabError("evaluate: a language model needs --data FILE")
+        ids = self.encode(read_text(options.data, options.encoding, what="evaluation text"))
+        if ids.numel() < 2:
+            raise SeqlabError(
+                f"{options.data}: needs at least 2 tokens to evaluate, found {ids.numel()}"
+            )
+        m = evaluate_stream(model, ids, 16, self.config.data.bptt)
+        m["unk_rate"] = float((ids == self.vocab.stoi[UNK]).float().mean())
+        unit = {"char": "char", "word": "word"}.get(self.tokenizer.kind, "token")
+        report = "\n".join(
+            [
+                f"tokens      {int(m['tokens']):,}",
+                f"loss        {m['loss']:.4f} nats/{unit}",
+                f"perplexity  {m['ppl']:.2f}",
+                f"bits/{unit:<5}  {m['bpt']:.4f}",
+                f"<unk> rate  {m['unk_rate']:.2%}",
+            ]
+        )
+        return Evaluation(m, report)
+
+    def prime_ids(self, prime: str) -> Tensor:
+        """Token ids (T,) of a prime text (a newline when empty); characters outside a char
+        model's vocabulary are an error."""
+        if not prime:
+            return torch.tensor([self.vocab.stoi.get("\n", self.vocab.stoi[EOS])])
+        tokens = self.tokenizer.tokenize(prime)
+        if self.tokenizer.kind == "char":
+            unknown = sorted({t for t in tokens if t not in self.vocab})
+            if unknown:
+                raise SeqlabError(
+                    f"prime: character(s) {''.join(unknown)!r} are not in this model's "
+                    f"vocabulary of {len(self.vocab) - 4} characters"
+                )
+        return torch.tensor(self.vocab.encode(tokens), dtype=torch.long)
+
+    def piece(self, token: int) -> str:
+        """The text of one generated token: a character, " word", a subword, or a newline."""
+        kind = self.tokenizer.kind
+        if kind == "char":
+            return self.vocab.itos[token] if token > 3 else ""
+        if token == self.vocab.stoi[EOS]:
+            return "\n"
+        text = self.vocab.itos[token]
+        return text.replace("\u2581", " ") if kind in ("bpe", "unigram") else " " + text
+
+    def generate(
+        self, model: nn.Module, options: GenerateOptions, on_piece: PieceCallback | None = None
+    ) -> list[str]:
+        """``options.n`` continuations of the prime (each starting with it), fed back token by
+        token; ``on_piece(i, text)`` receives each sample's pieces as they are made."""
+        n = options.n or self.default_samples
+        device = next(model.parameters()).device
+        prime = self.prime_ids(options.prime).to(device)[None].expand(n, -1)  # (n, T)
+        pieces: list[list[str]] = [[] for _ in range(n)]
+
+        def on_token(rows: list[int], tokens: list[int]) -> None:
+            for row, token in zip(rows, tokens, strict=True):
+                pieces[row].append(self.piece(token))
+                if on_piece is not None:
+                    on_piece(row, pieces[row][-1])
+
+        streaming = not isinstance(options.strategy, Beam)
+        if on_piece is not None:
+            for row in range(n):
+                on_piece(row, options.prime)
+        with torch.inference_mode():
+            state = model.start(prime[:, :-1])
+        hyps = decode(
+            model,
+            state,
+            options.strategy,
+            first=prime[:, -1],
+            limits=torch.full((n,), options.max_tokens, device=device),
+            eos=None if streaming else self.vocab.stoi[EOS],
+            on_token=on_token if streaming else None,
+        )
+        if not streaming:
+            pieces = [[self.piece(t) for t in h[0].tokens] for h in hyps]
+            for row, p in enumerate(pieces):
+                if on_piece is not None:
+                    on_piece(row, "".join(p))
+        return [options.prime + "".join(p) for p in pieces]
 
 
 @torch.no_grad()

@@ -25,19 +25,22 @@ from torch import Tensor, nn
 
 from seqlab.config import (
     EmbeddingConfig,
+    RecurrentModelConfig,
     check_choice,
     check_fraction,
     check_non_negative,
     check_positive,
+    embedding_args,
 )
 from seqlab.data.batching import pad_ids
 from seqlab.data.conll import SCHEMES, TaggedSentence, entity_spans, read_conll
 from seqlab.data.delimited import stratified_split
 from seqlab.data.vocab import Vocab
 from seqlab.errors import SeqlabError
-from seqlab.models.tagger import OUTPUTS, SequenceTagger, lengths_mask
+from seqlab.models.tagger import OUTPUTS, lengths_mask
 from seqlab.nn.char_features import CHAR_FEATURES
 from seqlab.tasks.base import Task
+from seqlab.tasks.options import EvaluateOptions, Evaluation, PredictOptions, TagPrediction
 
 
 @dataclass(frozen=True)
@@ -75,41 +78,29 @@ class TagDataConfig:
 
 
 @dataclass(frozen=True)
-class TagModelConfig:
+class TagModelConfig(RecurrentModelConfig):
     """embedding [+ char features] -> BiLSTM -> linear -> softmax or CRF.
 
     char_features: none | lstm | cnn. char_hidden_size: per direction (lstm) or filters (cnn).
     """
 
-    cell: str = "lstm"
     embedding_dim: int = 100
     hidden_size: int = 200
-    num_layers: int = 1
-    bidirectional: bool = True
     dropout: float = 0.5
+    bidirectional: bool = True
     output: str = "crf"
     char_features: str = "none"
     char_embedding_dim: int = 25
     char_hidden_size: int = 25
     char_kernel_size: int = 3
-    impl: str = "fused"
     embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
 
     def __post_init__(self):
-        check_choice("cell", self.cell, ("rnn", "lstm", "gru"))
+        super().__post_init__()
         check_choice("output", self.output, OUTPUTS)
         check_choice("char_features", self.char_features, CHAR_FEATURES)
-        check_choice("impl", self.impl, ("fused", "explicit"))
-        for name in (
-            "embedding_dim",
-            "hidden_size",
-            "num_layers",
-            "char_embedding_dim",
-            "char_hidden_size",
-            "char_kernel_size",
-        ):
+        for name in ("char_embedding_dim", "char_hidden_size", "char_kernel_size"):
             check_positive(name, getattr(self, name))
-        check_fraction("dropout", self.dropout)
 
 
 class TagTask(Task):
@@ -194,32 +185,19 @@ class TagTask(Task):
         return {
             "vocab_size": len(self.words),
             "num_tags": len(self.tags),
-            "embedding_dim": m.embedding_dim,
-            "hidden_size": m.hidden_size,
-            "num_layers": m.num_layers,
-            "cell": m.cell,
+            **m.recurrent_args(),
             "bidirectional": m.bidirectional,
-            "dropout": m.dropout,
             "output": m.output,
             "num_chars": len(self.chars),
             "char_features": m.char_features,
             "char_embedding_dim": m.char_embedding_dim,
             "char_hidden_size": m.char_hidden_size,
             "char_kernel_size": m.char_kernel_size,
-            "impl": m.impl,
-            "embedding_kind": m.embedding.kind,
-            "embedding_path": m.embedding.path,
-            "embedding_freeze": m.embedding.freeze,
+            **embedding_args(m.embedding),
         }
 
-    def build_model(self, args: dict[str, Any] | None = None) -> nn.Module:
-        if args is None:
-            args = self.model_args()
-            if args["embedding_kind"] == "pretrained":
-                args["itos"] = self.words.itos
-        elif args.get("embedding_kind") == "pretrained":  # the weights already hold the vectors
-            args = {**args, "embedding_kind": "learned", "embedding_path": None}
-        return SequenceTagger(**args)
+    def embedding_vocabulary(self) -> list[str]:
+        return self.words.itos
 
     # -- batches -------------------------------------------------------------------------------
     @staticmethod
@@ -264,10 +242,12 @@ class TagTask(Task):
 
     # -- evaluation ----------------------------------------------------------------------------
     @torch.no_grad()
-    def tag_rows(self, model: nn.Module, rows: list[tuple]) -> tuple[list[list[str]], float]:
+    def tag_rows(
+        self, model: nn.Module, rows: list[tuple], batch_size: int = 0
+    ) -> tuple[list[list[str]], float]:
         """Predicted BIO tags for encoded rows, and the mean loss per token."""
         model.eval()
-        size = self.config.train.eval_batch_size or 64
+        size = batch_size or self.config.train.eval_batch_size or 64
         predicted, total, count = [], 0.0, 0
         for start in range(0, len(rows), size):
             batch = self.collate(rows[start : start + size])
@@ -299,13 +279,14 @@ class TagTask(Task):
         report = classification_report(gold, predicted, digits=4, zero_division=0)
         return {"metrics": metrics, "report": report}
 
-    def evaluate(self, model: nn.Module) -> dict[str, float]:
+    def validate(self, model: nn.Module) -> dict[str, float]:
         sentences = self.valid_sentences or self.read(self.config.data.train)[:1000]
         return self.score(model, sentences)["metrics"]
 
     # -- use after training --------------------------------------------------------------------
-    def evaluate_files(self, model: nn.Module, **files: str | None) -> dict[str, Any]:
-        path = files.get("data")
+    def evaluate(self, model: nn.Module, options: EvaluateOptions) -> Evaluation:
+        """Entity precision, recall and F1 (seqeval) and token accuracy on a CoNLL file."""
+        path = options.data
         if not path:
             raise SeqlabError("evaluate: a tagger needs --data FILE (CoNLL, same columns as train)")
         sentences = self.read(path)
@@ -315,13 +296,16 @@ class TagTask(Task):
             f"sentences {len(sentences)}  precision {m['precision']:.4f}  "
             f"recall {m['recall']:.4f}  f1 {m['f1']:.4f}  accuracy {m['accuracy']:.4f}"
         )
-        return {"sentences": len(sentences), **m, "report": summary + "\n\n" + result["report"]}
+        metrics = {"sentences": len(sentences), **m}
+        return Evaluation(metrics, summary + "\n\n" + result["report"])
 
-    def predict_sentences(self, model: nn.Module, lines: list[str]) -> list[dict[str, Any]]:
+    def predict(
+        self, model: nn.Module, lines: list[str], options: PredictOptions
+    ) -> list[TagPrediction]:
         """Tag whitespace-tokenized sentences; blank lines give empty results."""
         tokens = [line.split() for line in lines]
         rows = [(*self.encode_tokens(t), [0] * len(t)) for t in tokens if t]
-        predicted = iter(self.tag_rows(model, rows)[0] if rows else [])
+        predicted = iter(self.tag_rows(model, rows, options.batch_size)[0] if rows else [])
         out = []
         for toks in tokens:
             tags = next(predicted) if toks else []
@@ -329,5 +313,5 @@ class TagTask(Task):
                 {"type": k, "start": s, "end": e, "text": " ".join(toks[s:e])}
                 for k, s, e in entity_spans(tags)
             ]
-            out.append({"tokens": toks, "tags": tags, "spans": spans})
+            out.append(TagPrediction(toks, tags, spans))
         return out

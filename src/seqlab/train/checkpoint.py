@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, load_model, save_file, save_model
+from safetensors.torch import load_file, save_file, save_model
 
 from seqlab.errors import SeqlabError
 
@@ -98,20 +98,56 @@ def read_meta(path: Path) -> dict[str, Any]:
 
 
 def load_weights(path: Path, model: torch.nn.Module) -> None:
-    """Load ``model.safetensors`` into ``model`` (on the CPU, then moved with the model)."""
+    """Load ``model.safetensors`` into ``model`` (read on the CPU, copied to the model's device).
+
+    Keys saved under an older name are renamed by the model's ``LEGACY_KEYS`` ({old prefix:
+    new prefix}); tied weights are stored once. A tensor holding NaN or inf is refused.
+    """
     path = _resolve(Path(path))
-    device = next(model.parameters()).device
+    file = path / "model.safetensors"
     try:
-        missing, unexpected = load_model(
-            model, str(path / "model.safetensors"), strict=False, device=str(device)
-        )
-    except (SafetensorError, OSError, RuntimeError) as e:
-        raise SeqlabError(f"{path / 'model.safetensors'}: cannot load weights ({e})") from None
+        state = load_file(str(file), device="cpu")
+    except (SafetensorError, OSError) as e:
+        raise SeqlabError(f"{file}: cannot load weights ({e})") from None
+    state = _renamed(state, getattr(model, "LEGACY_KEYS", {}))
+    for name, tensor in state.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise SeqlabError(
+                f"{file}: tensor {name!r} holds NaN or infinite values; the checkpoint is "
+                "damaged (use another checkpoint, e.g. --which last, or retrain)"
+            )
+    missing, unexpected = _key_mismatch(model, state)
     if missing or unexpected:
         raise SeqlabError(
             f"{path}: weights do not match the model (missing {sorted(missing)[:3]}, "
             f"unexpected {sorted(unexpected)[:3]})"
         )
+    try:
+        model.load_state_dict(state, strict=False)
+    except RuntimeError as e:
+        raise SeqlabError(f"{file}: weights do not fit the model ({str(e)[:200]})") from None
+
+
+def _renamed(state: dict[str, torch.Tensor], legacy: dict[str, str]) -> dict[str, torch.Tensor]:
+    out = {}
+    for key, value in state.items():
+        for old, new in legacy.items():
+            if key.startswith(old):
+                key = new + key[len(old) :]
+                break
+        out[key] = value
+    return out
+
+
+def _key_mismatch(model: torch.nn.Module, state: dict) -> tuple[set[str], set[str]]:
+    """(model keys the file lacks, file keys the model lacks); a tied weight is satisfied when
+    any of its names is in the file."""
+    expected = model.state_dict(keep_vars=True)
+    groups: dict[int, set[str]] = {}
+    for key, tensor in expected.items():
+        groups.setdefault(id(tensor), set()).add(key)
+    missing = {k for k, t in expected.items() if not groups[id(t)] & state.keys()}
+    return missing, set(state) - set(expected)
 
 
 def load_trainer_tensors(path: Path) -> dict[str, torch.Tensor]:

@@ -67,3 +67,24 @@ class Schedule:
 
     def load_state_dict(self, state: dict) -> None:
         self.plateau_scale = float(state.get("plateau_scale", 1.0))
+
+
+class TeacherForcingSchedule:
+    """The probability of feeding the reference token at global step ``step``.
+
+    constant: ``start`` throughout. linear: from ``start`` down (or up) to ``final`` over
+    ``steps`` steps, then ``final`` (scheduled sampling, Bengio et al. 2015).
+    """
+
+    def __init__(self, kind: str, start: float, final: float, steps: int):
+        if kind not in ("constant", "linear"):
+            raise ValueError(
+                f"unknown teacher-forcing schedule {kind!r}; expected constant, linear"
+            )
+        self.kind, self.start, self.final, self.steps = kind, start, final, max(1, steps)
+
+    def __call__(self, step: int) -> float:
+        if self.kind == "constant":
+            return self.start
+        progress = min(1.0, step / self.steps)
+        return self.start + (self.final - self.start) * progress

@@ -28,12 +28,12 @@ from torch import nn
 
 from seqlab.errors import ConfigError, SeqlabError
 from seqlab.nn.recurrent import cpu_bf16_lstm_supported
-from seqlab.tasks.base import Task
 from seqlab.train import checkpoint as ckpt
 from seqlab.train import distributed as ddp
 from seqlab.train.metrics_log import MetricsLog, plot_loss
 from seqlab.train.rng import get_rng_state, set_rng_state
 from seqlab.train.schedule import Schedule, build_optimizer
+from seqlab.train.task import TrainingTask
 
 
 def check_precision(precision: str, device: torch.device) -> None:
@@ -63,7 +63,7 @@ class Position:
 class Trainer:
     """Trains ``task``'s model into ``run_dir``; ``fit()`` returns the final metrics."""
 
-    def __init__(self, task: Task, run_dir: Path, resume: bool = False, on_step=None):
+    def __init__(self, task: TrainingTask, run_dir: Path, resume: bool = False, on_step=None):
         self.task = task
         self.cfg = task.config.train
         self.run_dir = Path(run_dir)
@@ -163,7 +163,7 @@ class Trainer:
     def evaluate(self) -> dict[str, float]:
         self.model.eval()
         with torch.no_grad(), self._autocast():
-            metrics = self.task.evaluate(self.model)
+            metrics = self.task.validate(self.model)
         return {k: float(v) for k, v in metrics.items()}
 
     def _validate(self) -> dict[str, float]:

@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import typer
+
+from seqlab.analysis.plots import attention_heatmap
+from seqlab.data.io import iter_lines
+from seqlab.decode.strategy import Beam, beam_or_greedy
+from seqlab.errors import SeqlabError
+from seqlab.tasks import load_run
+from seqlab.tasks.options import TranslateOptions
+from seqlab.tasks.seq2seq.use import chat as chat_loop
+from seqlab.tasks.seq2seq.use import moses_lines
 
 
 def register(app: typer.Typer) -> None:
     app.command("translate")(translate)
     app.command("chat")(chat)
-
-
-def _load(run: Path, which: str):
-    from seqlab.errors import SeqlabError
-    from seqlab.tasks import load_run
-
-    task, model = load_run(run, which)
-    if task.name != "seq2seq":
-        raise SeqlabError(f"{run}: a {task.name} run; translate and chat need a seq2seq run")
-    return task, model
 
 
 def translate(
@@ -40,19 +40,13 @@ def translate(
 ) -> None:
     """Translate SENTENCE, the lines of --input, or stdin line by line (one output line per
     input line; an empty line gives an empty line)."""
-    from seqlab.data.io import iter_lines
-    from seqlab.errors import SeqlabError
-    from seqlab.tasks.seq2seq_use import DecodeOptions, plot_attention, translate_lines
-
-    opts = DecodeOptions(beam, n_best, length_penalty, alpha, on_long)
+    strategy = beam_or_greedy(beam, n_best, length_penalty, alpha)
+    options = TranslateOptions(strategy=strategy, on_long=on_long)
     if sentence is not None and input_ is not None:
         raise SeqlabError("translate: give a SENTENCE or --input FILE, not both")
-    task, model = _load(run, which)
+    task, model = load_run(run, which)
     if attention_plot is not None:
-        if sentence is None:
-            raise SeqlabError("--attention-plot: needs a SENTENCE argument")
-        print(plot_attention(task, model, sentence, str(attention_plot), opts))
-        print(f"attention plot: {attention_plot}", file=sys.stderr)
+        _plot(task, model, sentence, attention_plot, options)
         return
     if sentence is not None:
         lines, batch = [sentence], 1
@@ -60,8 +54,30 @@ def translate(
         lines, batch = iter_lines(input_, encoding, what="input file"), 32
     else:
         lines, batch = sys.stdin, (1 if sys.stdin.isatty() else 32)
-    for out in translate_lines(task, model, lines, opts, batch):
+    options = TranslateOptions(strategy=strategy, on_long=on_long, batch_size=batch)
+    for out in moses_lines(task.translate(model, lines, options), options.n_best):
         print(out, flush=True)
+
+
+def _plot(task, model, sentence: str | None, path: Path, options: TranslateOptions) -> None:
+    """Translate ``sentence`` and draw its attention (target rows x source columns)."""
+    if sentence is None:
+        raise SeqlabError("--attention-plot: needs a SENTENCE argument")
+    if not getattr(model, "has_attention", False):
+        raise SeqlabError("--attention-plot: this model has no attention (attention: none)")
+    if not sentence.strip():
+        raise SeqlabError("--attention-plot: needs a non-empty SENTENCE")
+    strategy = options.strategy
+    if isinstance(strategy, Beam):
+        strategy = replace(strategy, n_best=1)
+    one = TranslateOptions(strategy=strategy, on_long=options.on_long, attention=True)
+    result = next(task.translate(model, [sentence], one))
+    hyp = result.hypotheses[0]
+    src_labels = result.src_tokens + ["<eos>"]
+    tgt_labels = result.tgt_tokens[0] + (["<eos>"] if hyp.finished else [])
+    attention_heatmap(hyp.attention.float().cpu().numpy(), src_labels, tgt_labels, str(path))
+    print(result.text)
+    print(f"attention plot: {path}", file=sys.stderr)
 
 
 def chat(
@@ -71,12 +87,9 @@ def chat(
     which: str = typer.Option("best", help="Checkpoint: best or last."),
 ) -> None:
     """Talk to a model: one line in, one reply out; Ctrl-D or 'quit' ends."""
-    from seqlab.tasks.seq2seq_use import DecodeOptions
-    from seqlab.tasks.seq2seq_use import chat as chat_loop
-
-    opts = DecodeOptions(beam, 1, length_penalty)
-    task, model = _load(run, which)
+    options = TranslateOptions(strategy=beam_or_greedy(beam, 1, length_penalty))
+    task, model = load_run(run, which)
     interactive = sys.stdin.isatty()
     if interactive:
         print("type a line and press Enter; Ctrl-D or 'quit' ends", file=sys.stderr)
-    chat_loop(task, model, sys.stdin, sys.stdout, opts, prompt="> " if interactive else "")
+    chat_loop(task, model, (sys.stdin, sys.stdout), options, prompt="> " if interactive else "")

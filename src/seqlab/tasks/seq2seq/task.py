@@ -15,7 +15,6 @@ from __future__ import annotations
 import itertools
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from seqlab.config import check_choice, check_fraction, check_non_negative, check_positive
 from seqlab.data import chatterbot
 from seqlab.data.parallel import (
     PairBatch,
@@ -36,129 +34,20 @@ from seqlab.data.parallel import (
     read_aligned,
     read_tsv,
     sample_pairs,
-    source_ids,
     split_pairs,
+    with_eos,
 )
-from seqlab.data.tokenizers import TOKENIZER_KINDS, Tokenizer, build_tokenizer, tokenizer_from_dict
+from seqlab.data.tokenizers import Tokenizer, build_tokenizer, tokenizer_from_dict
 from seqlab.data.vocab import EOS_ID, PAD_ID, SOS_ID, Vocab
-from seqlab.decode.beam import beam_search
-from seqlab.decode.greedy import greedy_search
-from seqlab.decode.search import LENGTH_PENALTIES, Hypothesis, max_lengths
-from seqlab.errors import ConfigError, SeqlabError
-from seqlab.models.seq2seq import Seq2Seq
-from seqlab.nn.attention import ATTENTION_KINDS, LUONG_SCORES
+from seqlab.decode.loop import decode
+from seqlab.decode.search import Hypothesis, max_lengths
+from seqlab.decode.strategy import Greedy, Strategy
+from seqlab.errors import SeqlabError
 from seqlab.tasks.base import Task
-from seqlab.tasks.seq2seq_metrics import corpus_bleu, teacher_forced_loss
-
-
-@dataclass(frozen=True)
-class Seq2SeqDataConfig:
-    """Where the pairs are and how they become tokens.
-
-    train: source file (with ``train_tgt``), a TSV file (without), or ``chatterbot:english``.
-    valid / valid_tgt: the same for validation; none -> hold out ``valid_fraction`` (seeded by
-        ``split_seed``). columns: TSV columns of (source, target), e.g. [1, 0] to swap.
-    max_pairs: use only this many training pairs (0 = all), after a seeded shuffle.
-    tokenizer: bpe | unigram | word | char; joint: one tokenizer and vocabulary for both sides.
-    max_src_len / max_tgt_len: drop longer training pairs (tokens; 0 = keep all). Longer
-        sources at translation time are truncated (or rejected) to ``max_src_len``.
-    bleu_sentences: validation sentences decoded (greedy) for BLEU at each validation.
-    """
-
-    train: str
-    train_tgt: str | None = None
-    valid: str | None = None
-    valid_tgt: str | None = None
-    columns: list[int] | None = None
-    valid_fraction: float = 0.05
-    split_seed: int = 1234
-    max_pairs: int = 0
-    tokenizer: str = "bpe"
-    vocab_size: int = 8000
-    joint: bool = False
-    lowercase: bool = False
-    min_freq: int = 1
-    max_vocab: int = 0
-    max_src_len: int = 50
-    max_tgt_len: int = 50
-    encoding: str = "utf-8"
-    bleu_sentences: int = 200
-
-    def __post_init__(self):
-        check_choice("tokenizer", self.tokenizer, TOKENIZER_KINDS)
-        check_fraction("valid_fraction", self.valid_fraction)
-        check_positive("vocab_size", self.vocab_size)
-        check_positive("min_freq", self.min_freq)
-        for name in ("max_pairs", "max_vocab", "max_src_len", "max_tgt_len", "bleu_sentences"):
-            check_non_negative(name, getattr(self, name))
-        if self.columns is not None and (
-            len(self.columns) != 2 or min(self.columns) < 0 or len(set(self.columns)) != 2
-        ):
-            raise ConfigError(f"columns: expected two different column numbers, got {self.columns}")
-        if self.valid_tgt and not self.valid:
-            raise ConfigError("valid_tgt: given without valid (the source side)")
-
-
-@dataclass(frozen=True)
-class Seq2SeqModelConfig:
-    """Encoder-decoder shape, and how it is trained and decoded.
-
-    cell: rnn | lstm | gru (encoder and decoder); bidirectional: the encoder's.
-    attention: none (fixed context vector) | bahdanau (additive) | luong (``score`` dot |
-        general); input_feed: feed the attentional vector back in (luong).
-    bridge: linear (encoder final state -> decoder initial state) | zeros.
-    teacher_forcing: probability of feeding the reference token in training;
-        teacher_forcing_schedule: constant | linear (decay to ``teacher_forcing_final`` over
-        ``teacher_forcing_steps`` steps, 0 = the whole run): scheduled sampling.
-    label_smoothing: for the training loss. max_len_ratio / max_len_offset: decoding stops
-        after ratio * source tokens + offset target tokens.
-    """
-
-    cell: str = "gru"
-    embedding_dim: int = 256
-    hidden_size: int = 256
-    num_layers: int = 1
-    bidirectional: bool = True
-    dropout: float = 0.2
-    attention: str = "bahdanau"
-    score: str = "general"
-    attention_size: int = 0
-    input_feed: bool = False
-    bridge: str = "linear"
-    impl: str = "fused"
-    teacher_forcing: float = 1.0
-    teacher_forcing_schedule: str = "constant"
-    teacher_forcing_final: float = 0.5
-    teacher_forcing_steps: int = 0
-    label_smoothing: float = 0.0
-    max_len_ratio: float = 1.5
-    max_len_offset: int = 5
-
-    def __post_init__(self):
-        check_choice("cell", self.cell, ("rnn", "lstm", "gru"))
-        check_choice("attention", self.attention, ATTENTION_KINDS)
-        check_choice("score", self.score, LUONG_SCORES)
-        check_choice("bridge", self.bridge, ("linear", "zeros"))
-        check_choice("impl", self.impl, ("fused", "explicit"))
-        check_choice(
-            "teacher_forcing_schedule", self.teacher_forcing_schedule, ("constant", "linear")
-        )
-        for name in ("embedding_dim", "hidden_size", "num_layers", "max_len_ratio"):
-            check_positive(name, getattr(self, name))
-        for name in ("attention_size", "teacher_forcing_steps", "max_len_offset"):
-            check_non_negative(name, getattr(self, name))
-        check_fraction("dropout", self.dropout)
-        check_fraction("label_smoothing", self.label_smoothing)
-        check_fraction("teacher_forcing", self.teacher_forcing, upper_open=False)
-        check_fraction("teacher_forcing_final", self.teacher_forcing_final, upper_open=False)
-        memory = self.hidden_size * (2 if self.bidirectional else 1)
-        if self.attention == "luong" and self.score == "dot" and memory != self.hidden_size:
-            raise ConfigError(
-                f"score: 'dot' needs encoder outputs ({memory}) as wide as the decoder "
-                f"({self.hidden_size}); use score 'general' or bidirectional false"
-            )
-        if self.attention == "none" and self.bridge == "zeros":
-            raise ConfigError("bridge: 'zeros' with attention 'none' leaves the decoder blind")
+from seqlab.tasks.seq2seq.config import Seq2SeqDataConfig, Seq2SeqModelConfig
+from seqlab.tasks.seq2seq.metrics import corpus_bleu, teacher_forced_loss
+from seqlab.tasks.seq2seq.use import Seq2SeqUse
+from seqlab.train.schedule import TeacherForcingSchedule
 
 
 def read_pairs(
@@ -179,7 +68,7 @@ def _note(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-class Seq2SeqTask(Task):
+class Seq2SeqTask(Seq2SeqUse, Task):
     name = "seq2seq"
     DataConfig = Seq2SeqDataConfig
     ModelConfig = Seq2SeqModelConfig
@@ -289,25 +178,13 @@ class Seq2SeqTask(Task):
     # -- model ---------------------------------------------------------------------------------
     def model_args(self) -> dict[str, Any]:
         m = self.config.model
-        names = (
-            "embedding_dim",
-            "hidden_size",
-            "num_layers",
-            "cell",
-            "bidirectional",
-            "attention",
-            "score",
-            "attention_size",
-            "input_feed",
-            "bridge",
-            "dropout",
-            "impl",
-        )
-        args = {"src_vocab_size": len(self.src_vocab), "tgt_vocab_size": len(self.tgt_vocab)}
-        return {**args, **{n: getattr(m, n) for n in names}}
-
-    def build_model(self, args: dict[str, Any] | None = None) -> nn.Module:
-        return Seq2Seq(**(args if args is not None else self.model_args()))
+        names = ("bidirectional", "attention", "score", "attention_size", "input_feed", "bridge")
+        return {
+            "src_vocab_size": len(self.src_vocab),
+            "tgt_vocab_size": len(self.tgt_vocab),
+            **m.recurrent_args(),
+            **{n: getattr(m, n) for n in names},
+        }
 
     # -- training ------------------------------------------------------------------------------
     def _epoch(self, epoch: int) -> list[list[int]]:
@@ -329,10 +206,11 @@ class Seq2SeqTask(Task):
         """The teacher-forcing ratio at global step ``step`` (scheduled sampling)."""
         m, t = self.config.model, self.config.train
         if m.teacher_forcing_schedule == "constant":
-            return m.teacher_forcing
-        total = m.teacher_forcing_steps or t.max_steps or self.num_batches(0) * t.epochs
-        progress = min(1.0, step / max(1, total))
-        return m.teacher_forcing + (m.teacher_forcing_final - m.teacher_forcing) * progress
+            steps = 1
+        else:
+            steps = m.teacher_forcing_steps or t.max_steps or self.num_batches(0) * t.epochs
+        kind, start, final = m.teacher_forcing_schedule, m.teacher_forcing, m.teacher_forcing_final
+        return TeacherForcingSchedule(kind, start, final, steps)(step)
 
     def train_batch(self, epoch: int, index: int) -> PairBatch:
         rows = self._epoch(epoch)[index][self.rank :: self.world_size]
@@ -348,14 +226,14 @@ class Seq2SeqTask(Task):
             t.to(device) for t in (batch.src, batch.src_lengths, batch.tgt_in, batch.tgt_out)
         )
         keep = tgt_out != PAD_ID  # (B, T)
-        logits, _ = model(src, lengths, tgt_in, batch.teacher_forcing, keep)  # (N, V)
+        logits, _ = model(src, lengths, tgt_in, teacher_forcing=batch.teacher_forcing, keep=keep)
         loss = F.cross_entropy(
             logits.float(), tgt_out[keep], label_smoothing=self.config.model.label_smoothing
         )
         return loss, batch.num_tokens, None
 
     @torch.no_grad()
-    def evaluate(self, model: nn.Module) -> dict[str, float]:
+    def validate(self, model: nn.Module) -> dict[str, float]:
         """Teacher-forced loss and perplexity on all validation pairs; greedy BLEU on the
         first ``data.bleu_sentences`` of them."""
         model.eval()
@@ -364,7 +242,8 @@ class Seq2SeqTask(Task):
         if n:
             sources = [s for s, _ in self.valid_text[:n]]
             refs = [t for _, t in self.valid_text[:n]]
-            hyps = [h[0] for h in self.decode(model, [self.src_ids(s) for s in sources])]
+            ids = [self.src_ids(s) for s in sources]
+            hyps = [h[0] for h in self.decode(model, ids, Greedy())]
             metrics["bleu"] = corpus_bleu(
                 [self.tgt_text(h.tokens) for h in hyps], refs, self.lowercase_target
             )
@@ -378,56 +257,31 @@ class Seq2SeqTask(Task):
         self,
         model: nn.Module,
         sources: list[list[int]],
-        beam_size: int = 1,
-        n_best: int = 1,
-        length_penalty: str = "gnmt",
-        alpha: float = 0.6,
+        strategy: Strategy,
+        *,
         attention: bool = False,
         batch_size: int = 0,
+        compact: bool = True,
     ) -> list[list[Hypothesis]]:
-        """Source id lists (no <eos>) -> per source its n-best hypotheses; greedy for beam 1."""
-        if length_penalty not in LENGTH_PENALTIES:
-            raise SeqlabError(f"length penalty {length_penalty!r}: expected none, avg or gnmt")
+        """Source id lists (no <eos>) -> per source its hypotheses (``n_best`` for beam
+        search), decoded ``batch_size`` sources at a time (0: the evaluation batch size)."""
         model.eval()
         device = next(model.parameters()).device
         m, out = self.config.model, []
         batch_size = batch_size or self.eval_batch_size()
         for start in range(0, len(sources), batch_size):
-            src, lengths = pad([source_ids(s) for s in sources[start : start + batch_size]])
+            src, lengths = pad([with_eos(s) for s in sources[start : start + batch_size]])
             src, lengths = src.to(device), lengths.to(device)
-            state = model.encode(src, lengths)
-            limits = max_lengths(lengths, m.max_len_ratio, m.max_len_offset)
-            if beam_size == 1:
-                hyps = greedy_search(
-                    model.step,
-                    state,
-                    limits,
-                    SOS_ID,
-                    EOS_ID,
-                    attention=attention,
-                    select=model.select,
-                )
-                out += [[h] for h in hyps]
-            else:
-                out += beam_search(
-                    model.step,
-                    model.select,
-                    state,
-                    limits,
-                    SOS_ID,
-                    EOS_ID,
-                    beam_size,
-                    n_best,
-                    length_penalty,
-                    alpha,
-                    attention,
-                )
+            with torch.inference_mode():
+                state = model.start(src, lengths)
+            out += decode(
+                model,
+                state,
+                strategy,
+                first=torch.full_like(lengths, SOS_ID),
+                limits=max_lengths(lengths, m.max_len_ratio, m.max_len_offset),
+                eos=EOS_ID,
+                attention=attention,
+                compact=compact,
+            )
         return out
-
-    def evaluate_files(self, model: nn.Module, **files: str | None) -> dict[str, Any]:
-        """``seqlab evaluate RUN --src F --ref F``: BLEU and chrF (see seq2seq_use)."""
-        from seqlab.tasks.seq2seq_use import evaluate_files
-
-        if files.get("data") is not None:
-            raise SeqlabError("evaluate: a seq2seq model takes --src FILE --ref FILE, not --data")
-        return evaluate_files(self, model, files.get("src"), files.get("ref"))

@@ -1,13 +1,5 @@
-"""Start or resume a training run in a run directory.
-
-runs/NAME/
-    config.yaml        the resolved config (every default written out)
-    tokenizer.json     tokenizer, rebuilt from this file alone
-    vocab.json         vocabulary
-    metrics.jsonl      one line per log/validation
-    loss.png           loss curve
-    checkpoints/last/  and checkpoints/best/  (see seqlab.train.checkpoint)
-"""
+"""Start or resume a training run in a run directory (see :mod:`seqlab.train.rundir`): resolve
+the config, prepare the task's data, then hand both to the trainer."""
 
 from __future__ import annotations
 
@@ -15,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from seqlab.errors import SeqlabError
-from seqlab.tasks import check_run_dir, load_run_config, save_run_config, task_class
+from seqlab.tasks import load_run_config, task_class
 from seqlab.train import checkpoint as ckpt
 from seqlab.train import distributed as ddp
+from seqlab.train.rundir import check_run_dir, save_run_config
 from seqlab.train.trainer import Trainer, check_precision
 
 

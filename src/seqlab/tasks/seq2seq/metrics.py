@@ -24,9 +24,8 @@ def teacher_forced_loss(
         batch = make_batch(pairs[start : start + batch_size])
         target = batch.tgt_out.to(device)  # (B, T)
         keep = target != PAD_ID
-        logits, _ = model(
-            batch.src.to(device), batch.src_lengths.to(device), batch.tgt_in.to(device), 1.0, keep
-        )  # (N, V)
+        src, lengths = batch.src.to(device), batch.src_lengths.to(device)
+        logits, _ = model(src, lengths, batch.tgt_in.to(device), keep=keep)  # (N, V)
         total += F.cross_entropy(logits.float(), target[keep], reduction="sum").item()
         count += batch.num_tokens
     loss = total / max(1, count)

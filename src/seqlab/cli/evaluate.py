@@ -1,0 +1,33 @@
+"""``seqlab evaluate``: score files with a trained model, whatever its task."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from seqlab.tasks import load_run
+from seqlab.tasks.options import EvaluateOptions
+
+
+def register(app: typer.Typer) -> None:
+    app.command("evaluate")(evaluate)
+
+
+def evaluate(
+    run: Path = typer.Argument(..., help="Run directory."),
+    data: Path = typer.Option(None, "--data", help="File to score (lm, classify, tag)."),
+    src: Path = typer.Option(None, "--src", help="Source sentences (seq2seq)."),
+    ref: Path = typer.Option(None, "--ref", help="Reference translations (seq2seq)."),
+    which: str = typer.Option("best", help="Checkpoint: best or last."),
+    encoding: str = typer.Option("utf-8", help="Text encoding of the files."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Score files with a trained model: LM loss, perplexity and bits per token; classifier
+    accuracy and F1; tagger entity F1; seq2seq BLEU and chrF."""
+    files = {name: None if p is None else str(p) for name, p in (("data", data), ("src", src))}
+    options = EvaluateOptions(**files, ref=None if ref is None else str(ref), encoding=encoding)
+    task, model = load_run(run, which)
+    result = task.evaluate(model, options)
+    print(json.dumps(result.metrics) if as_json else result.report)

@@ -1,0 +1,52 @@
+"""``seqlab generate``: sample text from a language model or a conditional generator."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from seqlab.decode.strategy import sampling
+from seqlab.tasks import load_run
+from seqlab.tasks.options import GenerateOptions
+
+
+def register(app: typer.Typer) -> None:
+    app.command("generate")(generate)
+
+
+def generate(
+    run: Path = typer.Argument(..., help="Run directory."),
+    prime: str = typer.Option("", help="Text to start from (lm)."),
+    length: int = typer.Option(500, help="Tokens to generate (lm) or maximum length."),
+    temperature: float = typer.Option(0.8, help="0 = greedy."),
+    top_k: int = typer.Option(0, "--top-k", help="Sample from the k most likely (0 = all)."),
+    top_p: float = typer.Option(1.0, "--top-p", help="Nucleus sampling mass."),
+    seed: int = typer.Option(None, help="Seed for reproducible samples."),
+    condition: str = typer.Option(None, help="Condition (condgen): a label, or a .npy row."),
+    n: int = typer.Option(
+        None, "--n", help="Number of samples (default: 1 for lm, 10 for condgen)."
+    ),
+    which: str = typer.Option("best", help="Checkpoint: best or last."),
+) -> None:
+    """Generate autoregressively, feeding the model's own output back; one sample streams to
+    stdout as it is made."""
+    options = GenerateOptions(
+        prime=prime,
+        max_tokens=length,
+        strategy=sampling(temperature, top_k, top_p, seed),
+        condition=condition,
+        n=n,
+    )
+    task, model = load_run(run, which)
+    if (n or task.default_samples) == 1:
+        task.generate(model, options, on_piece=_write)
+        sys.stdout.write("\n")
+        return
+    print("\n".join(task.generate(model, options)))
+
+
+def _write(_: int, piece: str) -> None:
+    sys.stdout.write(piece)
+    sys.stdout.flush()

@@ -1,0 +1,51 @@
+"""One builder from a model's arguments to the model: the registry of topologies.
+
+A checkpoint stores its model's constructor arguments (``model_args``); a task builds a fresh
+model from its config the same way. Both come here::
+
+    build_model("seq2seq", {"src_vocab_size": 8000, "tgt_vocab_size": 8000, ...})
+
+A ``pretrained`` embedding reads its vectors file only when a model is made for training
+(``itos`` given). A model rebuilt to receive saved weights gets a learned table of the same
+shape instead: the weights already hold the vectors, and the file may be gone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import nn
+
+from seqlab.errors import ConfigError
+from seqlab.models.classifier import SequenceClassifier
+from seqlab.models.cond_generator import ConditionalGenerator
+from seqlab.models.lm import CutoffError, LanguageModel
+from seqlab.models.seq2seq import Seq2Seq
+from seqlab.models.tagger import SequenceTagger
+
+MODELS: dict[str, type[nn.Module]] = {
+    "lm": LanguageModel,
+    "seq2seq": Seq2Seq,
+    "classify": SequenceClassifier,
+    "tag": SequenceTagger,
+    "condgen": ConditionalGenerator,
+}
+
+
+def build_model(kind: str, args: dict[str, Any], itos: list[str] | None = None) -> nn.Module:
+    """The ``kind`` model (a key of :data:`MODELS`) made from ``args``.
+
+    ``itos``: the vocabulary, for a fresh model whose embedding is ``pretrained``; None when the
+    model is rebuilt for saved weights.
+    """
+    if kind not in MODELS:
+        raise ConfigError(f"model: {kind!r} is not valid; expected one of {', '.join(MODELS)}")
+    if args.get("embedding_kind") == "pretrained":
+        if itos is None:  # the weights already hold the vectors
+            args = {**args, "embedding_kind": "learned", "embedding_path": None}
+        else:
+            args = {**args, "itos": itos}
+    try:
+        return MODELS[kind](**args)
+    except CutoffError as e:
+        raise ConfigError(f"model.{e}") from None

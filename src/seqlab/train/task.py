@@ -1,0 +1,104 @@
+"""What a task gives the trainer: the training side of the task interface.
+
+A task owns its data (reading, tokenizing, batching), its loss and its metrics; the model only
+scores. The trainer drives any task through this small interface, so each topology (language
+model, seq2seq, classifier, tagger, conditional generator) is one new file.
+
+Batches are addressed by ``(epoch, index)`` and must be a pure function of them (and the seed),
+so a resumed run sees exactly the batches it would have seen, and each DDP rank can take its own
+share of the global batch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from seqlab.config import RunConfig
+from seqlab.data.batching import batch_indices, count_batches
+from seqlab.models.build import build_model
+
+
+class TrainingTask:
+    """Base class of every task's training side; :class:`seqlab.tasks.base.Task` adds the verbs
+    of a trained model (evaluate, generate, predict, translate). It lives here, below the tasks,
+    so the trainer drives any task without importing one."""
+
+    name = "base"
+    DataConfig: type = object
+    ModelConfig: type = object
+    #: "min" or "max" for each metric evaluate() can return
+    metric_modes: dict[str, str] = {"loss": "min"}
+
+    def __init__(self, config: RunConfig, rank: int = 0, world_size: int = 1):
+        self.config = config
+        self.rank = rank
+        self.world_size = world_size
+
+    # -- data and artifacts --------------------------------------------------------------------
+    def prepare(self, artifacts: Path | None = None) -> None:
+        """Read the data. Build tokenizers/vocabularies, or load them from ``artifacts`` (a run
+        directory) so that a resumed or reloaded run uses exactly the same ids."""
+        raise NotImplementedError
+
+    def save_artifacts(self, run_dir: Path) -> None:
+        """Write tokenizers and vocabularies next to the checkpoints."""
+        raise NotImplementedError
+
+    def load_artifacts(self, run_dir: Path) -> None:
+        """Rebuild tokenizers/vocabularies from a run directory alone (no data needed)."""
+        raise NotImplementedError
+
+    # -- model ---------------------------------------------------------------------------------
+    def model_args(self) -> dict[str, Any]:
+        """Constructor arguments of the model: stored in every checkpoint."""
+        raise NotImplementedError
+
+    def embedding_vocabulary(self) -> list[str] | None:
+        """The vocabulary a pretrained embedding is matched against (None: no word embedding)."""
+        return None
+
+    def build_model(self, args: dict[str, Any] | None = None) -> nn.Module:
+        """A fresh model for training (``args`` None), or one to receive a checkpoint's weights
+        (``args``: its ``model_args``); see :func:`seqlab.models.build.build_model`."""
+        if args is None:
+            return build_model(self.name, self.model_args(), self.embedding_vocabulary())
+        return build_model(self.name, args)
+
+    # -- training ------------------------------------------------------------------------------
+    def num_batches(self, epoch: int) -> int:
+        raise NotImplementedError
+
+    def train_batch(self, epoch: int, index: int) -> Any:
+        """This rank's share of global batch ``index`` of ``epoch``."""
+        raise NotImplementedError
+
+    # -- helpers for tasks whose examples are independent (shuffled each epoch, seeded) --------
+    def example_batches(self, n: int) -> int:
+        """Global batches per epoch over ``n`` training examples."""
+        return count_batches(n, self.config.train.batch_size, self.world_size)
+
+    def example_rows(self, n: int, epoch: int, index: int) -> list[int]:
+        """This rank's example indices in global batch ``index`` of ``epoch``."""
+        t = self.config.train
+        return batch_indices(n, t.batch_size, t.seed, epoch, index, self.rank, self.world_size)
+
+    def initial_carry(self, batch_size: int) -> Any:
+        """State carried from batch to batch within an epoch (LM hidden state); None if none."""
+        return None
+
+    def batch_loss(self, model: nn.Module, batch: Any, carry: Any) -> tuple[Tensor, int, Any]:
+        """(mean loss over predicted tokens, number of tokens, new carry)."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def validate(self, model: nn.Module) -> dict[str, float]:
+        """Validation metrics; must include ``loss``."""
+        raise NotImplementedError
+
+    def batch_tokens(self, batch: Any) -> int:
+        """Input tokens in a batch, for the tokens/s display."""
+        return 0
