@@ -10,6 +10,7 @@ value is a one-line :class:`~seqlab.errors.ConfigError` that names the key, e.g.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -128,6 +129,28 @@ def check_choice(key: str, value: str, choices: tuple[str, ...]) -> None:
 # ----------------------------------------------------------------------------- loading
 
 
+class ConfigLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, reading numbers the way people write them.
+
+    PyYAML follows YAML 1.1, where a float needs a dot: ``5e-3``, ``1e6``, ``1E-4`` and ``-.5``
+    stay strings there, and ``lr: 5e-3`` would fail as "expected float, got str". This loader
+    adds the YAML 1.2 float syntax (exponent without a dot, a sign before ``.5``). Ints keep
+    PyYAML's rules, which already allow underscores (``1_000``); ``true``/``false`` stay bools.
+    Text that only starts like a number (``1e5.txt``) stays a string.
+    """
+
+
+# YAML 1.2 core-schema floats, plus the underscores PyYAML allows; tried after the int rule, so
+# ``12`` is still an int, and only forms YAML 1.1 missed reach it
+_FLOAT_1_2 = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?$")
+ConfigLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_1_2, list("-+0123456789."))
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse YAML text with :class:`ConfigLoader` (raises ``yaml.YAMLError``)."""
+    return yaml.load(text, Loader=ConfigLoader)  # a SafeLoader: builds plain data only
+
+
 def _type_name(tp: Any) -> str:
     return getattr(tp, "__name__", str(tp).replace("typing.", ""))
 
@@ -164,6 +187,12 @@ def _coerce(key: str, value: Any, tp: Any) -> Any:
         return value
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if tp is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+        # the text it was written as is gone (1e5 -> 100000.0), so do not guess it back
+        raise ConfigError(
+            f"{key}: expected str, got {type(value).__name__} {value!r}; "
+            "put the value in quotes to keep it as text"
+        )
     if tp is int and isinstance(value, bool) or not isinstance(value, tp):
         raise ConfigError(f"{key}: expected {_type_name(tp)}, got {type(value).__name__} {value!r}")
     return value
@@ -210,7 +239,7 @@ def parse_overrides(items: list[str]) -> dict:
         if "=" not in item:
             raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. train.lr=0.002")
         key, raw = item.split("=", 1)
-        value = yaml.safe_load(raw) if raw != "" else ""
+        value = parse_yaml(raw) if raw != "" else ""
         node = out
         parts = key.strip().split(".")
         for part in parts[:-1]:
@@ -237,7 +266,7 @@ def load_yaml(path: str | Path) -> dict:
 
     text = read_text(path, what="config file")
     try:
-        data = yaml.safe_load(text)
+        data = parse_yaml(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
