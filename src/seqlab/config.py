@@ -26,14 +26,18 @@ class EmbeddingConfig:
     """How token ids become vectors.
 
     kind: ``learned`` (trained from scratch), ``one_hot`` (fixed identity vectors, size = vocab)
-        or ``pretrained`` (word2vec/GloVe/gensim vectors from ``path``).
+        or ``pretrained`` (seqlab .safetensors, word2vec or GloVe vectors from ``path``).
     path: vectors file for ``pretrained``.
     freeze: keep pretrained vectors fixed during training.
+    trust_pickle: also read a gensim ``.kv`` file, which is a Python pickle: loading one can
+        run any code it holds, so it is refused unless this is true. Better: convert it once
+        with ``seqlab embed convert IN --out OUT.safetensors --trust-pickle``.
     """
 
     kind: str = "learned"
     path: str | None = None
     freeze: bool = False
+    trust_pickle: bool = False
 
     def __post_init__(self):
         check_choice("kind", self.kind, ("learned", "one_hot", "pretrained"))

@@ -44,6 +44,7 @@ class LanguageModel(nn.Module):
         embedding_kind: str = "learned",
         embedding_path: str | None = None,
         embedding_freeze: bool = False,
+        embedding_trust_pickle: bool = False,
         itos: list[str] | None = None,
         softmax: str = "full",
         cutoffs: tuple[int, ...] | list[int] = (),
@@ -56,6 +57,7 @@ class LanguageModel(nn.Module):
             kind=embedding_kind,
             path=embedding_path,
             freeze=embedding_freeze,
+            trust_pickle=embedding_trust_pickle,
             itos=itos,
             padding_idx=None,
         )

@@ -52,6 +52,7 @@ class SequenceTagger(nn.Module):
         embedding_kind: str = "learned",
         embedding_path: str | None = None,
         embedding_freeze: bool = False,
+        embedding_trust_pickle: bool = False,
         itos: list[str] | None = None,
     ):
         super().__init__()
@@ -63,6 +64,7 @@ class SequenceTagger(nn.Module):
             kind=embedding_kind,
             path=embedding_path,
             freeze=embedding_freeze,
+            trust_pickle=embedding_trust_pickle,
             itos=itos,
             padding_idx=0,
         )

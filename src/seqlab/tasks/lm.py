@@ -207,6 +207,7 @@ class LanguageModelTask(Task):
             args = self.model_args()
             if args["embedding_kind"] == "pretrained":
                 args["itos"] = self.vocab.itos
+                args["embedding_trust_pickle"] = self.config.model.embedding.trust_pickle
         elif args.get("embedding_kind") == "pretrained":  # the weights already hold the vectors
             args = {**args, "embedding_kind": "learned", "embedding_path": None}
         try:

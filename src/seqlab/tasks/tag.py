@@ -217,6 +217,7 @@ class TagTask(Task):
             args = self.model_args()
             if args["embedding_kind"] == "pretrained":
                 args["itos"] = self.words.itos
+                args["embedding_trust_pickle"] = self.config.model.embedding.trust_pickle
         elif args.get("embedding_kind") == "pretrained":  # the weights already hold the vectors
             args = {**args, "embedding_kind": "learned", "embedding_path": None}
         return SequenceTagger(**args)
