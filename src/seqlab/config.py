@@ -214,7 +214,11 @@ def parse_overrides(items: list[str]) -> dict:
         if "=" not in item:
             raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. train.lr=0.002")
         key, raw = item.split("=", 1)
-        value = yaml.safe_load(raw) if raw != "" else ""
+        try:  # safe_load: a !!python/... tag is an error, never a constructor call
+            value = yaml.safe_load(raw) if raw != "" else ""
+        except yaml.YAMLError as e:
+            problem = getattr(e, "problem", None) or str(e)
+            raise ConfigError(f"--set {key.strip()}: invalid YAML value ({problem})") from None
         node = out
         parts = key.strip().split(".")
         for part in parts[:-1]:

@@ -217,7 +217,7 @@ class ClassifyTask(Task):
             )
             self.vocab = Vocab.from_dict(json.loads((run_dir / "vocab.json").read_text()))
             self.labels = json.loads((run_dir / "labels.json").read_text())
-        except (OSError, json.JSONDecodeError, KeyError) as e:
+        except (OSError, ValueError, KeyError, TypeError, SeqlabError) as e:
             raise SeqlabError(f"{run_dir}: cannot read tokenizer/vocabulary/labels ({e})") from None
         self.run_dir = run_dir
 

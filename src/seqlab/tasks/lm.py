@@ -178,7 +178,7 @@ class LanguageModelTask(Task):
                 json.loads((run_dir / "tokenizer.json").read_text())
             )
             self.vocab = Vocab.from_dict(json.loads((run_dir / "vocab.json").read_text()))
-        except (OSError, json.JSONDecodeError, KeyError) as e:
+        except (OSError, ValueError, KeyError, TypeError, SeqlabError) as e:
             raise SeqlabError(f"{run_dir}: cannot read tokenizer/vocabulary ({e})") from None
 
     # -- model ---------------------------------------------------------------------------------

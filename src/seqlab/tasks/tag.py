@@ -185,7 +185,7 @@ class TagTask(Task):
             self.words = Vocab.from_dict(data["words"])
             self.chars = Vocab.from_dict(data["chars"])
             self.tags = list(data["tags"])
-        except (OSError, json.JSONDecodeError, KeyError) as e:
+        except (OSError, ValueError, KeyError, TypeError, SeqlabError) as e:
             raise SeqlabError(f"{run_dir}: cannot read vocabularies ({e})") from None
 
     # -- model ---------------------------------------------------------------------------------
