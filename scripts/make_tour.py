@@ -110,11 +110,11 @@ SECTIONS: list[tuple[str, str, list[tuple[str, int]], str]] = [
                 "--no-progress",
                 6,
             ),
-            ("seqlab embed compare runs/tour/ptb.kv monday friday stock shares", 16),
-            ("seqlab embed neighbors runs/tour/ptb.kv monday stock --k 5", 16),
+            ("seqlab embed compare runs/tour/ptb.safetensors monday friday stock shares", 16),
+            ("seqlab embed neighbors runs/tour/ptb.safetensors monday stock --k 5", 16),
             (
-                f"seqlab embed plot runs/tour/ptb.kv --words monday,tuesday,friday,stock,shares,"
-                f"bonds,president,chairman,executive --out {FIG}/embeddings.png",
+                "seqlab embed plot runs/tour/ptb.safetensors --words monday,tuesday,friday,"
+                f"stock,shares,bonds,president,chairman,executive --out {FIG}/embeddings.png",
                 3,
             ),
         ],

@@ -27,14 +27,18 @@ class EmbeddingConfig:
     """How token ids become vectors.
 
     kind: ``learned`` (trained from scratch), ``one_hot`` (fixed identity vectors, size = vocab)
-        or ``pretrained`` (word2vec/GloVe/gensim vectors from ``path``).
+        or ``pretrained`` (seqlab .safetensors, word2vec or GloVe vectors from ``path``).
     path: vectors file for ``pretrained``.
     freeze: keep pretrained vectors fixed during training.
+    trust_pickle: also read a gensim ``.kv`` file, which is a Python pickle: loading one can
+        run any code it holds, so it is refused unless this is true. Better: convert it once
+        with ``seqlab embed convert IN --out OUT.safetensors --trust-pickle``.
     """
 
     kind: str = "learned"
     path: str | None = None
     freeze: bool = False
+    trust_pickle: bool = False
 
     def __post_init__(self):
         check_choice("kind", self.kind, ("learned", "one_hot", "pretrained"))
@@ -239,7 +243,11 @@ def parse_overrides(items: list[str]) -> dict:
         if "=" not in item:
             raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. train.lr=0.002")
         key, raw = item.split("=", 1)
-        value = parse_yaml(raw) if raw != "" else ""
+        try:  # a safe loader: a !!python/... tag is an error, never a constructor call
+            value = parse_yaml(raw) if raw != "" else ""
+        except yaml.YAMLError as e:
+            problem = getattr(e, "problem", None) or str(e)
+            raise ConfigError(f"--set {key.strip()}: invalid YAML value ({problem})") from None
         node = out
         parts = key.strip().split(".")
         for part in parts[:-1]:

@@ -52,8 +52,9 @@ def _run(capsys, *args: str) -> str:
 
 def test_train_writes_all_formats(trained):
     d, out = trained
-    for suffix in (".kv", ".txt", ".bin"):
+    for suffix in (".safetensors", ".txt", ".bin"):
         assert (d / f"vec{suffix}").is_file()
+    assert not (d / "vec.kv").exists()  # no pickle unless asked for
 
 
 def test_train_prints_speed(tmp_path, capsys):
@@ -73,12 +74,12 @@ def test_train_prints_speed(tmp_path, capsys):
         "1",
         "--no-progress",
     )
-    assert "words/s" in text and f"wrote {tmp_path / 'v.kv'}" in text
+    assert "words/s" in text and f"wrote {tmp_path / 'v.safetensors'}" in text
 
 
 def test_neighbors_and_compare(trained, capsys):
     _, out = trained
-    text = _run(capsys, "neighbors", f"{out}.kv", "dog", "car", "--k", "3")
+    text = _run(capsys, "neighbors", f"{out}.safetensors", "dog", "car", "--k", "3")
     dog_line = next(line for line in text.splitlines() if line.startswith("dog:"))
     assert len(dog_line.split(",")) == 3
     text = _run(capsys, "compare", f"{out}.bin", "dog", "cat", "car")
@@ -86,15 +87,15 @@ def test_neighbors_and_compare(trained, capsys):
     assert "   dog  1.00   0.00   0.00" in text
 
 
-def test_eval_with_own_files(trained, tmp_path, capsys):
+@pytest.mark.parametrize("suffix", [".safetensors", ".txt"])
+def test_eval_with_own_files(trained, tmp_path, capsys, suffix):
     _, out = trained
     analogies = tmp_path / "q.txt"
     analogies.write_text(": pets\ndog cat cow horse\ndog cat cow dragon\nbad line\n")
     similarity = tmp_path / "ws.tsv"
     similarity.write_text("# header\ndog\tcat\t9\ndog\tcar\t1\ncat\tbus\t2\n")
-    text = _run(
-        capsys, "eval", f"{out}.txt", "--analogies", str(analogies), "--similarity", str(similarity)
-    )
+    files = ["--analogies", str(analogies), "--similarity", str(similarity)]
+    text = _run(capsys, "eval", f"{out}{suffix}", *files)
     assert "| pets |" in text and "1 / 1 | 50.0% of 2 |" in text
     assert "skipped 1 malformed lines (first at lines 4)" in text
     assert "Spearman" in text and "3 of 3 pairs" in text
@@ -106,20 +107,31 @@ def test_eval_with_own_files(trained, tmp_path, capsys):
     assert "q.txt:4: expected 4 words" in capsys.readouterr().err
 
 
+def test_convert_between_formats(trained, tmp_path, capsys):
+    _, out = trained
+    text = _run(capsys, "convert", f"{out}.safetensors", "--out", str(tmp_path / "v.txt"))
+    assert f"wrote {tmp_path / 'v.txt'}" in text
+    _run(capsys, "convert", str(tmp_path / "v.txt"), "--out", str(tmp_path / "v2"), "--to", "glove")
+    again = _run(capsys, "neighbors", str(tmp_path / "v2"), "dog", "--k", "3")
+    assert again == _run(capsys, "neighbors", f"{out}.safetensors", "dog", "--k", "3")
+
+
 def test_plot(trained, tmp_path, capsys):
     _, out = trained
     png = tmp_path / "p.png"
-    text = _run(capsys, "plot", f"{out}.kv", "--words", "dog,cat,car,bus", "--out", str(png))
+    words = "dog,cat,car,bus"
+    text = _run(capsys, "plot", f"{out}.safetensors", "--words", words, "--out", str(png))
     assert png.read_bytes()[:4] == b"\x89PNG" and str(png) in text
 
 
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["neighbors", "{out}.kv", "unicorn"], "not in the vectors"),
+        (["neighbors", "{out}.safetensors", "unicorn"], "not in the vectors"),
         (["compare", "{out}.txt", "dog", "Dog"], "'Dog'"),
         (
-            ["plot", "{out}.kv", "--words", "dog,cat", "--out", "x.png", "--method", "umap"],
+            ["plot", "{out}.safetensors", "--words", "dog,cat", "--out", "x.png"]
+            + ["--method", "umap"],
             "unknown projection",
         ),
         (["neighbors", "{out}.missing", "dog"], "no such vectors file"),

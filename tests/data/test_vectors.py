@@ -7,8 +7,10 @@ import gzip
 import numpy as np
 import pytest
 from gensim.models import KeyedVectors
+from safetensors.numpy import save_file
 
 from seqlab.data.vectors import (
+    convert_vectors,
     detect_format,
     load_vectors,
     require_words,
@@ -34,12 +36,18 @@ def _write(tmp_path, text: str, name: str = "vec.txt"):
 
 @pytest.mark.parametrize(
     "fmt,name",
-    [("word2vec", "v.txt"), ("word2vec-binary", "v.bin"), ("glove", "v.glove"), ("kv", "v.kv")],
+    [
+        ("safetensors", "v.safetensors"),
+        ("word2vec", "v.txt"),
+        ("word2vec-binary", "v.bin"),
+        ("glove", "v.glove"),
+        ("kv", "v.kv"),
+    ],
 )
 def test_round_trip_and_detection(kv, tmp_path, fmt, name):
     p = save_vectors(kv, tmp_path / name, fmt)
     assert detect_format(p) == fmt
-    back = load_vectors(p)
+    back = load_vectors(p, trust_pickle=fmt == "kv")
     assert back.index_to_key == kv.index_to_key
     np.testing.assert_array_equal(back.vectors, kv.vectors)  # text keeps 9 digits: exact
 
@@ -114,8 +122,94 @@ def test_damaged_binary_files(kv, tmp_path):
 
 def test_garbage_kv_file(tmp_path):
     (tmp_path / "bad.kv").write_bytes(b"not a pickle")
-    with pytest.raises(SeqlabError, match=r"bad\.kv: not a gensim KeyedVectors file"):
+    with pytest.raises(SeqlabError, match=r"bad\.kv: a gensim \.kv file is a Python pickle"):
         load_vectors(tmp_path / "bad.kv")
+    with pytest.raises(SeqlabError, match=r"bad\.kv: not a gensim KeyedVectors file"):
+        load_vectors(tmp_path / "bad.kv", trust_pickle=True)
+
+
+def test_native_keeps_any_word_and_is_found_by_content(tmp_path):
+    words = ["the", "new york", "line\nbreak", "café", "🙂", ""]
+    vectors = np.arange(18, dtype="f4").reshape(6, 3)
+    out = KeyedVectors(3)
+    out.add_vectors(words, vectors)
+    p = save_vectors(out, tmp_path / "v.safetensors")
+    renamed = p.rename(tmp_path / "vectors.txt")  # the content decides, not the name
+    assert detect_format(renamed) == "safetensors"
+    back = load_vectors(renamed)
+    assert back.index_to_key == words
+    np.testing.assert_array_equal(back.vectors, vectors)
+    assert load_vectors(renamed, limit=2).index_to_key == ["the", "new york"]
+
+
+def _native(tmp_path, tensors: dict, metadata: dict | None = None):
+    p = tmp_path / "n.safetensors"
+    save_file(tensors, str(p), metadata=metadata)
+    return p
+
+
+_META = {"format": "seqlab-word-vectors", "version": "1"}
+_WORDS = {"words": np.frombuffer(b"ab", dtype=np.uint8).copy()}
+
+
+@pytest.mark.parametrize(
+    "tensors,metadata,match",
+    [
+        ({"weight": np.zeros((2, 2), "f4")}, None, "not seqlab word vectors.*tensors: weight"),
+        (
+            {"vectors": np.zeros((2, 2), "f4"), **_WORDS, "word_offsets": np.array([0, 1, 2])},
+            {**_META, "version": "9"},
+            "version '9' is not supported",
+        ),
+        (
+            {"vectors": np.zeros(2, "f4"), **_WORDS, "word_offsets": np.array([0, 1, 2])},
+            _META,
+            "'vectors' must be a 2-D float matrix",
+        ),
+        (
+            {"vectors": np.zeros((2, 2), "f4"), **_WORDS, "word_offsets": np.array([0, 2])},
+            _META,
+            "'word_offsets' must be 1-D int64 with 3 entries",
+        ),
+        (
+            {"vectors": np.zeros((2, 2), "f4"), **_WORDS, "word_offsets": np.array([0, 2, 1])},
+            _META,
+            "'word_offsets' must rise from 0 to 2",
+        ),
+        (
+            {
+                "vectors": np.zeros((1, 2), "f4"),
+                "words": np.array([0xFF], np.uint8),
+                "word_offsets": np.array([0, 1]),
+            },
+            _META,
+            "the word of vector 1 is not valid UTF-8",
+        ),
+    ],
+)
+def test_damaged_native_files(tmp_path, tensors, metadata, match):
+    with pytest.raises(SeqlabError, match=r"n\.safetensors: .*" + match):
+        load_vectors(_native(tmp_path, tensors, metadata))
+
+
+def test_truncated_native_and_misnamed_files(kv, tmp_path):
+    data = save_vectors(kv, tmp_path / "v.safetensors").read_bytes()
+    (tmp_path / "cut.safetensors").write_bytes(data[:-9])
+    with pytest.raises(SeqlabError, match=r"cut\.safetensors: not a readable safetensors file"):
+        load_vectors(tmp_path / "cut.safetensors")
+    (tmp_path / "text.safetensors").write_text("a 1 2\n")
+    with pytest.raises(SeqlabError, match=r"text\.safetensors: not a safetensors file"):
+        load_vectors(tmp_path / "text.safetensors")
+
+
+def test_convert_a_trusted_kv_once(kv, tmp_path):
+    src = save_vectors(kv, tmp_path / "v.kv")
+    with pytest.raises(SeqlabError, match="can run any code"):
+        convert_vectors(src, tmp_path / "v.safetensors")
+    out = convert_vectors(src, tmp_path / "v.safetensors", trust_pickle=True)
+    back = load_vectors(out)  # no trust needed any more
+    assert back.index_to_key == kv.index_to_key
+    np.testing.assert_array_equal(back.vectors, kv.vectors)
 
 
 def test_missing_word_is_a_seqlab_error_not_key_error(kv):

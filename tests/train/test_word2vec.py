@@ -100,14 +100,16 @@ def test_config_is_validated():
     Word2VecConfig(negative=0, hs=True)  # fine: hierarchical softmax needs no negatives
 
 
-def test_outputs_kv_text_and_binary_load_back(tmp_path):
+def test_outputs_safetensors_text_and_binary_load_back(tmp_path):
     corpus = _topic_corpus(tmp_path / "topics.txt", lines=50)
     kv = train_word2vec(corpus, _config(epochs=1), progress=False).kv
-    assert output_paths(tmp_path / "vec.kv") == output_paths(tmp_path / "vec")
+    for suffix in (".safetensors", ".kv", ".txt", ".bin"):
+        assert output_paths(tmp_path / f"vec{suffix}") == output_paths(tmp_path / "vec")
     written = save_trained(kv, tmp_path / "out" / "vec", binary=True)
-    assert [p.name for p in written] == ["vec.kv", "vec.txt", "vec.bin"]
+    assert [p.name for p in written] == ["vec.safetensors", "vec.txt", "vec.bin"]
     for p in written:
         back = load_vectors(p)
         assert back.index_to_key == kv.index_to_key
         np.testing.assert_allclose(back.vectors, kv.vectors, rtol=1e-6)
-    assert [p.name for p in save_trained(kv, tmp_path / "plain")] == ["plain.kv", "plain.txt"]
+    plain = save_trained(kv, tmp_path / "plain")
+    assert [p.name for p in plain] == ["plain.safetensors", "plain.txt"]  # no pickle by default

@@ -3,32 +3,42 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
 embed_app = typer.Typer(
     help="Word vectors: train Word2Vec, evaluate analogies and similarity, show neighbours, "
-    "compare with one-hot, plot.",
+    "compare with one-hot, plot, convert between formats.",
     no_args_is_help=True,
 )
 
-_FORMAT_HELP = "vectors format: auto, word2vec, word2vec-binary, glove, kv"
+_FORMAT_HELP = "vectors format: auto, safetensors, word2vec, word2vec-binary, glove, kv"
+_TRUST_HELP = (
+    "read a gensim .kv pickle; unpickling can run code, so only for files you trust "
+    "(better: convert it once with 'seqlab embed convert')"
+)
+
+
+def _trust_option() -> Any:
+    """A fresh ``--trust-pickle`` option for each command that reads vectors."""
+    return typer.Option(False, "--trust-pickle", help=_TRUST_HELP)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(embed_app, name="embed")
 
 
-def _load(path: Path, fmt: str):
+def _load(path: Path, fmt: str, trust_pickle: bool = False):
     from seqlab.data.vectors import load_vectors
 
-    return load_vectors(path, fmt)
+    return load_vectors(path, fmt, trust_pickle=trust_pickle)
 
 
 @embed_app.command()
 def train(
     corpus: Path = typer.Argument(..., help="text file (or .gz), one sentence or document a line"),
-    out: Path = typer.Option(..., "--out", help="output stem: writes OUT.kv and OUT.txt"),
+    out: Path = typer.Option(..., "--out", help="output stem: writes OUT.safetensors and OUT.txt"),
     sg: bool = typer.Option(True, "--sg/--cbow", help="skip-gram or CBOW"),
     hs: bool = typer.Option(
         False, "--hs", help="hierarchical softmax instead of negative sampling"
@@ -73,11 +83,12 @@ def evaluate(
     on_malformed: str = typer.Option("skip", help="malformed lines: skip (and count) or fail"),
     lowercase: bool = typer.Option(True, "--lowercase/--keep-case", help="lowercase test words"),
     fmt: str = typer.Option("auto", "--format", help=_FORMAT_HELP),
+    trust_pickle: bool = _trust_option(),
 ) -> None:
     """Analogy accuracy (per section, on covered questions) and WordSim Spearman."""
     from seqlab.analysis.word_vectors import evaluate_analogies, evaluate_similarity
 
-    kv = _load(vectors, fmt)
+    kv = _load(vectors, fmt, trust_pickle)
     result = evaluate_analogies(kv, analogies, lowercase, on_malformed)
     print(f"analogies: {result.path}")
     print(result.table())
@@ -96,11 +107,12 @@ def neighbors(
     words: list[str] = typer.Argument(..., help="words to look up"),
     k: int = typer.Option(10, "--k", help="neighbours per word"),
     fmt: str = typer.Option("auto", "--format", help=_FORMAT_HELP),
+    trust_pickle: bool = _trust_option(),
 ) -> None:
     """The nearest words by cosine similarity."""
     from seqlab.analysis.word_vectors import neighbors as nearest
 
-    for word, near in nearest(_load(vectors, fmt), words, k).items():
+    for word, near in nearest(_load(vectors, fmt, trust_pickle), words, k).items():
         print(f"{word}: " + ", ".join(f"{n} {c:.3f}" for n, c in near))
 
 
@@ -109,11 +121,12 @@ def compare(
     vectors: Path = typer.Argument(..., help="vectors file"),
     words: list[str] = typer.Argument(..., help="words to compare, e.g. dog cat car"),
     fmt: str = typer.Option("auto", "--format", help=_FORMAT_HELP),
+    trust_pickle: bool = _trust_option(),
 ) -> None:
     """One-hot cosine (always 0 between different words) beside Word2Vec cosine."""
     from seqlab.analysis.word_vectors import compare as compare_words
 
-    print(compare_words(_load(vectors, fmt), words).table())
+    print(compare_words(_load(vectors, fmt, trust_pickle), words).table())
 
 
 @embed_app.command()
@@ -123,9 +136,24 @@ def plot(
     out: Path = typer.Option(..., "--out", help="PNG file to write"),
     method: str = typer.Option("pca", help="projection: pca or tsne (needs scikit-learn)"),
     fmt: str = typer.Option("auto", "--format", help=_FORMAT_HELP),
+    trust_pickle: bool = _trust_option(),
 ) -> None:
     """A 2-D projection of some word vectors, saved as a PNG."""
     from seqlab.analysis.word_vectors import plot as plot_words
 
     chosen = [w.strip() for w in words.split(",") if w.strip()]
-    print(f"wrote {plot_words(_load(vectors, fmt), chosen, out, method)}")
+    print(f"wrote {plot_words(_load(vectors, fmt, trust_pickle), chosen, out, method)}")
+
+
+@embed_app.command()
+def convert(
+    vectors: Path = typer.Argument(..., help="vectors file to read"),
+    out: Path = typer.Option(..., "--out", help="file to write, e.g. vecs.safetensors"),
+    fmt: str = typer.Option("auto", "--format", help=_FORMAT_HELP),
+    to: str = typer.Option(None, "--to", help="output format (default: from the --out suffix)"),
+    trust_pickle: bool = _trust_option(),
+) -> None:
+    """Rewrite vectors in another format, e.g. a trusted gensim .kv as .safetensors."""
+    from seqlab.data.vectors import convert_vectors
+
+    print(f"wrote {convert_vectors(vectors, out, fmt=fmt, to=to, trust_pickle=trust_pickle)}")

@@ -58,10 +58,13 @@ def read_targets(path: str, encoding: str = "utf-8") -> list[Target]:
 def load_features(path: str, rows: int | None = None, targets: str = "") -> np.ndarray:
     """A 2-D float32 matrix from a ``.npy`` file; with ``rows``, its row count must match."""
     check_file(path, "feature file")
-    try:
+    try:  # allow_pickle=False: an object array (or a pickle) is refused, never unpickled
         matrix = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError, EOFError) as e:
         raise SeqlabError(f"{path}: not a readable .npy matrix ({e})") from None
+    if not isinstance(matrix, np.ndarray):  # np.load opens a .npz archive as a lazy NpzFile
+        matrix.close()
+        raise SeqlabError(f"{path}: a .npz archive, expected a single .npy matrix")
     if matrix.ndim != 2 or not np.issubdtype(matrix.dtype, np.number):
         raise SeqlabError(
             f"{path}: expected a 2-D numeric matrix (rows x features), got shape {matrix.shape} "

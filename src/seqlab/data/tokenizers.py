@@ -12,6 +12,7 @@ Ids are not the tokenizer's business: a :class:`~seqlab.data.vocab.Vocab` maps t
 from __future__ import annotations
 
 import base64
+import binascii
 import io
 import re
 from collections.abc import Iterable, Iterator
@@ -99,7 +100,14 @@ class SentencePieceTokenizer(Tokenizer):
         self.kind = kind
         self.lowercase = lowercase
         self.model_proto = model_proto
-        self.sp = spm.SentencePieceProcessor(model_proto=model_proto)
+        if not model_proto:
+            raise SeqlabError(f"{kind} tokenizer: the sentencepiece model is empty")
+        try:  # a protobuf: parsed, never executed
+            self.sp = spm.SentencePieceProcessor(model_proto=model_proto)
+        except (RuntimeError, TypeError):
+            raise SeqlabError(
+                f"{kind} tokenizer: the saved model is not a sentencepiece model protobuf"
+            ) from None
 
     @classmethod
     def train(
@@ -185,12 +193,28 @@ def build_tokenizer(
 
 
 def tokenizer_from_dict(d: dict) -> Tokenizer:
-    """Rebuild a tokenizer saved with :meth:`Tokenizer.to_dict`."""
+    """Rebuild a tokenizer saved with :meth:`Tokenizer.to_dict`.
+
+    ``d`` comes from a JSON file a user may hand us, so it is checked: anything malformed is a
+    one-line :class:`SeqlabError`, and a sentencepiece model is only ever parsed as a protobuf.
+    """
+    if not isinstance(d, dict):
+        raise SeqlabError(f"saved tokenizer: expected a JSON object, got {type(d).__name__}")
     kind = d.get("kind")
     if kind == "char":
         return CharTokenizer(d.get("lowercase", False))
     if kind == "word":
         return WordTokenizer(d.get("lowercase", False), d.get("split", "regex"))
     if kind in ("bpe", "unigram"):
-        return SentencePieceTokenizer(base64.b64decode(d["model"]), kind, d.get("lowercase", False))
+        return SentencePieceTokenizer(_model_proto(d, kind), kind, d.get("lowercase", False))
     raise SeqlabError(f"unknown tokenizer kind {kind!r} in saved tokenizer")
+
+
+def _model_proto(d: dict, kind: str) -> bytes:
+    """The sentencepiece model bytes stored as base64 text under ``model``."""
+    try:
+        return base64.b64decode(d["model"], validate=True)
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        raise SeqlabError(
+            f"saved {kind} tokenizer: expected its sentencepiece model as base64 text in 'model'"
+        ) from None

@@ -1,9 +1,18 @@
-"""Word vectors on disk: read and write the four common formats as gensim ``KeyedVectors``.
+"""Word vectors on disk: read and write the common formats as gensim ``KeyedVectors``.
 
+    safetensors       seqlab's own: the matrix and the words in one ``.safetensors`` file
+                      (see :mod:`seqlab.data.vectors_native`); what ``seqlab embed train`` writes
     word2vec          text; a header line ``N D``, then ``word v1 ... vD`` per line
     word2vec-binary   the header line, then per word ``word<space>`` and D float32 (little endian)
     glove             text like word2vec but with no header line
-    kv                gensim ``KeyedVectors.save`` (a pickle: load only files you trust)
+    kv                gensim ``KeyedVectors.save``: a Python pickle, read only with
+                      ``trust_pickle=True`` (``--trust-pickle``; ``embedding.trust_pickle``)
+
+No file a user hands seqlab may run code. Unpickling runs whatever the file asks for, so a
+``.kv`` file, or any file that starts like a pickle (byte 0x80) whatever its name, is refused
+with one line saying how to opt in or to convert it (``seqlab embed convert``). The format is
+decided from the first bytes before the name, and no reader but the opted-in ``kv`` one ever
+unpickles, so a pickle renamed ``.txt`` or ``.bin`` is an error, never a load.
 
 The text and binary readers are seqlab's own, so that a damaged file fails with one line naming
 the file and the line (or, for binary, the vector and byte offset): rows with the wrong number of
@@ -24,12 +33,20 @@ import numpy as np
 from gensim.models import KeyedVectors
 
 from seqlab.data.io import check_file, iter_lines
+from seqlab.data.vectors_native import NATIVE_SUFFIX, looks_native, read_native, save_native
 from seqlab.errors import SeqlabError
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("word2vec", "word2vec-binary", "glove", "kv")
-_SUFFIX_FORMATS = {".kv": "kv", ".bin": "word2vec-binary", ".txt": "word2vec", ".vec": "word2vec"}
+FORMATS = ("safetensors", "word2vec", "word2vec-binary", "glove", "kv")
+_SUFFIX_FORMATS = {
+    NATIVE_SUFFIX: "safetensors",
+    ".kv": "kv",
+    ".bin": "word2vec-binary",
+    ".txt": "word2vec",
+    ".vec": "word2vec",
+}
+_PICKLE_BYTE = b"\x80"  # the first byte of every pickle of protocol 2 or later (gensim uses 4)
 _HEADER_RE = re.compile(rb"^\s*(\d+)\s+(\d+)\s*$")
 _TEXT_NUMBER_BYTES = frozenset(b"0123456789.-+eEinfaINFA \t\r\n")
 _MAX_WORD_BYTES = 10_000  # a longer "word" in a binary file means the file is not word2vec
@@ -44,15 +61,30 @@ def _plain_suffix(p: Path) -> str:
 
 
 def detect_format(path: str | os.PathLike) -> str:
-    """Guess the format of a vectors file from its suffix and first bytes."""
+    """Guess the format of a vectors file from its first bytes, then its suffix.
+
+    Returns ``"kv"`` for a pickle (a ``.kv`` file, or any file whose first byte is 0x80)
+    without reading it further: :func:`load_vectors` decides whether it may be unpickled.
+    """
     p = check_file(path, "vectors file")
     try:
         with _open_bytes(p) as f:
             head = f.read(65536)
     except (OSError, EOFError) as e:
         raise SeqlabError(f"{p}: cannot read ({e})") from None
-    if _plain_suffix(p) == ".kv" or head[:1] == b"\x80":  # pickle protocol marker
+    if p.suffix != ".gz" and looks_native(head, p.stat().st_size):
+        return "safetensors"
+    if _plain_suffix(p) == ".kv" or head[:1] == _PICKLE_BYTE:
         return "kv"
+    if _plain_suffix(p) == NATIVE_SUFFIX:
+        raise SeqlabError(
+            f"{p}: not a safetensors file (it should start with an 8-byte header length and "
+            "'{'); write seqlab word vectors with 'seqlab embed train' or 'seqlab embed convert'"
+        )
+    return _detect_text_format(p, head)
+
+
+def _detect_text_format(p: Path, head: bytes) -> str:
     if not head.strip():
         raise SeqlabError(f"{p}: no vectors in the file (only blank lines)")
     first, _, rest = head.partition(b"\n")
@@ -78,28 +110,69 @@ def detect_format(path: str | os.PathLike) -> str:
 
 
 def load_vectors(
-    path: str | os.PathLike, fmt: str = "auto", encoding: str = "utf-8", limit: int | None = None
+    path: str | os.PathLike,
+    fmt: str = "auto",
+    encoding: str = "utf-8",
+    limit: int | None = None,
+    *,
+    trust_pickle: bool = False,
 ) -> KeyedVectors:
     """Read word vectors; ``fmt`` is one of :data:`FORMATS` or ``"auto"``.
 
-    ``limit`` keeps only the first ``limit`` vectors (text and binary formats), which also skips
-    the check that the header's count matches the rows.
+    ``limit`` keeps only the first ``limit`` vectors (all formats but ``kv``), which also skips
+    the check that a word2vec header's count matches the rows. A gensim pickle (format ``kv``)
+    is refused with a :class:`SeqlabError` unless ``trust_pickle``: unpickling can run code.
     """
     if fmt == "auto":
         fmt = detect_format(path)
     p = check_file(path, "vectors file")
     if fmt == "kv":
+        if not trust_pickle:
+            raise SeqlabError(_pickle_refusal(p))
         return _load_kv(p)
-    if fmt == "word2vec-binary":
+    if fmt == "safetensors":
+        words, matrix = read_native(p)
+        words, matrix = words[:limit], matrix[:limit]
+    elif fmt == "word2vec-binary":
         words, rows = _read_binary(p, limit)
+        matrix = _stack(rows)
     elif fmt in ("word2vec", "glove"):
         words, rows = _read_text(p, fmt == "word2vec", encoding, limit)
+        matrix = _stack(rows)
     else:
         raise SeqlabError(f"unknown vectors format {fmt!r}; expected auto, {', '.join(FORMATS)}")
-    return _to_keyed_vectors(p, words, rows)
+    return _to_keyed_vectors(p, words, matrix)
+
+
+def _stack(rows: list[np.ndarray]) -> np.ndarray:
+    return np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+
+
+def _pickle_refusal(p: Path) -> str:
+    """The one-line reason a pickle is not read, and the two ways forward."""
+    if _plain_suffix(p) == ".kv":
+        what = "a gensim .kv file is a Python pickle"
+    elif _first_byte(p) == _PICKLE_BYTE:
+        what = "this file is a Python pickle (first byte 0x80), not the vectors its name suggests"
+    else:
+        what = "format 'kv' means a gensim pickle"
+    return (
+        f"{p}: {what}; loading a pickle can run any code, so seqlab reads one only if you "
+        "trust it: pass --trust-pickle (embedding.trust_pickle: true in a model config), or "
+        f"convert it once with 'seqlab embed convert {p} --out VECS.safetensors --trust-pickle'"
+    )
+
+
+def _first_byte(p: Path) -> bytes:
+    try:
+        with _open_bytes(p) as f:
+            return f.read(1)
+    except (OSError, EOFError):
+        return b""
 
 
 def _load_kv(p: Path) -> KeyedVectors:
+    """Unpickle gensim vectors: only ever called after the caller opted in (trust_pickle)."""
     try:
         obj = KeyedVectors.load(str(p))
     except Exception as e:  # pickle and numpy raise many kinds of errors
@@ -112,10 +185,11 @@ def _load_kv(p: Path) -> KeyedVectors:
     return kv
 
 
-def _to_keyed_vectors(p: Path, words: list[str], rows: list[np.ndarray]) -> KeyedVectors:
+def _to_keyed_vectors(p: Path, words: list[str], matrix: np.ndarray) -> KeyedVectors:
+    """``words`` and their rows ``matrix`` (N, D) as KeyedVectors; the first of duplicates wins."""
     if not words:
         raise SeqlabError(f"{p}: no vectors in the file")
-    kv = KeyedVectors(vector_size=len(rows[0]), count=0, dtype=np.float32)
+    kv = KeyedVectors(vector_size=matrix.shape[1], count=0, dtype=np.float32)
     seen: dict[str, int] = {}
     keep = []
     for i, w in enumerate(words):
@@ -126,7 +200,8 @@ def _to_keyed_vectors(p: Path, words: list[str], rows: list[np.ndarray]) -> Keye
         log.warning(
             "%s: %d duplicate words; kept the first vector of each", p, len(words) - len(keep)
         )
-    kv.add_vectors([words[i] for i in keep], np.stack([rows[i] for i in keep]))
+        words, matrix = [words[i] for i in keep], matrix[keep]
+    kv.add_vectors(words, matrix)
     return kv
 
 
@@ -241,18 +316,21 @@ def _read_binary_word(f, p: Path, i: int, count: int) -> str:
 
 
 def save_vectors(kv: KeyedVectors, path: str | os.PathLike, fmt: str | None = None) -> Path:
-    """Write ``kv`` in ``fmt``; without ``fmt`` the suffix decides (.kv .bin .txt .vec)."""
+    """Write ``kv`` in ``fmt``; without ``fmt`` the suffix decides (.safetensors .kv .bin .txt)."""
     p = Path(path)
     fmt = fmt or _SUFFIX_FORMATS.get(p.suffix)
     if fmt not in FORMATS:
         raise SeqlabError(
-            f"{p}: say which format to write ({', '.join(FORMATS)}) or use a suffix .kv .bin .txt"
+            f"{p}: say which format to write ({', '.join(FORMATS)}) or use a suffix "
+            ".safetensors .txt .bin .kv"
         )
     p.parent.mkdir(parents=True, exist_ok=True)
+    vectors = np.asarray(kv.vectors, dtype=np.float32)  # (N, D)
+    if fmt == "safetensors":
+        return save_native(list(kv.index_to_key), vectors, p)
     if fmt == "kv":
         kv.save(str(p))
         return p
-    vectors = np.asarray(kv.vectors, dtype=np.float32)
     with open(p, "wb") as f:
         if fmt != "glove":
             f.write(f"{len(kv.index_to_key)} {kv.vector_size}\n".encode())
@@ -262,6 +340,23 @@ def save_vectors(kv: KeyedVectors, path: str | os.PathLike, fmt: str | None = No
             else:  # 9 significant digits round-trip any float32 exactly
                 f.write(f"{word} {' '.join(f'{v:.9g}' for v in row.tolist())}\n".encode())
     return p
+
+
+def convert_vectors(
+    source: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    fmt: str = "auto",
+    to: str | None = None,
+    trust_pickle: bool = False,
+) -> Path:
+    """Read ``source`` (format ``fmt``) and write it to ``out`` (format ``to``, else its suffix).
+
+    The way to turn a trusted gensim ``.kv`` pickle into a ``.safetensors`` file once, so that
+    nothing needs ``trust_pickle`` afterwards.
+    """
+    kv = load_vectors(source, fmt, trust_pickle=trust_pickle)
+    return save_vectors(kv, out, to)
 
 
 def word_index(kv: KeyedVectors, word: str) -> int:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from seqlab.errors import SeqlabError
+
 PAD, UNK, SOS, EOS = "<pad>", "<unk>", "<sos>", "<eos>"
 SPECIALS = (PAD, UNK, SOS, EOS)
 PAD_ID, UNK_ID, SOS_ID, EOS_ID = 0, 1, 2, 3
@@ -72,4 +74,11 @@ class Vocab:
 
     @classmethod
     def from_dict(cls, d: dict) -> Vocab:
-        return cls(d["itos"])
+        """Rebuild a vocabulary saved with :meth:`to_dict` (read from JSON, so checked)."""
+        itos = d.get("itos") if isinstance(d, dict) else None
+        if not isinstance(itos, list) or not all(isinstance(t, str) for t in itos):
+            raise SeqlabError('saved vocabulary: expected {"itos": [token, ...]} of strings')
+        try:
+            return cls(itos)
+        except ValueError as e:
+            raise SeqlabError(f"saved vocabulary: {e}") from None

@@ -32,19 +32,20 @@ MODELS: dict[str, type[nn.Module]] = {
 }
 
 
-def build_model(kind: str, args: dict[str, Any], itos: list[str] | None = None) -> nn.Module:
+def build_model(kind: str, args: dict[str, Any], fresh: dict[str, Any] | None = None) -> nn.Module:
     """The ``kind`` model (a key of :data:`MODELS`) made from ``args``.
 
-    ``itos``: the vocabulary, for a fresh model whose embedding is ``pretrained``; None when the
+    ``fresh``: for a model made for training, what a ``pretrained`` embedding needs besides the
+    checkpoint's arguments (the vocabulary ``itos``, ``embedding_trust_pickle``); None when the
     model is rebuilt for saved weights.
     """
     if kind not in MODELS:
         raise ConfigError(f"model: {kind!r} is not valid; expected one of {', '.join(MODELS)}")
     if args.get("embedding_kind") == "pretrained":
-        if itos is None:  # the weights already hold the vectors
+        if fresh is None:  # the weights already hold the vectors
             args = {**args, "embedding_kind": "learned", "embedding_path": None}
         else:
-            args = {**args, "itos": itos}
+            args = {**args, **fresh}
     try:
         return MODELS[kind](**args)
     except CutoffError as e:

@@ -66,6 +66,7 @@ class SequenceClassifier(nn.Module):
         embedding_kind: str = "learned",
         embedding_path: str | None = None,
         embedding_freeze: bool = False,
+        embedding_trust_pickle: bool = False,
         itos: list[str] | None = None,
     ):
         super().__init__()
@@ -83,6 +84,7 @@ class SequenceClassifier(nn.Module):
             embedding_kind=embedding_kind,
             embedding_path=embedding_path,
             embedding_freeze=embedding_freeze,
+            embedding_trust_pickle=embedding_trust_pickle,
             itos=itos,
         )
         self.dropout = nn.Dropout(dropout)

@@ -50,6 +50,7 @@ class LanguageModel(nn.Module):
         embedding_kind: str = "learned",
         embedding_path: str | None = None,
         embedding_freeze: bool = False,
+        embedding_trust_pickle: bool = False,
         itos: list[str] | None = None,
         softmax: str = "full",
         cutoffs: tuple[int, ...] | list[int] = (),
@@ -68,6 +69,7 @@ class LanguageModel(nn.Module):
             embedding_kind=embedding_kind,
             embedding_path=embedding_path,
             embedding_freeze=embedding_freeze,
+            embedding_trust_pickle=embedding_trust_pickle,
             itos=itos,
         )
         self.dropout = nn.Dropout(dropout)

@@ -52,6 +52,7 @@ class SequenceTagger(nn.Module):
         embedding_kind: str = "learned",
         embedding_path: str | None = None,
         embedding_freeze: bool = False,
+        embedding_trust_pickle: bool = False,
         itos: list[str] | None = None,
     ):
         super().__init__()
@@ -73,6 +74,7 @@ class SequenceTagger(nn.Module):
             embedding_kind=embedding_kind,
             embedding_path=embedding_path,
             embedding_freeze=embedding_freeze,
+            embedding_trust_pickle=embedding_trust_pickle,
             itos=itos,
         )
         self.embedding, self.chars, self.rnn = embedding, chars, rnn  # the checkpoint's order

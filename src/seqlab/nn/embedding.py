@@ -80,6 +80,8 @@ def build_embedding(
     freeze: bool = False,
     itos: list[str] | None = None,
     padding_idx: int | None = 0,
+    *,
+    trust_pickle: bool = False,
 ) -> nn.Module:
     """An embedding module mapping ids (B, T) to (B, T, E), with E as ``module.embedding_dim``.
 
@@ -87,6 +89,7 @@ def build_embedding(
     entries, so read the size from the returned module. ``kind="pretrained"`` needs the vectors
     file ``path`` and the vocabulary ``itos``; the returned module has ``coverage = (found,
     total)`` over the vocabulary's non-special words. ``freeze`` stops its gradients.
+    ``trust_pickle`` lets ``path`` be a gensim ``.kv`` pickle (refused otherwise: it can run code).
     """
     if kind not in EMBEDDING_KINDS:
         raise ConfigError(
@@ -106,7 +109,9 @@ def build_embedding(
         emb = nn.Embedding(num_embeddings, embedding_dim, padding_idx=padding_idx)
         emb.weight.requires_grad_(not freeze)
         return emb
-    return pretrained_embedding(path, itos, embedding_dim, freeze, padding_idx, num_embeddings)
+    return pretrained_embedding(
+        path, itos, embedding_dim, freeze, padding_idx, num_embeddings, trust_pickle=trust_pickle
+    )
 
 
 def pretrained_embedding(
@@ -116,14 +121,17 @@ def pretrained_embedding(
     freeze: bool = False,
     padding_idx: int | None = 0,
     num_embeddings: int | None = None,
+    *,
+    trust_pickle: bool = False,
 ) -> nn.Embedding:
     """``nn.Embedding`` whose rows are the vectors of ``itos`` words found in ``path``.
 
     Each word is looked up as is, then lowercased. Words not found get N(0, s) rows, where s is
     the standard deviation of the loaded vectors, so they sit at the same scale; the padding row
-    is zero. Prints one line with the coverage, also kept as ``module.coverage``.
+    is zero. Prints one line with the coverage, also kept as ``module.coverage``. A gensim
+    ``.kv`` pickle is read only with ``trust_pickle`` (see ``seqlab.data.vectors``).
     """
-    kv = _load_checked(path, itos, embedding_dim, num_embeddings)
+    kv = _load_checked(path, itos, embedding_dim, num_embeddings, trust_pickle)
     vectors = torch.from_numpy(kv.vectors.astype("float32"))  # (N, E)
     weight = torch.randn(len(itos), embedding_dim) * vectors.std()  # (V, E)
     rows = _match_rows(itos, kv.key_to_index)
@@ -155,7 +163,11 @@ def _match_rows(itos: list[str], key_to_index: dict[str, int]) -> list[int | Non
 
 
 def _load_checked(
-    path: str | None, itos: list[str] | None, embedding_dim: int, num_embeddings: int | None
+    path: str | None,
+    itos: list[str] | None,
+    embedding_dim: int,
+    num_embeddings: int | None,
+    trust_pickle: bool,
 ):
     """Load the vectors after checking the arguments; their dimension must be embedding_dim."""
     from seqlab.data.vectors import load_vectors  # gensim is slow to import: only here
@@ -168,7 +180,7 @@ def _load_checked(
         raise ConfigError(
             f"embedding: num_embeddings {num_embeddings} != vocabulary size {len(itos)}"
         )
-    kv = load_vectors(path)
+    kv = load_vectors(path, trust_pickle=trust_pickle)
     if kv.vector_size != embedding_dim:
         raise SeqlabError(
             f"{path}: the vectors have dimension {kv.vector_size} but embedding_dim is "

@@ -31,6 +31,7 @@ def embed_and_recur(
     embedding_kind: str = "learned",
     embedding_path: str | None = None,
     embedding_freeze: bool = False,
+    embedding_trust_pickle: bool = False,
     itos: list[str] | None = None,
 ) -> tuple[nn.Module, Recurrent]:
     """(embedding module, recurrent stack) for a vocabulary of ``vocab_size`` ids.
@@ -44,6 +45,7 @@ def embed_and_recur(
         kind=embedding_kind,
         path=embedding_path,
         freeze=embedding_freeze,
+        trust_pickle=embedding_trust_pickle,
         itos=itos,
         padding_idx=padding_idx,
     )

@@ -213,7 +213,7 @@ class ClassifyTask(Task):
             )
             self.vocab = Vocab.from_dict(json.loads((run_dir / "vocab.json").read_text()))
             self.labels = json.loads((run_dir / "labels.json").read_text())
-        except (OSError, json.JSONDecodeError, KeyError) as e:
+        except (OSError, ValueError, KeyError, TypeError, SeqlabError) as e:
             raise SeqlabError(f"{run_dir}: cannot read tokenizer/vocabulary/labels ({e})") from None
         self.run_dir = run_dir
 
@@ -229,8 +229,9 @@ class ClassifyTask(Task):
             **embedding_args(m.embedding),
         }
 
-    def embedding_vocabulary(self) -> list[str]:
-        return self.vocab.itos
+    def pretrained_embedding_args(self) -> dict[str, Any]:
+        trust = self.config.model.embedding.trust_pickle
+        return {"itos": self.vocab.itos, "embedding_trust_pickle": trust}
 
     # -- training ------------------------------------------------------------------------------
     def num_batches(self, epoch: int) -> int:

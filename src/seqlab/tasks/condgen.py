@@ -166,7 +166,7 @@ class CondGenTask(Task):
             self.vocab = Vocab.from_dict(data["vocab"])
             self.labels, self.feature_size = list(data["labels"]), int(data["feature_size"])
             text = (run_dir / "train_targets.txt").read_text(encoding="utf-8")
-        except (OSError, json.JSONDecodeError, KeyError, ValueError) as e:
+        except (OSError, ValueError, KeyError, TypeError, SeqlabError) as e:
             raise SeqlabError(f"{run_dir}: cannot read tokenizer/vocabulary ({e})") from None
         self.train_texts = set(text.splitlines())
 

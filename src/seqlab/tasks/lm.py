@@ -175,7 +175,7 @@ class LanguageModelTask(Task):
                 json.loads((run_dir / "tokenizer.json").read_text())
             )
             self.vocab = Vocab.from_dict(json.loads((run_dir / "vocab.json").read_text()))
-        except (OSError, json.JSONDecodeError, KeyError) as e:
+        except (OSError, ValueError, KeyError, TypeError, SeqlabError) as e:
             raise SeqlabError(f"{run_dir}: cannot read tokenizer/vocabulary ({e})") from None
 
     # -- model ---------------------------------------------------------------------------------
@@ -191,8 +191,9 @@ class LanguageModelTask(Task):
             "div_value": m.adaptive_div_value,
         }
 
-    def embedding_vocabulary(self) -> list[str]:
-        return self.vocab.itos
+    def pretrained_embedding_args(self) -> dict[str, Any]:
+        trust = self.config.model.embedding.trust_pickle
+        return {"itos": self.vocab.itos, "embedding_trust_pickle": trust}
 
     # -- training ------------------------------------------------------------------------------
     def num_batches(self, epoch: int) -> int:

@@ -176,7 +176,7 @@ class TagTask(Task):
             self.words = Vocab.from_dict(data["words"])
             self.chars = Vocab.from_dict(data["chars"])
             self.tags = list(data["tags"])
-        except (OSError, json.JSONDecodeError, KeyError) as e:
+        except (OSError, ValueError, KeyError, TypeError, SeqlabError) as e:
             raise SeqlabError(f"{run_dir}: cannot read vocabularies ({e})") from None
 
     # -- model ---------------------------------------------------------------------------------
@@ -196,8 +196,9 @@ class TagTask(Task):
             **embedding_args(m.embedding),
         }
 
-    def embedding_vocabulary(self) -> list[str]:
-        return self.words.itos
+    def pretrained_embedding_args(self) -> dict[str, Any]:
+        trust = self.config.model.embedding.trust_pickle
+        return {"itos": self.words.itos, "embedding_trust_pickle": trust}
 
     # -- batches -------------------------------------------------------------------------------
     @staticmethod

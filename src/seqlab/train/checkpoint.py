@@ -89,9 +89,11 @@ def read_meta(path: Path) -> dict[str, Any]:
     """The JSON part of a checkpoint."""
     path = _resolve(Path(path))
     try:
-        meta = json.loads((path / META_FILE).read_text())
-    except (OSError, json.JSONDecodeError) as e:
+        meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:  # ValueError: bad JSON or bytes that are not UTF-8
         raise SeqlabError(f"{path / META_FILE}: corrupt checkpoint metadata ({e})") from None
+    if not isinstance(meta, dict):
+        raise SeqlabError(f"{path / META_FILE}: corrupt checkpoint metadata (not a JSON object)")
     if meta.get("format") != FORMAT_VERSION:
         raise SeqlabError(f"{path}: checkpoint format {meta.get('format')} is not supported")
     return meta

@@ -57,15 +57,16 @@ class TrainingTask:
         """Constructor arguments of the model: stored in every checkpoint."""
         raise NotImplementedError
 
-    def embedding_vocabulary(self) -> list[str] | None:
-        """The vocabulary a pretrained embedding is matched against (None: no word embedding)."""
-        return None
+    def pretrained_embedding_args(self) -> dict[str, Any]:
+        """What a fresh ``pretrained`` embedding needs besides the model arguments: the
+        vocabulary to match (``itos``) and ``embedding_trust_pickle``; empty without one."""
+        return {}
 
     def build_model(self, args: dict[str, Any] | None = None) -> nn.Module:
         """A fresh model for training (``args`` None), or one to receive a checkpoint's weights
         (``args``: its ``model_args``); see :func:`seqlab.models.build.build_model`."""
         if args is None:
-            return build_model(self.name, self.model_args(), self.embedding_vocabulary())
+            return build_model(self.name, self.model_args(), self.pretrained_embedding_args())
         return build_model(self.name, args)
 
     # -- training ------------------------------------------------------------------------------

@@ -185,15 +185,17 @@ def _check_vocab(model: Word2Vec, path: Path, min_count: int) -> None:
 
 
 def output_paths(out: str | os.PathLike, binary: bool = False) -> dict[str, Path]:
-    """Where :func:`save_trained` writes: ``OUT.kv``, ``OUT.txt`` and, with ``binary``, ``OUT.bin``.
+    """The files :func:`save_trained` writes, by format.
 
-    A suffix ``.kv``, ``.txt`` or ``.bin`` on ``out`` is dropped first, so ``--out vec.kv`` works.
+    ``OUT.safetensors`` (seqlab's own format, no pickle), ``OUT.txt`` (word2vec text) and, with
+    ``binary``, ``OUT.bin`` (word2vec binary). A suffix ``.safetensors``, ``.kv``, ``.txt`` or
+    ``.bin`` on ``out`` is dropped first, so ``--out vec.safetensors`` works.
     """
     stem = Path(out)
-    if stem.suffix in (".kv", ".txt", ".bin"):
+    if stem.suffix in (".safetensors", ".kv", ".txt", ".bin"):
         stem = stem.with_suffix("")
     paths = {
-        "kv": stem.with_name(stem.name + ".kv"),
+        "safetensors": stem.with_name(stem.name + ".safetensors"),
         "word2vec": stem.with_name(stem.name + ".txt"),
     }
     if binary:
@@ -202,5 +204,5 @@ def output_paths(out: str | os.PathLike, binary: bool = False) -> dict[str, Path
 
 
 def save_trained(kv: KeyedVectors, out: str | os.PathLike, binary: bool = False) -> list[Path]:
-    """Write the gensim ``.kv`` file and word2vec text (and binary on request)."""
+    """Write the ``.safetensors`` vectors and word2vec text (and binary on request)."""
     return [save_vectors(kv, p, fmt) for fmt, p in output_paths(out, binary).items()]

@@ -172,7 +172,7 @@ class Seq2SeqTask(Seq2SeqUse, Task):
                 vocab = json.loads((run_dir / f"{side}_vocab.json").read_text())
                 setattr(self, f"{side}_tokenizer", tokenizer_from_dict(tok))
                 setattr(self, f"{side}_vocab", Vocab.from_dict(vocab))
-        except (OSError, json.JSONDecodeError, KeyError) as e:
+        except (OSError, ValueError, KeyError, TypeError, SeqlabError) as e:
             raise SeqlabError(f"{run_dir}: cannot read tokenizers/vocabularies ({e})") from None
 
     # -- model ---------------------------------------------------------------------------------
