@@ -9,6 +9,7 @@ from typing import TextIO
 
 from torch import nn
 
+from seqlab.analysis import plots
 from seqlab.data.io import iter_lines
 from seqlab.decode.search import Hypothesis
 from seqlab.errors import SeqlabError
@@ -148,26 +149,7 @@ def plot_attention(
 
 def draw_heatmap(weights, src_labels: list[str], tgt_labels: list[str], path: str) -> None:
     """weights (T, S) as an image: source tokens along x, target tokens along y."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows, cols = weights.shape
-    fig, ax = plt.subplots(figsize=(max(4, 0.5 * cols + 2), max(3, 0.4 * rows + 2)))
-    image = ax.imshow(weights, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
-    ax.set_xticks(range(cols), src_labels, rotation=60, ha="right", fontsize=8)
-    ax.set_yticks(range(rows), tgt_labels, fontsize=8)
-    ax.set_xlabel("source")
-    ax.set_ylabel("output")
-    fig.colorbar(image, ax=ax, fraction=0.04)
-    fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=120)
-    except OSError as e:
-        raise SeqlabError(f"{path}: cannot write the plot ({e.strerror or e})") from None
-    finally:
-        plt.close(fig)
+    plots.save(plots.attention_heatmap(weights, src_labels, tgt_labels), path)
 
 
 def evaluate_files(
