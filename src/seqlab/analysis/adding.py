@@ -17,14 +17,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from seqlab.analysis.plots import Curve, draw_panels, save
 from seqlab.errors import SeqlabError
 from seqlab.nn.recurrent import MODES, Recurrent
+
+if TYPE_CHECKING:
+    from seqlab.analysis.plots import Figure
 
 CELLS = tuple(MODES)  # ("rnn", "lstm", "gru")
 BASELINE_PREDICTION = 1.0  # E[U + U] for two independent U(0, 1)
@@ -259,10 +263,9 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def plot_adding(rows: list[dict[str, Any]], path: str) -> None:
-    """Test MSE against T, one line per cell, the baseline as a dashed line (log y)."""
-    from seqlab.analysis.plots import Curve, plot_panels
-
+def draw_adding(rows: list[dict[str, Any]]) -> Figure:
+    """Test MSE against T, one line per cell, the baseline as a dashed line (log y); x ticks at
+    the lengths run."""
     curves = []
     for cell in dict.fromkeys(r["cell"] for r in rows):
         mine = sorted((r["length"], r["mean_mse"]) for r in rows if r["cell"] == cell)
@@ -271,10 +274,15 @@ def plot_adding(rows: list[dict[str, Any]], path: str) -> None:
     curves.append(
         Curve("baseline (predict 1.0)", [t for t, _ in base], [b for _, b in base], style="--")
     )
-    plot_panels(
+    return draw_panels(
         {"adding problem: test MSE after a fixed step budget": curves},
-        path,
         xlabel="sequence length T",
-        ylabel="test MSE (log)",
+        ylabel="test MSE (log scale)",
         log_y=True,
+        x_ticks=sorted({r["length"] for r in rows}),
     )
+
+
+def plot_adding(rows: list[dict[str, Any]], path: str) -> None:
+    """:func:`draw_adding` saved to ``path``."""
+    save(draw_adding(rows), path)

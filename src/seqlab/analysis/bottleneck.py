@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from seqlab.analysis import plots
 from seqlab.data.parallel import read_aligned_lines
 from seqlab.errors import SeqlabError
 
@@ -98,11 +99,10 @@ def format_table(result: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def plot(result: dict[str, Any], path: str) -> None:
-    from seqlab.analysis.plots import pyplot
-
-    plt = pyplot()
-    fig, ax = plt.subplots(figsize=(6.4, 3.8), dpi=110)
+def draw(result: dict[str, Any]) -> plots.Figure:
+    """BLEU against source-length bucket, one line per run (a bucket with no score is skipped);
+    each bucket's tick shows its sentence count."""
+    fig, (ax,) = plots.figure(6.4, 3.8)
     x = list(range(len(result["buckets"])))
     for r in result["runs"]:
         pts = [(i, v) for i, v in zip(x, r["bleu"]) if v is not None]
@@ -114,6 +114,9 @@ def plot(result: dict[str, Any], path: str) -> None:
     ax.set_title("BLEU by source length: the context-vector bottleneck")
     ax.grid(alpha=0.3)
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    return fig
+
+
+def plot(result: dict[str, Any], path: str) -> None:
+    """:func:`draw` saved to ``path``."""
+    plots.save(draw(result), path)

@@ -16,6 +16,8 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from seqlab.analysis import plots
+
 
 def confusion_matrix(targets: Tensor, predictions: Tensor, num_classes: int) -> Tensor:
     """targets (N,), predictions (N,) -> counts (C, C), rows true, columns predicted."""
@@ -69,39 +71,33 @@ def format_report(confusion: Tensor, labels: Sequence[str], metrics: dict[str, f
     return "\n".join(lines)
 
 
+def draw_confusion(confusion: Tensor, labels: Sequence[str], title: str = "") -> plots.Figure:
+    """The confusion matrix (C, C): counts in the cells (up to 30 classes), colour = share of
+    the row (the true class)."""
+    counts = confusion.cpu().numpy()  # (C, C)
+    share = counts / counts.sum(1, keepdims=True).clip(min=1)
+    size = max(4.0, 0.5 * len(labels) + 2)
+    fig, (ax,) = plots.figure(size + 1.2, size)
+    image = plots.heatmap(
+        ax,
+        share,
+        title=f"confusion matrix ({title})" if title else "confusion matrix",
+        xlabel="predicted class",
+        ylabel="true class",
+        x_labels=labels,
+        y_labels=labels,
+        cmap="Blues",
+        vmin=0,
+        vmax=1,
+        rotate_x=True,
+    )
+    if len(labels) <= 30:
+        texts = [[str(n) for n in row] for row in counts.tolist()]
+        plots.label_cells(ax, texts, share > 0.5)
+    plots.colorbar(fig, image, ax, "share of the true class (row)")
+    return fig
+
+
 def plot_confusion(confusion: Tensor, labels: Sequence[str], path: Path, title: str = "") -> None:
     """Write the confusion matrix as a PNG: counts in the cells, colour = share of the row."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    counts = confusion.cpu().numpy()
-    rows = counts.sum(1, keepdims=True).clip(min=1)
-    size = max(4.0, 0.5 * len(labels) + 2)
-    fig, ax = plt.subplots(figsize=(size, size))
-    ax.imshow(counts / rows, cmap="Blues", vmin=0, vmax=1)
-    ticks = range(len(labels))
-    ax.set_xticks(ticks, labels=list(labels), rotation=45, ha="right")
-    ax.set_yticks(ticks, labels=list(labels))
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    if len(labels) <= 30:
-        for i in ticks:
-            for j in ticks:
-                dark = counts[i, j] / rows[i, 0] > 0.5
-                ax.text(
-                    j,
-                    i,
-                    str(counts[i, j]),
-                    ha="center",
-                    va="center",
-                    color="white" if dark else "black",
-                    fontsize=8,
-                )
-    ax.set_title(title or "confusion matrix")
-    fig.tight_layout()
-    tmp = path.with_name(path.name + ".tmp.png")
-    fig.savefig(tmp, dpi=100)
-    plt.close(fig)
-    tmp.replace(path)
+    plots.save(draw_confusion(confusion, labels, title), path)

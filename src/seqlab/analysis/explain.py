@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from seqlab.analysis import plots
 from seqlab.errors import SeqlabError
 from seqlab.nn.cells import gru_cell_gates, lstm_cell_gates, rnn_cell_gates
 from seqlab.nn.recurrent import MODES, Recurrent
@@ -291,26 +292,27 @@ def format_text(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def plot_hidden(result: dict[str, Any], path: str) -> None:
-    """Save a heatmap of h_t (rows: hidden units, columns: t) before and after training."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3), sharey=True)
+def draw_hidden(result: dict[str, Any]) -> plots.Figure:
+    """Heatmaps of h_t (rows: hidden units, columns: time steps t) before and after training."""
+    fig, axes = plots.figure(8.5, 3.4, ncols=2)
     for ax, key in zip(axes, ("before", "after"), strict=True):
         records = result[key]
         h = torch.tensor([r["h"] for r in records]).T  # (H, T)
-        image = ax.imshow(h.numpy(), cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
-        ax.set_xticks(range(len(records)), [repr(r["input"]) for r in records])
-        ax.set_title(f"h_t {key} training")
-        ax.set_xlabel("input at t")
-    axes[0].set_ylabel("hidden unit")
-    fig.colorbar(image, ax=axes)
-    try:
-        fig.savefig(path, dpi=100)
-    except OSError as e:
-        raise SeqlabError(f"cannot write --plot {path}: {e.strerror or e}") from e
-    finally:
-        plt.close(fig)
+        image = plots.heatmap(
+            ax,
+            h.numpy(),
+            title=f"h_t {key} training",
+            xlabel="time step t (input character)",
+            ylabel="hidden unit",
+            x_labels=[f"{t}\n{r['input']!r}" for t, r in enumerate(records)],
+            cmap="RdBu_r",
+            vmin=-1,
+            vmax=1,
+        )
+    plots.colorbar(fig, image, axes, "h_t value")
+    return fig
+
+
+def plot_hidden(result: dict[str, Any], path: str) -> None:
+    """Save a heatmap of h_t (rows: hidden units, columns: t) before and after training."""
+    plots.save(draw_hidden(result), path)

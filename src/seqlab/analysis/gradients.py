@@ -27,19 +27,23 @@ import copy
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 from seqlab.analysis.adding import CELLS, parse_cells
+from seqlab.analysis.plots import Curve, draw_panels, save
 from seqlab.data.io import read_text
 from seqlab.data.tokenizers import CharTokenizer
 from seqlab.data.vocab import Vocab
 from seqlab.errors import SeqlabError
 from seqlab.models.lm import LanguageModel
 from seqlab.nn.recurrent import Recurrent, hidden_of
+
+if TYPE_CHECKING:
+    from seqlab.analysis.plots import Figure
 
 TINY_SHAKESPEARE = "shared/data/tinyshakespeare/input.txt"
 EMBEDDING_DIM = 32
@@ -314,10 +318,8 @@ def format_report(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def plot_gradients(result: dict[str, Any], path: str | Path) -> Path:
+def draw_gradients(result: dict[str, Any]) -> Figure:
     """Log-scale ||dL/dh_t|| against t: panels init, trained (if any), exploding."""
-    from seqlab.analysis.plots import Curve, plot_panels
-
     t = list(range(result["length"]))
     panels = {"at initialisation": [Curve(c, t, r["init"]) for c, r in result["cells"].items()]}
     trained = [Curve(c, t, r["trained"]) for c, r in result["cells"].items() if "trained" in r]
@@ -325,4 +327,15 @@ def plot_gradients(result: dict[str, Any], path: str | Path) -> Path:
         panels[f"after {result['train_steps']} char-LM steps"] = trained
     boom = result["exploding"]
     panels[f"exploding: rnn, radius(W_h) = {boom['radius']:.2f}"] = [Curve("rnn", t, boom["norms"])]
-    return plot_panels(panels, path, xlabel="t (loss at t = T-1)", ylabel="||dL/dh_t||", log_y=True)
+    return draw_panels(
+        panels,
+        xlabel="time step t (loss at t = T-1)",
+        ylabel="||dL/dh_t||",
+        log_y=True,
+        integer_x=True,
+    )
+
+
+def plot_gradients(result: dict[str, Any], path: str | Path) -> Path:
+    """:func:`draw_gradients` saved to ``path``; returns the path written."""
+    return save(draw_gradients(result), path)

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from gensim.models import KeyedVectors
 
+from seqlab.analysis import plots
 from seqlab.data.io import iter_lines
 from seqlab.data.vectors import require_words
 from seqlab.errors import SeqlabError
@@ -326,26 +327,27 @@ def project_2d(vectors: np.ndarray, method: str = "pca", seed: int = 0) -> np.nd
     raise SeqlabError(f"unknown projection {method!r}; expected 'pca' or 'tsne'")
 
 
-def plot(
-    kv: KeyedVectors, words: Sequence[str], out_png: str | os.PathLike, method: str = "pca"
-) -> Path:
-    """Scatter ``words`` in 2-D and save a PNG; returns its path."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+AXIS_NAMES = {"pca": "principal component", "tsne": "t-SNE dimension"}
 
+
+def draw(kv: KeyedVectors, words: Sequence[str], method: str = "pca") -> plots.Figure:
+    """``words`` scattered in 2-D (projected by ``method``), each point labelled with its word."""
     words = list(words)
     if len(words) < 2:
         raise SeqlabError("plot needs at least 2 words")
     require_words(kv, words)
     points = project_2d(np.asarray(kv[words], dtype=np.float64), method)  # (N, 2)
-    fig = Figure(figsize=(6, 5))
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    ax.scatter(points[:, 0], points[:, 1], s=12)
-    for w, (x, y) in zip(words, points, strict=True):
-        ax.annotate(w, (x, y), textcoords="offset points", xytext=(3, 3), fontsize=9)
-    ax.set_title(f"{len(words)} word vectors, {method.upper()}")
-    out = Path(out_png)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100)
-    return out
+    fig, (ax,) = plots.figure(6, 5)
+    name = AXIS_NAMES[method]
+    ax.set_xlabel(f"{name} 1")
+    ax.set_ylabel(f"{name} 2")
+    ax.set_title(f"{len(words)} word vectors projected to 2-D ({method.upper()})")
+    plots.labelled_scatter(ax, points, words)
+    return fig
+
+
+def plot(
+    kv: KeyedVectors, words: Sequence[str], out_png: str | os.PathLike, method: str = "pca"
+) -> Path:
+    """Scatter ``words`` in 2-D and save a PNG; returns its path."""
+    return plots.save(draw(kv, words, method), out_png)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from seqlab.analysis.plots import attention_heatmap
+from seqlab.analysis import plots
 from seqlab.data.io import iter_lines
 from seqlab.decode.strategy import Beam, beam_or_greedy
 from seqlab.errors import SeqlabError
@@ -75,7 +75,8 @@ def _plot(task, model, sentence: str | None, path: Path, options: TranslateOptio
     hyp = result.hypotheses[0]
     src_labels = result.src_tokens + ["<eos>"]
     tgt_labels = result.tgt_tokens[0] + (["<eos>"] if hyp.finished else [])
-    attention_heatmap(hyp.attention.float().cpu().numpy(), src_labels, tgt_labels, str(path))
+    weights = hyp.attention.float().cpu().numpy()  # (T, S)
+    plots.save(plots.attention_heatmap(weights, src_labels, tgt_labels), path)
     print(result.text)
     print(f"attention plot: {path}", file=sys.stderr)
 

@@ -6,6 +6,8 @@ import json
 import math
 from pathlib import Path
 
+from seqlab.analysis import plots
+
 
 class MetricsLog:
     """Append-only JSONL log; on resume, lines past the checkpoint's step are dropped."""
@@ -40,38 +42,38 @@ class MetricsLog:
         return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
 
 
-def plot_loss(records: list[dict], out: Path, title: str = "") -> Path | None:
-    """Train and validation loss against step, written to ``out`` (PNG)."""
-    train = [
+def _points(records: list[dict], split: str) -> list[tuple[int, float]]:
+    """(step, loss) of the records of one split that have a loss."""
+    return [
         (r["step"], r["loss"])
         for r in records
-        if r.get("split") == "train" and r.get("loss") is not None
+        if r.get("split") == split and r.get("loss") is not None
     ]
-    valid = [
-        (r["step"], r["loss"])
-        for r in records
-        if r.get("split") == "valid" and r.get("loss") is not None
-    ]
+
+
+def draw_loss(records: list[dict], title: str = "") -> plots.Figure | None:
+    """Train and validation loss against step; None when no record has a loss."""
+    train, valid = _points(records, "train"), _points(records, "valid")
     if not train and not valid:
         return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 3.6), dpi=110)
+    fig, (ax,) = plots.figure(6, 3.6)
     if train:
         ax.plot(*zip(*train), label="train", lw=1)
     if valid:
         ax.plot(*zip(*valid), "o-", label="valid", ms=3)
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss (nats/token)")
-    ax.set_title(title)
+    plots.integer_ticks(ax.xaxis)
+    ax.set_xlabel("training step")
+    ax.set_ylabel("loss (nats)")
+    ax.set_title(
+        f"{title}: training and validation loss" if title else "training and validation loss"
+    )
     ax.grid(alpha=0.3)
     ax.legend()
-    fig.tight_layout()
-    tmp = out.with_suffix(".tmp.png")
-    fig.savefig(tmp)
-    plt.close(fig)
-    tmp.replace(out)
-    return out
+    return fig
+
+
+def plot_loss(records: list[dict], out: Path, title: str = "") -> Path | None:
+    """Train and validation loss against step, written to ``out`` (PNG); None if nothing to
+    draw."""
+    fig = draw_loss(records, title)
+    return None if fig is None else plots.save(fig, out)
