@@ -1,7 +1,7 @@
 """The adding problem over T in {10, 50, 100, 200} for rnn, lstm and gru; writes `adding`.
 
-    python bench/adding.py                      # the full grid (about 15 CPU-minutes, 1 thread)
-    python bench/adding.py --lengths 100 --cells lstm,gru --steps 500   # a quick check
+    python -m bench.adding                      # the full grid (about 15 CPU-minutes, 1 thread)
+    python -m bench.adding --lengths 100 --cells lstm,gru --steps 500   # a quick check
 
 Every run has the same hidden size, batch size, learning rate and step budget; each step
 draws a fresh seeded batch, and all cells are tested on the same fixed test set per T.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from _report import command, machine, write_section
+from bench._report import header, write_section
 from seqlab.analysis.adding import (
     format_table,
     parse_cells,
@@ -85,10 +85,12 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def body(args: argparse.Namespace, table: str, minutes: float) -> str:
-    return f"""## Adding problem (long-lag memory)
-
-`{command()}` on {machine()}; {minutes:.1f} min wall in total. {THREADS_NOTE}
-
+    head = header(
+        "Adding problem (long-lag memory)", f"{minutes:.1f} min wall in total. {THREADS_NOTE}"
+    )
+    return (
+        "\n".join(head)
+        + f"""
 Inputs are (value ~ U(0,1), marker) pairs with exactly two markers, one per half; the target
 is the sum of the two marked values, read from the last hidden state (Hochreiter & Schmidhuber
 1997, Le et al. 2015). Every cell: hidden size {args.hidden_size}, {args.steps} Adam steps
@@ -106,6 +108,7 @@ Plot: [docs/figures/adding.png](figures/adding.png) (test MSE against T, log sca
 Reproduce from the CLI with `seqlab diagnose adding --steps {args.steps} --hidden-size
 {args.hidden_size} --batch-size {args.batch_size} --lr {args.lr} --plot adding.png`.
 """
+    )
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ for att in $ATTS; do
     luong) what="luong, general score, input feeding" ;;
   esac
   name="$PREFIX-$att$SUFFIX"
-  $PY bench/task_run.py "$name" $CONFIG \
+  $PY -m bench.task_run "$name" $CONFIG \
     --set model.cell=lstm --set model.num_layers=1 --set model.hidden_size=256 \
     --set model.embedding_dim=256 --set model.dropout=0.3 --set model.attention=$att \
     --set model.score=general \
@@ -54,4 +54,4 @@ RUNS=()
 for att in none bahdanau luong; do
   [ -d "runs/bench/$PREFIX-$att$SUFFIX" ] && RUNS+=("runs/bench/$PREFIX-$att$SUFFIX")
 done
-$PY bench/seq2seq_speed.py "${RUNS[@]}" "${SPEED_SRC[@]}" --name "$PREFIX-speed$SUFFIX"
+$PY -m bench.seq2seq_speed "${RUNS[@]}" "${SPEED_SRC[@]}" --name "$PREFIX-speed$SUFFIX"

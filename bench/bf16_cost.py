@@ -1,6 +1,6 @@
 """What bf16 costs or saves in training on this CPU, against fp32, in one process.
 
-    python bench/bf16_cost.py RUN [--steps 10] [--threads 2]
+    python -m bench.bf16_cost RUN [--steps 10] [--threads 2]
 
 Times real training steps (forward, backward, clip, Adam; bench/seq2seq_speed.py's function) of
 RUN's config and vocabularies, once in fp32 and once in bf16, and writes the ratio. seqlab
@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import torch
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import seqlab.train.trainer as trainer  # noqa: E402
-from _report import header, write_section  # noqa: E402
-from seq2seq_speed import measured_training_rate  # noqa: E402
-from seqlab.nn.recurrent import cpu_bf16_lstm_supported  # noqa: E402
+import seqlab.train.trainer as trainer
+from bench._report import SummaryRow, header, write_section
+from bench.seq2seq_speed import measured_training_rate
+from seqlab.nn.recurrent import cpu_bf16_lstm_supported
 
 
 def rate(run: Path, precision: str, steps: int) -> float:
@@ -63,7 +61,13 @@ def main() -> None:
             f"| bf16 / fp32 | {bf16 / fp32:.2f}x |",
         ]
     )
-    write_section(args.name, body)
+    row = SummaryRow(
+        what=f"bf16 against fp32 in training, native bf16 LSTM: {'yes' if native else 'no'} "
+        f"(`{args.run.name}`)",
+        result=f"bf16 {bf16:,.0f} training tokens/s",
+        anchor=f"{bf16 / fp32:.2f}x of fp32 ({fp32:,.0f})",
+    )
+    write_section(args.name, body, summary=[row])
 
 
 if __name__ == "__main__":

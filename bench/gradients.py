@@ -1,6 +1,6 @@
 """||dL/dh_t|| against t for rnn, lstm and gru, at init and after a short char-LM run.
 
-    python bench/gradients.py       # writes section `gradients` and docs/figures/gradients.png
+    python -m bench.gradients       # writes section `gradients` and docs/figures/gradients.png
 
 Uses tiny-shakespeare (../shared/data/tinyshakespeare/input.txt) unless --text is given.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import torch
 
-from _report import command, machine, write_section
+from bench._report import header, write_section
 from seqlab.analysis.gradients import diagnose_gradients, format_table, plot_gradients
 
 FIGURE = Path(__file__).resolve().parent.parent / "docs" / "figures" / "gradients.png"
@@ -48,10 +48,10 @@ def body(result: dict, table: str, seconds: float) -> str:
         for cell, r in result["cells"].items()
         if "trained" in r
     )
-    return f"""## Gradients through time
-
-`{command()}` on {machine()}; {seconds:.0f} s wall.
-
+    head = header("Gradients through time", f"{seconds:.0f} s wall.")
+    return (
+        "\n".join(head)
+        + f"""
 One-layer character LMs (hidden {result["hidden_size"]}) read T = {result["length"]} characters
 of {Path(result["text"]).name if result["text"] else "random tokens"}; the loss is the
 cross-entropy of the last prediction only, so ||dL/dh_t|| (batch mean, float64, each h_t a
@@ -68,6 +68,7 @@ and {boom["param_grad_norm_after_clip"]:.3e} after (same direction, rescaled).
 
 Plot: [docs/figures/gradients.png](figures/gradients.png).
 """
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Greedy decoding with and without dropping finished sentences from the batch, in one process.
 
-    python bench/greedy_compaction.py RUN [--src FILE] [--batch 64] [--repeats 3] [--threads 2]
+    python -m bench.greedy_compaction RUN [--src FILE] [--batch 64] [--repeats 3] [--threads 2]
 
 Decodes the sources (``--src``, else the run's validation split) with the run's best checkpoint
 through ``task.decode``, the path of ``seqlab translate``, once as shipped (a sentence that has
@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import seqlab.tasks.seq2seq as seq2seq_task  # noqa: E402
-from _report import header, write_section  # noqa: E402
-from seq2seq_speed import sources_of  # noqa: E402
-from seqlab.tasks import load_run  # noqa: E402
+import seqlab.tasks.seq2seq as seq2seq_task
+from bench._report import SummaryRow, header, write_section
+from bench.seq2seq_speed import sources_of
+from seqlab.tasks import load_run
 
 
 def decode(task, model, sources, batch: int, compact: bool) -> tuple[float, list]:
@@ -81,7 +79,13 @@ def main() -> None:
             f"Identical output both ways: {'yes' if same else 'NO'}.",
         ]
     )
-    write_section(args.name, body)
+    row = SummaryRow(
+        what=f"Greedy decoding, finished sentences leave the batch (`{args.run.name}`, "
+        f"batch {args.batch})",
+        result=f"{dropped:,.1f} sentences/s; identical output: {'yes' if same else 'NO'}",
+        anchor=f"{dropped / kept:.2f}x of keep stepping ({kept:,.1f})",
+    )
+    write_section(args.name, body, summary=[row])
 
 
 if __name__ == "__main__":

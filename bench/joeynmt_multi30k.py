@@ -1,6 +1,6 @@
 """Side by side with JoeyNMT 2.3.0 on Multi30k en->fr: same data, model size, subwords, budget.
 
-    python bench/joeynmt_multi30k.py [--minutes 20] [--venv ../joeynmt/.venv]
+    python -m bench.joeynmt_multi30k [--minutes 20] [--venv ../joeynmt/.venv]
                                      [--seqlab-run runs/bench/m30k-bahdanau] [--level bpe|word]
 
 JoeyNMT lives in its own virtual environment outside this repository (created on first use:
@@ -41,9 +41,11 @@ import sacrebleu
 import sentencepiece as spm
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import header, write_section  # noqa: E402
+from bench._report import SummaryRow, header, write_section
+from bench.seq2seq_speed import measured_training_rate
 
+# how the summary row names the tokens JoeyNMT reads
+TOKENS_SHORT = {"bpe": "same subwords", "word": "JoeyNMT at word level"}
 TOKENS = {
     "bpe": "subwords (sentencepiece BPE 4,000 per side)",
     "word": "JoeyNMT at word level (Moses tokenization, words seen at least twice, "
@@ -198,8 +200,6 @@ def score(hyp_path: Path) -> tuple[float, float]:
 def seqlab_side(run: Path) -> dict:
     """BLEU/chrF of the run's held-out scoring (bench/task_run.py) and its training tokens/s,
     measured like JoeyNMT's log rate: training steps only, no validation in the timed span."""
-    from seq2seq_speed import measured_training_rate
-
     rows = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
     held = json.loads((run / "bench.json").read_text())["held_out"]  # written by task_run.py
     train_cfg = yaml.safe_load((run / "config.yaml").read_text()).get("train", {})
@@ -290,7 +290,15 @@ def main() -> None:
             "more when its budget ends.",
         ]
     )
-    write_section(args.name, body)
+    row = SummaryRow(
+        what=f"Multi30k en->fr against JoeyNMT 2.3.0, {TOKENS_SHORT[args.level]}, seqlab "
+        f"{ours['precision']}, {args.minutes:g} min each",
+        result=f"seqlab {ours['bleu']:.1f} BLEU at {ours['tokens_per_s']:,.0f} tokens/s; "
+        f"JoeyNMT {joey['bleu']:.1f} at {joey['tokens_per_s']:,.0f}",
+        goal=">= 1.5x JoeyNMT on BLEU and on tokens/s",
+        anchor=f"{ratio_bleu:.2f}x BLEU, {ratio_tok:.2f}x tokens/s",
+    )
+    write_section(args.name, body, summary=[row])
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Validation quality of seqlab language models after a fixed wall-clock budget.
 
-    python bench/lm_quality.py shakespeare [--minutes 15] [--data ../shared/data]
-    python bench/lm_quality.py ptb [--minutes 15]
+    python -m bench.lm_quality shakespeare [--minutes 15] [--data ../shared/data]
+    python -m bench.lm_quality ptb [--minutes 15]
                                    [--precision auto|fp32|bf16]
 
 ``auto`` (the default) trains in bf16 where the CPU has native bf16 (AVX512-BF16 or AMX), and
@@ -17,19 +17,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import header, write_section  # noqa: E402
-from seqlab.nn.recurrent import cpu_bf16_lstm_supported  # noqa: E402
-from seqlab.tasks import run_config_from_dict  # noqa: E402
-from seqlab.tasks.lm import LanguageModelTask  # noqa: E402
-from seqlab.train.trainer import Trainer  # noqa: E402
+from bench._report import SummaryRow, header, write_section
+from seqlab.nn.recurrent import cpu_bf16_lstm_supported
+from seqlab.tasks import run_config_from_dict
+from seqlab.tasks.lm import LanguageModelTask
+from seqlab.train.trainer import Trainer
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -40,6 +38,7 @@ SETUPS = {
         "anchors": "a bare 40-line PyTorch script (2x512 `nn.LSTM`, fp32, Adam 2e-3, batch "
         "64x128, dropout 0.2) reaches 1.469 at best on this machine in 15 minutes; char-rnn's "
         "README checkpoint shows about 1.395 after 30 GPU epochs",
+        "anchor": "bare PyTorch script 1.469 (fp32)",
         "data": lambda d: {
             "train": str(d / "tinyshakespeare/input.txt"),
             "tokenizer": "char",
@@ -63,6 +62,7 @@ SETUPS = {
         "anchors": "a bare PyTorch script (2x256 `nn.LSTM`, tied embeddings, dropout 0.3, Adam "
         "2e-3, batch 32x35, fp32) reaches 136.9 here in 15 minutes at 6.7k tokens/s; Zaremba et "
         "al. 2x200 LSTM: 120.7 after 13 epochs",
+        "anchor": "bare PyTorch script 136.9 (fp32); Zaremba et al. 120.7",
         "data": lambda d: {
             "train": str(d / "ptb/ptb.train.txt"),
             "valid": str(d / "ptb/ptb.valid.txt"),
@@ -218,7 +218,14 @@ def main() -> None:
             f"Validation curve (loss@step): {curve}",
         ]
     )
-    write_section(f"lm-{args.setup}", body)
+    row = SummaryRow(
+        what=f"{s['title']}: {m['num_layers']}x{m['hidden_size']} LSTM LM, "
+        f"{args.minutes:g} CPU-min, {precision}",
+        result=f"validation loss {best['loss']:.4f} {s['unit']}, perplexity {best['ppl']:.2f}",
+        goal=s["goal"],
+        anchor=s["anchor"],
+    )
+    write_section(f"lm-{args.setup}", body, summary=[row])
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ Training: seqlab's own trainer step (task loss, backward, clipping, Adam) agains
 so machine noise hits both alike. Generation: batch-1 sampling through ``LanguageModel.step``
 against calling the fused ``nn.LSTM`` once per step and against ``nn.LSTMCell``.
 
-    python bench/lm_speed.py [--rounds 3] [--steps 6] [--threads 2]
+    python -m bench.lm_speed [--rounds 3] [--steps 6] [--threads 2]
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import argparse
 import contextlib
 import random
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,11 +22,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import header, write_section  # noqa: E402
-from seqlab.tasks import run_config_from_dict  # noqa: E402
-from seqlab.tasks.lm import LanguageModelTask  # noqa: E402
-from seqlab.train.trainer import Trainer  # noqa: E402
+from bench._report import header, write_section
+from seqlab.tasks import run_config_from_dict
+from seqlab.tasks.lm import LanguageModelTask
+from seqlab.train.trainer import Trainer
 
 B, T, E, H, V = 64, 100, 128, 512, 65
 

@@ -1,6 +1,6 @@
 """Ten invented surnames per language from the trained names run (one-to-many generation).
 
-    python bench/name_samples.py [RUN] [--n 10] [--temperature 0.8] [--seed 1]
+    python -m bench.name_samples [RUN] [--n 10] [--temperature 0.8] [--seed 1]
 
 RUN defaults to runs/bench/names (made by the ``condgen-names`` benchmark). Each sample is
 marked when it copies a training name exactly.
@@ -9,14 +9,12 @@ marked when it copies a training name exactly.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import header, write_section  # noqa: E402
-from seqlab.tasks import load_run  # noqa: E402
+from bench._report import SummaryRow, header, write_section
+from seqlab.tasks import load_run
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -52,7 +50,11 @@ def main() -> None:
         ]
     )
     print(body)
-    write_section("names-samples", body)
+    row = SummaryRow(
+        what=f"Invented surnames, {args.n} per language (temperature {args.temperature})",
+        result=f"{copies} of {total} copy a training name ({copies / max(1, total):.0%})",
+    )
+    write_section("names-samples", body, summary=[row])
 
 
 if __name__ == "__main__":

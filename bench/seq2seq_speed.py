@@ -1,6 +1,6 @@
 """Training and decoding speed of trained seq2seq runs.
 
-    python bench/seq2seq_speed.py RUN [RUN ...] [--src ../shared/data/multi30k/val.en.gz]
+    python -m bench.seq2seq_speed RUN [RUN ...] [--src ../shared/data/multi30k/val.en.gz]
                                   [--sentences 256] [--threads 2]
 
 Per run: training tokens/s (target tokens per second of the real trainer step, measured here
@@ -17,18 +17,16 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import header, write_section  # noqa: E402
-from seqlab.data.io import iter_lines  # noqa: E402
-from seqlab.tasks import load_run, load_run_config, task_class  # noqa: E402
-from seqlab.train.trainer import Trainer  # noqa: E402
+from bench._report import header, write_section
+from seqlab.data.io import iter_lines
+from seqlab.tasks import load_run, load_run_config, task_class
+from seqlab.train.trainer import Trainer
 
 SETTINGS = [(1, 1), (1, 64), (5, 1), (5, 64)]  # (beam, batch)
 

@@ -1,6 +1,6 @@
 """Train one task config under a wall-clock budget, score held-out files, write its section.
 
-    python bench/task_run.py NAME CONFIG [--eval-data F | --eval-src F --eval-ref F]
+    python -m bench.task_run NAME CONFIG [--eval-data F | --eval-src F --eval-ref F]
                              [--set key=value ...] [--threads 2] [--note TEXT]
 
 The run's wall-clock time includes data preparation, training and every validation; the
@@ -13,18 +13,15 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from seqlab.train.run import train  # noqa: E402
-
-from _report import header, write_section  # noqa: E402
-from seqlab.config import parse_overrides  # noqa: E402
-from seqlab.tasks import load_run, load_run_config  # noqa: E402
+from bench._report import header, write_section
+from seqlab.config import parse_overrides
+from seqlab.tasks import load_run, load_run_config
+from seqlab.tasks.run import train
 
 
 def fmt(v) -> str:

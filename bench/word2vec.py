@@ -1,6 +1,6 @@
 """Benchmark: Word2Vec (gensim) on PTB and the Lee corpus; analogies, WordSim-353, speed.
 
-    python bench/word2vec.py [DATA_DIR]      # DATA_DIR defaults to ../shared/data
+    python -m bench.word2vec [DATA_DIR]      # DATA_DIR defaults to ../shared/data
 
 Writes the ``word2vec`` section of docs/benchmarks.md. Only gensim runs here (2 worker
 threads); torch is only imported to describe the machine.
@@ -12,7 +12,7 @@ import argparse
 from dataclasses import asdict
 from pathlib import Path
 
-from _report import command, machine, write_section  # bench/ is on sys.path when run as a script
+from bench._report import header, write_section
 from seqlab.analysis.word_vectors import (
     compare,
     default_eval_file,
@@ -70,11 +70,9 @@ def report(results: list[tuple[str, Word2VecConfig, TrainResult, str, str]]) -> 
         + "|"
     )
     md = [
-        "## Word2Vec (gensim): analogies, word similarity, speed",
-        "",
-        f"Command: `{command()}`  ",
-        f"Machine: {machine()}; gensim with 2 worker threads.",
-        "",
+        *header(
+            "Word2Vec (gensim): analogies, word similarity, speed", "gensim with 2 worker threads."
+        ),
         "Analogies are Mikolov et al.'s questions-words.txt (19,544 questions, 3CosAdd, lowercased,"
         " question words excluded from the answers); accuracy counts only the questions whose four "
         "words are all in the vocabulary, and the coverage column says how many those are. "

@@ -1,0 +1,172 @@
+"""The benchmark scripts import and answer --help without running anything, and the report writer
+keeps docs/benchmarks.md in its shape: summary table, sections, History."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+import seqlab
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPTS = sorted(p.stem for p in (REPO / "bench").glob("*.py") if not p.stem.startswith("_"))
+
+
+@pytest.fixture
+def bench_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The repository root on sys.path, as ``python -m bench.NAME`` from the root has it."""
+    monkeypatch.syspath_prepend(str(REPO))
+
+
+@pytest.fixture
+def report(bench_on_path, monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
+    """bench._report with a fixed machine and command, so sections are predictable."""
+    module = importlib.import_module("bench._report")
+    monkeypatch.setattr(module, "cpu", lambda: "Test CPU (AVX2)")
+    monkeypatch.setattr(module, "machine", lambda: "Test CPU (AVX2), 2 cores")
+    monkeypatch.setattr(module, "command", lambda: "python -m bench.fake --flag 'a b'")
+    return module
+
+
+def test_every_script_is_found() -> None:
+    assert {"task_run", "seq2seq_speed", "joeynmt_multi30k", "lm_speed"} <= set(SCRIPTS)
+
+
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_script_imports_and_help_exits_0(
+    name: str, bench_on_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    module = importlib.import_module(f"bench.{name}")
+    monkeypatch.setattr(sys, "argv", [f"bench.{name}", "--help"])
+    with pytest.raises(SystemExit) as exit_info:
+        module.main()
+    assert exit_info.value.code == 0
+    assert "usage:" in capsys.readouterr().out
+
+
+def test_python_dash_m_runs_from_the_repository_root() -> None:
+    """The documented way to run a script; JoeyNMT need not be installed for --help."""
+    env = {**os.environ, "PYTHONPATH": str(Path(seqlab.__file__).resolve().parents[1])}
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.joeynmt_multi30k", "--help"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "--seqlab-run" in out.stdout
+
+
+def test_command_names_the_module(bench_on_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    module = importlib.import_module("bench._report")
+    main = types.ModuleType("__main__")
+    main.__spec__ = types.SimpleNamespace(name="bench.task_run")
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    monkeypatch.setattr(sys, "argv", ["/x/bench/task_run.py", "m30k", "--note", "two words"])
+    assert module.command() == "python -m bench.task_run m30k --note 'two words'"
+
+
+def sections(text: str) -> list[str]:
+    return re.findall(r"<!-- bench:(\S+) -->", text)
+
+
+def summary_rows(text: str) -> list[str]:
+    inner = text.split("<!-- summary -->")[1].split("<!-- /summary -->")[0]
+    return [line for line in inner.splitlines() if line.startswith("| <!-- summary:")]
+
+
+def section_text(report, doc: Path, name: str, result: str, summary=None) -> None:
+    body = "\n".join([*report.header(f"Title {name}"), f"Result: {result}."])
+    report.write_section(name, body, summary=summary, doc=doc)
+
+
+def test_write_section_keeps_the_shape(report, tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    section_text(report, doc, "alpha", "1")
+    section_text(report, doc, "beta", "2")
+    text = doc.read_text()
+    assert sections(text) == ["alpha", "beta"]
+    assert text.index("<!-- /summary -->") < text.index("<!-- bench:alpha -->")
+    assert text.index("<!-- /bench:beta -->") < text.index("<!-- history -->")
+
+    # a re-run replaces its section where it stands
+    section_text(report, doc, "alpha", "3")
+    text = doc.read_text()
+    assert sections(text) == ["alpha", "beta"]
+    assert "Result: 3." in text and "Result: 1." not in text
+    # the anchor the summary links to, the visible machine line, the folded command
+    alpha = text.split("<!-- bench:alpha -->")[1].split("<!-- /bench:alpha -->")[0]
+    assert alpha.startswith('\n<a id="alpha"></a>\n\n## Title alpha\n\nMachine: Test CPU (AVX2)')
+    folded = re.search(
+        r"<details><summary>Command</summary>\n\n```bash\n(.*)\n```\n\n</details>", alpha
+    )
+    assert folded and folded.group(1) == "python -m bench.fake --flag 'a b'"
+    assert alpha.index("Machine:") < alpha.index("<details>")
+
+
+def test_write_section_inserts_before_history(report, tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    section_text(report, doc, "alpha", "1")
+    doc.write_text(doc.read_text() + "\n- `old-run`: superseded by [alpha](#alpha).\n")
+    section_text(report, doc, "gamma", "5")
+    text = doc.read_text()
+    assert text.index("<!-- /bench:gamma -->") < text.index("<!-- history -->")
+    assert text.rstrip().endswith("- `old-run`: superseded by [alpha](#alpha).")
+
+
+def test_write_section_updates_its_summary_rows(report, tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    row = report.SummaryRow
+    section_text(report, doc, "alpha", "1", summary=[row("alpha speed", "1 tok/s", "> 0", "1.0x")])
+    section_text(report, doc, "beta", "2", summary=[row("beta", "2"), row("beta, again", "22")])
+    text = doc.read_text()
+    hand_kept = "| <!-- summary:pair --> alpha and beta | 1, 2 | — | — | CPU | 2026-01-01 | x |"
+    doc.write_text(text.replace(summary_rows(text)[-1], summary_rows(text)[-1] + "\n" + hand_kept))
+
+    section_text(report, doc, "alpha", "3", summary=[row("alpha speed", "3 tok/s", "> 0", "3.0x")])
+    rows = summary_rows(doc.read_text())
+    assert len(rows) == 4
+    assert rows[0].startswith("| <!-- summary:alpha --> alpha speed | 3 tok/s | > 0 | 3.0x |")
+    assert re.search(
+        r" \| Test CPU \(AVX2\) \| \d{4}-\d\d-\d\d \| \[alpha\]\(#alpha\) \|$", rows[0]
+    )
+    assert [r.split(" --> ")[0] for r in rows[1:]] == [
+        "| <!-- summary:beta",
+        "| <!-- summary:beta",
+        "| <!-- summary:pair",
+    ]
+    assert rows[3] == hand_kept
+
+    # two rows become one, in their place
+    section_text(report, doc, "beta", "4", summary=[row("beta", "4")])
+    rows = summary_rows(doc.read_text())
+    assert len(rows) == 3
+    assert rows[1].startswith("| <!-- summary:beta --> beta | 4 |")
+    assert rows[2] == hand_kept
+
+    # without summary=..., the rows stay as they are
+    section_text(report, doc, "beta", "5")
+    assert summary_rows(doc.read_text()) == rows
+
+
+def test_rewriting_the_real_document_changes_nothing(report, tmp_path: Path) -> None:
+    """Every section of docs/benchmarks.md already has the shape the writer produces."""
+    real = (REPO / "docs" / "benchmarks.md").read_text()
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text(real)
+    blocks = re.findall(
+        r'<!-- bench:(\S+) -->\n<a id="\1"></a>\n\n(.*?)\n<!-- /bench:\1 -->', real, re.S
+    )
+    assert len(blocks) == len(sections(real)) > 0
+    for name, body in blocks:
+        report.write_section(name, body, doc=doc)
+    assert doc.read_text() == real
