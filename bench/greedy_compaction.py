@@ -18,27 +18,17 @@ from pathlib import Path
 
 import torch
 
-import seqlab.tasks.seq2seq as seq2seq_task
 from bench._report import SummaryRow, header, write_section
 from bench.seq2seq_speed import sources_of
+from seqlab.decode.strategy import Greedy
 from seqlab.tasks import load_run
 
 
 def decode(task, model, sources, batch: int, compact: bool) -> tuple[float, list]:
-    real = seq2seq_task.greedy_search
-
-    def keep_rows(*args, **kwargs):
-        kwargs["select"] = None
-        return real(*args, **kwargs)
-
-    if not compact:
-        seq2seq_task.greedy_search = keep_rows
-    try:
-        start = time.perf_counter()
-        hyps = task.decode(model, sources, batch_size=batch)
-        return len(sources) / (time.perf_counter() - start), [h[0].tokens for h in hyps]
-    finally:
-        seq2seq_task.greedy_search = real
+    """Sentences/s and outputs of greedy decoding, with or without dropping finished rows."""
+    start = time.perf_counter()
+    hyps = task.decode(model, sources, Greedy(), batch_size=batch, compact=compact)
+    return len(sources) / (time.perf_counter() - start), [h[0].tokens for h in hyps]
 
 
 def main() -> None:

@@ -23,6 +23,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from bench._report import header, write_section
+from seqlab.decode.loop import decode
+from seqlab.decode.strategy import Sample
+from seqlab.models.lm import LanguageModel
 from seqlab.tasks import run_config_from_dict
 from seqlab.tasks.lm import LanguageModelTask
 from seqlab.train.trainer import Trainer
@@ -122,18 +125,27 @@ def training_table(rounds: int, steps: int, corpus: Path, tmp: Path) -> list[str
 
 
 def generation_table(length: int) -> list[str]:
-    from seqlab.decode.sampling import generate
-    from seqlab.models.lm import LanguageModel
-
     torch.manual_seed(0)
-    model = LanguageModel(V, E, H, num_layers=1, dropout=0.0).eval()
-    prime = torch.tensor([1, 5, 7])
+    model = LanguageModel(V, embedding_dim=E, hidden_size=H, num_layers=1, dropout=0.0).eval()
+    prime = torch.tensor([[1, 5, 7]])
     gen = torch.Generator().manual_seed(0)
 
     def ours() -> float:
+        """The decoding loop of ``seqlab generate``: a sample streamed token by token."""
+        made = []
         start = time.perf_counter()
-        n = sum(1 for _ in generate(model.step, prime, length, 0.8, generator=gen))
-        return n / (time.perf_counter() - start)
+        with torch.inference_mode():
+            state = model.start(prime[:, :-1])
+        decode(
+            model,
+            state,
+            Sample(0.8, generator=gen),
+            first=prime[:, -1],
+            limits=torch.tensor([length]),
+            eos=None,
+            on_token=lambda rows, tokens: made.extend(tokens),
+        )
+        return len(made) / (time.perf_counter() - start)
 
     @torch.inference_mode()
     def fused_per_step() -> float:

@@ -14,7 +14,9 @@ from pathlib import Path
 import torch
 
 from bench._report import SummaryRow, header, write_section
+from seqlab.decode.strategy import sampling
 from seqlab.tasks import load_run
+from seqlab.tasks.options import GenerateOptions
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -32,9 +34,8 @@ def main() -> None:
     rows = ["| language | samples (* = copies a training name) |", "|---|---|"]
     copies = total = 0
     for label in task.labels:
-        names = task.generate_samples(
-            model, n=args.n, condition=label, temperature=args.temperature, seed=args.seed
-        )
+        strategy = sampling(args.temperature, seed=args.seed)
+        names = task.generate(model, GenerateOptions(strategy=strategy, condition=label, n=args.n))
         copies += sum(x in seen for x in names)
         total += len(names)
         shown = ", ".join(f"{x}*" if x in seen else x for x in names)

@@ -25,6 +25,7 @@ import torch
 
 from bench._report import header, write_section
 from seqlab.data.io import iter_lines
+from seqlab.decode.strategy import beam_or_greedy
 from seqlab.tasks import load_run, load_run_config, task_class
 from seqlab.train.trainer import Trainer
 
@@ -37,14 +38,17 @@ def training_rate(run: Path) -> float:
     return statistics.median(rates) if rates else float("nan")
 
 
-def measured_training_rate(run: Path, steps: int = 40, warmup: int = 5) -> float:
+def measured_training_rate(
+    run: Path, steps: int = 40, warmup: int = 5, *, emulated_bf16: bool = False
+) -> float:
     """Target tokens/s of ``steps`` real training steps (forward, backward, clip, Adam) with the
-    run's config and vocabularies, from freshly initialised weights, after ``warmup`` steps."""
+    run's config and vocabularies, from freshly initialised weights, after ``warmup`` steps.
+    ``emulated_bf16`` lets bf16 run where the CPU only emulates it."""
     config = load_run_config(run / "config.yaml")
     task = task_class(config.task)(config)
     task.prepare(run)
     with tempfile.TemporaryDirectory() as d:
-        trainer = Trainer(task, Path(d))
+        trainer = Trainer(task, Path(d), emulated_bf16=emulated_bf16)
         trainer._setup()
         for i in range(warmup):
             trainer.train_step(task.train_batch(0, i))
@@ -66,9 +70,10 @@ def sources_of(task, run: Path, src: str | None) -> list[list[int]]:
 
 def decode_rate(task, model, sources: list[list[int]], beam: int, batch: int) -> float:
     todo = sources if batch > 1 else sources[: max(1, len(sources) // 4)]
-    task.decode(model, todo[:batch], beam_size=beam, batch_size=batch)  # warm-up
+    strategy = beam_or_greedy(beam)
+    task.decode(model, todo[:batch], strategy, batch_size=batch)  # warm-up
     start = time.perf_counter()
-    task.decode(model, todo, beam_size=beam, batch_size=batch)
+    task.decode(model, todo, strategy, batch_size=batch)
     return len(todo) / (time.perf_counter() - start)
 
 

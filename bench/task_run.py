@@ -21,6 +21,7 @@ import torch
 from bench._report import header, write_section
 from seqlab.config import parse_overrides
 from seqlab.tasks import load_run, load_run_config
+from seqlab.tasks.options import EvaluateOptions
 from seqlab.tasks.run import train
 
 
@@ -82,9 +83,8 @@ def main() -> None:
     if args.eval_data or args.eval_src:
         task, model = load_run(run_dir, "best")
         task.run_dir = run_dir
-        files = {"data": args.eval_data, "src": args.eval_src, "ref": args.eval_ref}
-        held = task.evaluate_files(model, **{k: v for k, v in files.items() if v})
-        held.pop("report", None)
+        files = EvaluateOptions(data=args.eval_data, src=args.eval_src, ref=args.eval_ref)
+        held = task.evaluate(model, files).metrics
     keys = [k for k in args.keys.split(",") if k] or [
         k for k in best if k not in ("split", "step", "epoch")
     ]

@@ -48,11 +48,15 @@ class Picker:
 class GreedySearch:
     """The state of one greedy (or sampling) decoding call; see :mod:`seqlab.decode.loop`.
 
+    The bookkeeping is in Python lists, one read of the chosen tokens per step (``tolist``),
+    so a batch-1 step costs little more than the model's own step.
+
     Args:
         picker: chooses tokens from logits.
         first: (B,) the input of the first step (<sos>, or a prime's last token).
         limits: (B,) at most this many tokens per sentence (<eos> not counted).
         eos: the end token, or None to run every row to its limit.
+        scores: sum each sentence's log-probability (NaN without: a little faster at batch 1).
     """
 
     expand: Tensor | None = None  # rows are not duplicated
@@ -67,71 +71,97 @@ class GreedySearch:
         attention: bool = False,
         compact: bool = True,
         on_token: TokenCallback | None = None,
+        scores: bool = True,
     ):
-        batch, device = limits.shape[0], limits.device
-        self.picker, self.limits, self.eos = picker, limits, eos
+        batch = limits.shape[0]
+        self.picker, self.eos, self.limits = picker, eos, limits.tolist()
+        self.scored = scores
         self.keep_attention, self.compact, self.on_token = attention, compact, on_token
-        self.rows = torch.arange(batch, device=device)  # (A,) the batch row of each live row
+        self.rows = torch.arange(batch, device=limits.device)  # (A,) batch row of each live row
+        self.live = list(range(batch))  # the same rows, as a list
+        self.alive = [True] * batch  # per live row: still going (False only without compact)
         self.tokens = first  # (A,) next step's input
-        self.alive = torch.ones(batch, dtype=torch.bool, device=device)  # (A,)
-        self.scores = torch.zeros(batch, dtype=torch.float64, device=device)  # (B,)
-        self.steps: list[tuple[Tensor, Tensor, Tensor | None]] = []  # rows, tokens, attn
+        self.out: list[list[int]] = [[] for _ in range(batch)]
+        self.ended = [False] * batch  # per batch row: stopped at <eos>
+        self.steps: list[tuple[list[int], list[bool] | None, Tensor | None, Tensor | None]] = []
         self.reorder: Tensor | None = None
-        self.done = batch == 0 or int(limits.max()) <= 0
+        self.done = batch == 0 or max(self.limits) <= 0
 
     def advance(self, logits: Tensor, attn: Tensor | None) -> None:
         """logits (A, V) of the live rows, attn (A, S) or None: choose, score, retire rows."""
         t = len(self.steps)
         nxt = self.picker(logits, self.rows)  # (A,)
-        logp = torch.log_softmax(logits, -1).gather(1, nxt[:, None]).squeeze(1)  # (A,)
-        self.scores[self.rows] += torch.where(self.alive, logp.double(), 0.0)
-        self.steps.append((self.rows, nxt, attn if self.keep_attention else None))
-        ended = t + 1 >= self.limits[self.rows]
-        if self.eos is not None:
-            ended |= nxt == self.eos
-        if self.on_token is not None:
-            self._report(nxt)
-        self.alive &= ~ended
+        logp = None
+        if self.scored:
+            logp = torch.log_softmax(logits, -1).gather(1, nxt[:, None]).squeeze(1)  # (A,)
+        flags = None if self.compact else list(self.alive)
+        self.steps.append((self.live, flags, logp, attn if self.keep_attention else None))
+        fresh_rows, fresh_tokens = [], []
+        for i, (row, tok) in enumerate(zip(self.live, nxt.tolist(), strict=True)):
+            if not self.alive[i]:
+                continue
+            if tok == self.eos:
+                self.ended[row], self.alive[i] = True, False
+                continue
+            self.out[row].append(tok)
+            fresh_rows.append(row)
+            fresh_tokens.append(tok)
+            if t + 1 >= self.limits[row]:
+                self.alive[i] = False
+        if self.on_token is not None and fresh_rows:
+            self.on_token(fresh_rows, fresh_tokens)
+        self._retire(nxt)
+
+    def _retire(self, nxt: Tensor) -> None:
+        """Finish the call, or (with ``compact``) drop the rows that just stopped."""
         self.reorder = None
-        if not bool(self.alive.any()):
+        if not any(self.alive):
             self.done = True
             return
-        if self.compact and not bool(self.alive.all()):
-            keep = self.alive.nonzero().squeeze(1)  # (A',)
-            self.reorder = keep
-            self.rows, nxt, self.alive = self.rows[keep], nxt[keep], self.alive[keep]
+        if self.compact and not all(self.alive):
+            keep = [i for i, going in enumerate(self.alive) if going]
+            self.reorder = torch.tensor(keep, device=self.rows.device)  # (A',)
+            self.rows, nxt = self.rows[self.reorder], nxt[self.reorder]
+            self.live, self.alive = [self.live[i] for i in keep], [True] * len(keep)
         self.tokens = nxt
-
-    def _report(self, nxt: Tensor) -> None:
-        fresh = self.alive if self.eos is None else self.alive & (nxt != self.eos)
-        rows, tokens = self.rows[fresh].tolist(), nxt[fresh].tolist()
-        if rows:
-            self.on_token(rows, tokens)
 
     def finish(self) -> list[list[Hypothesis]]:
         """Per sentence, its one hypothesis."""
-        batch, n = self.limits.shape[0], len(self.steps)
-        fill = -1 if self.eos is None else self.eos
-        ids = torch.full((batch, n), fill, dtype=torch.long, device=self.limits.device)
-        attn = None
-        if n and self.steps[0][2] is not None:
-            first = self.steps[0][2]
-            attn = first.new_zeros(batch, n, first.shape[-1])  # (B, steps, S)
-        for t, (rows, tokens, weights) in enumerate(self.steps):
-            ids[rows, t] = tokens
-            if attn is not None:
-                attn[rows, t] = weights
-        id_lists, limits = ids.tolist(), self.limits.tolist()
+        batch = len(self.out)
+        scores = self._scores(batch)
+        attn = self._attention(batch)
         return [
-            [self._hypothesis(id_lists[b], float(self.scores[b]), limits[b], attn, b)]
+            [
+                Hypothesis(
+                    self.out[b],
+                    scores[b],
+                    None if attn is None else attn[b, : len(self.out[b]) + self.ended[b]],
+                    self.ended[b],
+                )
+            ]
             for b in range(batch)
         ]
 
-    def _hypothesis(
-        self, ids: list[int], score: float, limit: int, attn: Tensor | None, row: int
-    ) -> Hypothesis:
-        ended = self.eos is not None and self.eos in ids[:limit]
-        tokens = ids[: ids.index(self.eos)] if ended else ids[:limit]
-        steps = len(tokens) + ended
-        weights = attn[row, :steps] if attn is not None else None
-        return Hypothesis(tokens, score, weights, ended)
+    def _scores(self, batch: int) -> list[float]:
+        """Each sentence's log-probability (NaN when scores were not asked for)."""
+        if not self.scored:
+            return [float("nan")] * batch
+        scores = [0.0] * batch
+        logps = torch.cat([lp for _, _, lp, _ in self.steps]).tolist() if self.steps else []
+        k = 0
+        for live, flags, lp, _ in self.steps:
+            for i, row in enumerate(live):
+                if flags is None or flags[i]:
+                    scores[row] += logps[k + i]  # float64 sums, step by step
+            k += lp.shape[0]
+        return scores
+
+    def _attention(self, batch: int) -> Tensor | None:
+        """(B, steps, S) attention weights of every step, or None."""
+        if not self.steps or self.steps[0][3] is None:
+            return None
+        first = self.steps[0][3]
+        attn = first.new_zeros(batch, len(self.steps), first.shape[-1])
+        for t, (live, _, _, weights) in enumerate(self.steps):
+            attn[torch.tensor(live, device=attn.device), t] = weights
+        return attn

@@ -36,6 +36,7 @@ def start_search(
     attention: bool = False,
     compact: bool = True,
     on_token: TokenCallback | None = None,
+    scores: bool = True,
 ) -> GreedySearch | BeamSearch:
     """The per-call search state of ``strategy`` (see :func:`decode` for the arguments)."""
     if isinstance(strategy, Beam):
@@ -52,6 +53,7 @@ def start_search(
         attention=attention,
         compact=compact,
         on_token=on_token,
+        scores=scores,
     )
 
 
@@ -68,6 +70,7 @@ def decode(
     attention: bool = False,
     compact: bool = True,
     on_token: TokenCallback | None = None,
+    scores: bool = True,
 ) -> list[list[Hypothesis]]:
     """Decode a batch; per sentence, its hypotheses (one, or ``n_best`` for beam search).
 
@@ -83,6 +86,8 @@ def decode(
         compact: greedy and sampling drop finished rows from the batch (beam always does).
         on_token: greedy and sampling call ``on_token(rows, tokens)`` after every step with the
             tokens just produced, for streaming.
+        scores: greedy and sampling sum each output's log-probability; without, its score is
+            NaN (generation, which shows none, saves that work at every step).
     """
     search = start_search(
         strategy,
@@ -92,6 +97,7 @@ def decode(
         attention=attention,
         compact=compact,
         on_token=on_token,
+        scores=scores,
     )
     if search.expand is not None:
         state = model.select(state, search.expand)

@@ -42,7 +42,9 @@ def race_noise(shape: tuple[int, int], generator: torch.Generator | None) -> Ten
 def draw(logits: Tensor, noise: Tensor) -> Tensor:
     """One token per row: reshaped logits (B, V), noise (B, V) -> ids (B,)."""
     probs = logits.softmax(-1)
-    return probs.div_(noise.to(probs.device)).argmax(-1)
+    if noise.device != probs.device:
+        noise = noise.to(probs.device)
+    return probs.div_(noise).argmax(-1)
 
 
 def pick_next(

@@ -258,6 +258,7 @@ class CondGenTask(Task):
             limits=torch.full((cond.shape[0],), limit, device=device),
             eos=EOS_ID,
             banned=(PAD_ID, SOS_ID),
+            scores=False,
         )
         return [self.tokenizer.detokenize(self.vocab.decode(h[0].tokens)) for h in hyps]
 

@@ -299,6 +299,7 @@ class LanguageModelTask(Task):
             limits=torch.full((n,), options.max_tokens, device=device),
             eos=None if streaming else self.vocab.stoi[EOS],
             on_token=on_token if streaming else None,
+            scores=not streaming,
         )
         if not streaming:
             pieces = [[self.piece(t) for t in h[0].tokens] for h in hyps]

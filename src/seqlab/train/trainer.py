@@ -63,7 +63,17 @@ class Position:
 class Trainer:
     """Trains ``task``'s model into ``run_dir``; ``fit()`` returns the final metrics."""
 
-    def __init__(self, task: TrainingTask, run_dir: Path, resume: bool = False, on_step=None):
+    def __init__(
+        self,
+        task: TrainingTask,
+        run_dir: Path,
+        resume: bool = False,
+        on_step=None,
+        *,
+        emulated_bf16: bool = False,
+    ):
+        """``emulated_bf16`` lets bf16 train on a CPU without native bf16, which is otherwise
+        refused (bench/bf16_cost.py measures what that costs)."""
         self.task = task
         self.cfg = task.config.train
         self.run_dir = Path(run_dir)
@@ -71,7 +81,8 @@ class Trainer:
         self.on_step = on_step  # test hook: called as on_step(trainer) after every step
         self.stop_requested = False
         self.device = ddp.local_device(self.cfg.device)
-        check_precision(self.cfg.precision, self.device)
+        if not emulated_bf16:
+            check_precision(self.cfg.precision, self.device)
         self.rank, self.world_size = task.rank, task.world_size
         self.is_main = self.rank == 0
         self.log = MetricsLog(self.run_dir / "metrics.jsonl", enabled=self.is_main)
