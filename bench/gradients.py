@@ -31,9 +31,13 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     start = time.perf_counter()
     result = diagnose_gradients(
-        ["rnn", "lstm", "gru"], args.length, args.hidden_size, args.seed, args.train_steps,
-        args.text,
-    )  # fmt: skip
+        ["rnn", "lstm", "gru"],
+        length=args.length,
+        hidden_size=args.hidden_size,
+        seed=args.seed,
+        train_steps=args.train_steps,
+        text=args.text,
+    )
     seconds = time.perf_counter() - start
     plot_gradients(result, FIGURE)
     table = format_table(result)

@@ -20,11 +20,15 @@ def test_reads_columns_by_index_and_by_header_name(tmp_path):
     ]
     with_header = tmp_path / "b.tsv"
     with_header.write_text("sentence\tlabel\na fine film \t1\nawful\t0\n")
-    rows = read_delimited(str(with_header), "label", "sentence", header=True)
+    rows = read_delimited(
+        str(with_header), label_column="label", text_column="sentence", header=True
+    )
     assert [(r.label, r.text) for r in rows] == [("1", "a fine film"), ("0", "awful")]
     csv = tmp_path / "c.csv"
     csv.write_text("x,pos,good\ny,neg,bad\n")
-    assert [r.label for r in read_delimited(str(csv), -2, -1, delimiter=",")] == ["pos", "neg"]
+    assert [
+        r.label for r in read_delimited(str(csv), label_column=-2, text_column=-1, delimiter=",")
+    ] == ["pos", "neg"]
 
 
 def test_label_column_out_of_range_names_file_and_line(tmp_path):
@@ -40,13 +44,13 @@ def test_header_name_errors(tmp_path):
     path = tmp_path / "h.tsv"
     path.write_text("sentence\tlabel\nok\t1\n")
     with pytest.raises(SeqlabError, match="no column named 'target'"):
-        read_delimited(str(path), "target", "sentence", header=True)
+        read_delimited(str(path), label_column="target", text_column="sentence", header=True)
     with pytest.raises(SeqlabError, match="has no header"):
-        read_delimited(str(path), "label", "sentence", header=False)
+        read_delimited(str(path), label_column="label", text_column="sentence", header=False)
     only_header = tmp_path / "o.tsv"
     only_header.write_text("sentence\tlabel\n")
     with pytest.raises(SeqlabError, match="no examples"):
-        read_delimited(str(only_header), "label", "sentence", header=True)
+        read_delimited(str(only_header), label_column="label", text_column="sentence", header=True)
 
 
 def test_stratified_split_keeps_shares_and_is_seeded():

@@ -29,7 +29,7 @@ def _shape(layers: int, cell: str, attention: str) -> dict:
 
 def _attention(kind: str, score: str, size: int = 6):
     torch.manual_seed(0)
-    return build_attention(kind, size, size, 5, score).double()
+    return build_attention(kind, size, size, 5, score=score).double()
 
 
 @pytest.mark.parametrize("kind,score", KINDS)

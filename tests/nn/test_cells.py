@@ -7,6 +7,7 @@ import torch
 from torch import nn
 
 from seqlab.nn.cells import (
+    CellWeights,
     gru_cell,
     gru_cell_gates,
     lstm_cell,
@@ -18,8 +19,8 @@ from seqlab.nn.cells import (
 BATCH, INPUT, HIDDEN = 3, 5, 4
 
 
-def _params(cell: nn.RNNCellBase) -> tuple:
-    return cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh
+def _params(cell: nn.RNNCellBase) -> CellWeights:
+    return CellWeights(cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)
 
 
 def _inputs(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -36,7 +37,7 @@ def test_rnn_cell_equals_torch(bias: bool, nonlinearity: str) -> None:
     torch.manual_seed(0)
     ref = nn.RNNCell(INPUT, HIDDEN, bias=bias, nonlinearity=nonlinearity).double()
     x, h, _ = _inputs()
-    got = rnn_cell(x, h, *_params(ref), nonlinearity=nonlinearity)
+    got = rnn_cell(x, h, _params(ref), nonlinearity=nonlinearity)
     torch.testing.assert_close(got, ref(x, h))
 
 
@@ -45,7 +46,7 @@ def test_lstm_cell_equals_torch(bias: bool) -> None:
     torch.manual_seed(0)
     ref = nn.LSTMCell(INPUT, HIDDEN, bias=bias).double()
     x, h, c = _inputs()
-    got_h, got_c = lstm_cell(x, (h, c), *_params(ref))
+    got_h, got_c = lstm_cell(x, (h, c), _params(ref))
     ref_h, ref_c = ref(x, (h, c))
     torch.testing.assert_close(got_h, ref_h)
     torch.testing.assert_close(got_c, ref_c)
@@ -56,14 +57,14 @@ def test_gru_cell_equals_torch(bias: bool) -> None:
     torch.manual_seed(0)
     ref = nn.GRUCell(INPUT, HIDDEN, bias=bias).double()
     x, h, _ = _inputs()
-    torch.testing.assert_close(gru_cell(x, h, *_params(ref)), ref(x, h))
+    torch.testing.assert_close(gru_cell(x, h, _params(ref)), ref(x, h))
 
 
 def test_rnn_gates_add_up() -> None:
     torch.manual_seed(0)
     ref = nn.RNNCell(INPUT, HIDDEN).double()
     x, h, _ = _inputs()
-    gates = rnn_cell_gates(x, h, *_params(ref))
+    gates = rnn_cell_gates(x, h, _params(ref))
     assert gates["b"].shape == (HIDDEN,)
     torch.testing.assert_close(gates["h"], torch.tanh(gates["wx"] + gates["wh"] + gates["b"]))
     torch.testing.assert_close(gates["wx"], x @ ref.weight_ih.T)
@@ -73,7 +74,7 @@ def test_lstm_gates_are_consistent() -> None:
     torch.manual_seed(0)
     ref = nn.LSTMCell(INPUT, HIDDEN).double()
     x, h, c = _inputs()
-    gates = lstm_cell_gates(x, (h, c), *_params(ref))
+    gates = lstm_cell_gates(x, (h, c), _params(ref))
     assert set(gates) == {"i", "f", "g", "o", "c", "h"}
     for name in "ifo":
         assert ((gates[name] > 0) & (gates[name] < 1)).all()
@@ -85,7 +86,7 @@ def test_gru_gates_are_consistent() -> None:
     torch.manual_seed(0)
     ref = nn.GRUCell(INPUT, HIDDEN).double()
     x, h, _ = _inputs()
-    gates = gru_cell_gates(x, h, *_params(ref))
+    gates = gru_cell_gates(x, h, _params(ref))
     assert set(gates) == {"r", "z", "n", "h"}
     for name in "rz":
         assert ((gates[name] > 0) & (gates[name] < 1)).all()
@@ -96,4 +97,4 @@ def test_unknown_nonlinearity_raises() -> None:
     x, h, _ = _inputs()
     w_ih, w_hh = torch.zeros(HIDDEN, INPUT), torch.zeros(HIDDEN, HIDDEN)
     with pytest.raises(ValueError, match="tanh"):
-        rnn_cell(x.float(), h.float(), w_ih, w_hh, nonlinearity="sigmoid")
+        rnn_cell(x.float(), h.float(), CellWeights(w_ih, w_hh), nonlinearity="sigmoid")

@@ -86,7 +86,9 @@ def test_freeze_stops_gradients(vectors_file):
     path, _ = vectors_file
     ids = torch.tensor([[4, 5]])
     for freeze in (True, False):
-        emb = build_embedding(len(ITOS), 4, "pretrained", str(path), freeze=freeze, itos=ITOS)
+        emb = build_embedding(
+            len(ITOS), 4, kind="pretrained", path=str(path), freeze=freeze, itos=ITOS
+        )
         head = torch.nn.Linear(4, 1)  # a model always has trainable layers after it
         before = emb.weight.detach().clone()
         opt = torch.optim.SGD([*emb.parameters(), *head.parameters()], lr=1.0)
@@ -99,13 +101,13 @@ def test_freeze_stops_gradients(vectors_file):
 def test_pretrained_errors(vectors_file):
     path, _ = vectors_file
     with pytest.raises(SeqlabError, match="dimension 4 but embedding_dim is 16"):
-        build_embedding(len(ITOS), 16, "pretrained", str(path), itos=ITOS)
+        build_embedding(len(ITOS), 16, kind="pretrained", path=str(path), itos=ITOS)
     with pytest.raises(SeqlabError, match="needs a vectors file"):
-        build_embedding(len(ITOS), 4, "pretrained", itos=ITOS)
+        build_embedding(len(ITOS), 4, kind="pretrained", itos=ITOS)
     with pytest.raises(SeqlabError, match="needs the vocabulary"):
-        build_embedding(len(ITOS), 4, "pretrained", str(path))
+        build_embedding(len(ITOS), 4, kind="pretrained", path=str(path))
     with pytest.raises(SeqlabError, match="num_embeddings 9 != vocabulary size 8"):
-        build_embedding(9, 4, "pretrained", str(path), itos=ITOS)
+        build_embedding(9, 4, kind="pretrained", path=str(path), itos=ITOS)
 
 
 def test_unknown_kind_and_stray_path():

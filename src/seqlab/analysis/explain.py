@@ -53,7 +53,7 @@ H_LABELS = {
 }
 
 
-def check_options(text: str, cell: str, hidden_size: int, steps: int, lr: float) -> None:
+def check_options(text: str, cell: str, *, hidden_size: int, steps: int, lr: float) -> None:
     """Raise a one-line SeqlabError for options the walk-through cannot use."""
     if len(text) < 2:
         raise SeqlabError(f"--text must have at least 2 characters, got {text!r}")
@@ -89,10 +89,10 @@ def cell_step(rnn: Recurrent, x: Tensor, state: tuple[Tensor, ...]) -> dict[str,
     """One explicit step of layer 0: x (1, V), state (h,) or (h, c) each (1, H) -> named terms."""
     weights = rnn.weights(0)
     if rnn.mode == "lstm":
-        return lstm_cell_gates(x, (state[0], state[1]), *weights)
+        return lstm_cell_gates(x, (state[0], state[1]), weights)
     if rnn.mode == "gru":
-        return gru_cell_gates(x, state[0], *weights)
-    return rnn_cell_gates(x, state[0], *weights, nonlinearity=rnn.nonlinearity)
+        return gru_cell_gates(x, state[0], weights)
+    return rnn_cell_gates(x, state[0], weights, rnn.nonlinearity)
 
 
 def _next_state(rnn: Recurrent, terms: dict[str, Tensor]) -> tuple[Tensor, ...]:
@@ -137,7 +137,7 @@ def walk(rnn: Recurrent, head: nn.Linear, text: str, vocab: list[str]) -> list[d
 
 @torch.no_grad()
 def fused_difference(
-    rnn: Recurrent, head: nn.Linear, text: str, vocab: list[str], records: list[dict]
+    rnn: Recurrent, head: nn.Linear, text: str, vocab: list[str], *, records: list[dict]
 ) -> float:
     """Largest |explicit - fused| over every h_t and y_t of a walk (torch's nn.RNN/LSTM/GRU)."""
     impl, rnn.impl = rnn.impl, "fused"
@@ -152,7 +152,7 @@ def fused_difference(
 
 
 def train(
-    rnn: Recurrent, head: nn.Linear, text: str, vocab: list[str], steps: int, lr: float
+    rnn: Recurrent, head: nn.Linear, text: str, vocab: list[str], *, steps: int, lr: float
 ) -> list[dict[str, Any]]:
     """Adam with teacher forcing on the whole text; one {step, loss, predicted} per step."""
     x = one_hot(text[:-1], vocab)[None]  # (1, T, V)
@@ -177,7 +177,7 @@ def train(
 
 
 @torch.no_grad()
-def generate(rnn: Recurrent, head: nn.Linear, start: str, length: int, vocab: list[str]) -> dict:
+def generate(rnn: Recurrent, head: nn.Linear, start: str, length: int, *, vocab: list[str]) -> dict:
     """Test mode: feed each prediction back as the next input, ``length`` times."""
     state, ch, records = _zero_state(rnn), start, []
     for t in range(length):
@@ -193,6 +193,7 @@ def generate(rnn: Recurrent, head: nn.Linear, start: str, length: int, vocab: li
 def explain(
     text: str = "hello",
     cell: str = "rnn",
+    *,
     hidden_size: int = 4,
     seed: int = 0,
     steps: int = 100,
@@ -204,14 +205,14 @@ def explain(
     ``training`` (per-step loss and predictions), ``generation`` and ``fused_max_abs_diff``
     (explicit cells vs torch's fused kernels, over both walks).
     """
-    check_options(text, cell, hidden_size, steps, lr)
+    check_options(text, cell, hidden_size=hidden_size, steps=steps, lr=lr)
     vocab = sorted(set(text))
     rnn, head = build_model(len(vocab), cell, hidden_size, seed)
     before = walk(rnn, head, text, vocab)
-    diff = fused_difference(rnn, head, text, vocab, before)
-    training = train(rnn, head, text, vocab, steps, lr)
+    diff = fused_difference(rnn, head, text, vocab, records=before)
+    training = train(rnn, head, text, vocab, steps=steps, lr=lr)
     after = walk(rnn, head, text, vocab)
-    diff = max(diff, fused_difference(rnn, head, text, vocab, after))
+    diff = max(diff, fused_difference(rnn, head, text, vocab, records=after))
     config = {"text": text, "cell": cell, "hidden_size": hidden_size, "seed": seed}
     return {
         "config": config | {"steps": steps, "lr": lr, "optimizer": "adam"},
@@ -219,7 +220,7 @@ def explain(
         "before": before,
         "training": training,
         "after": after,
-        "generation": generate(rnn, head, text[0], len(text) - 1, vocab),
+        "generation": generate(rnn, head, text[0], len(text) - 1, vocab=vocab),
         "fused_max_abs_diff": diff,
     }
 

@@ -130,7 +130,7 @@ def hidden_gradient_norms(model: LanguageModel, tokens: Tensor, targets: Tensor)
 
 
 def train_char_lm(
-    model: LanguageModel, ids: Tensor, steps: int, length: int, seed: int, lr: float = 3e-3
+    model: LanguageModel, ids: Tensor, steps: int, *, length: int, seed: int, lr: float = 3e-3
 ) -> list[float]:
     """A short char-LM run on random windows (Adam, clip 1.0); returns the loss per step."""
     generator = torch.Generator().manual_seed(seed + 1)
@@ -150,7 +150,7 @@ def train_char_lm(
 
 
 def exploding_case(
-    length: int, hidden_size: int, seed: int, radius: float = 1.1, max_norm: float = 1.0
+    length: int, hidden_size: int, seed: int, *, radius: float = 1.1, max_norm: float = 1.0
 ) -> dict[str, Any]:
     """A plain RNN with W_h = radius * orthogonal, in the linear regime; clip its gradient.
 
@@ -221,7 +221,7 @@ def _cell_result(
     result: dict[str, Any] = {"init": hidden_gradient_norms(model, tokens, targets)}
     if options["train_steps"] and ids is not None:
         start = time.perf_counter()
-        losses = train_char_lm(model, ids, options["train_steps"], length, seed)
+        losses = train_char_lm(model, ids, options["train_steps"], length=length, seed=seed)
         result["train_seconds"] = time.perf_counter() - start
         result["train_loss_first"], result["train_loss_last"] = losses[0], losses[-1]
         result["trained"] = hidden_gradient_norms(model, tokens, targets)
@@ -230,6 +230,7 @@ def _cell_result(
 
 def diagnose_gradients(
     cells: list[str],
+    *,
     length: int = 100,
     hidden_size: int = 64,
     seed: int = 0,
@@ -261,7 +262,7 @@ def diagnose_gradients(
         "sigmoid_prime_max": activation_derivative_max("sigmoid"),
         "tanh_prime_max": activation_derivative_max("tanh"),
         "cells": {cell: _cell_result(cell, ids, vocab_size, options) for cell in cells},
-        "exploding": exploding_case(length, hidden_size, seed, radius),
+        "exploding": exploding_case(length, hidden_size, seed, radius=radius),
     }
 
 

@@ -123,6 +123,7 @@ def recurrent_count(
     input_size: int,
     hidden_size: int,
     num_layers: int = 1,
+    *,
     bidirectional: bool = False,
     biases: int = 2,
 ) -> Count:
@@ -153,9 +154,11 @@ def _spec_counts(layer: LayerSpec, input_size: int | None) -> tuple[Count, Count
         return same, same
     assert input_size is not None  # parse_spec guarantees an input size after the first layer
     if isinstance(layer, RecurrentSpec):
-        shape = (layer.cell, input_size, layer.hidden_size, layer.num_layers, layer.bidirectional)
-        keras = recurrent_count(*shape, biases=_keras_biases(layer.cell, layer.reset_after))
-        return keras, recurrent_count(*shape, biases=2)
+        shape = (layer.cell, input_size, layer.hidden_size, layer.num_layers)
+        two_ways = layer.bidirectional
+        keras_biases = _keras_biases(layer.cell, layer.reset_after)
+        keras = recurrent_count(*shape, bidirectional=two_ways, biases=keras_biases)
+        return keras, recurrent_count(*shape, bidirectional=two_ways, biases=2)
     if isinstance(layer, DenseSpec):
         units = layer.out_features
         same = Count(f"{input_size}*{units}+{units}", input_size * units + units)
@@ -230,16 +233,11 @@ def _module_row(module: nn.Module, label: str) -> ParamRow | None:
         return ParamRow.of(label, units, same, same)
     cell = _TORCH_MODE_CELLS.get(getattr(module, "mode", None))
     if isinstance(module, nn.RNNBase) and cell is not None and module.proj_size == 0:
-        shape = (
-            cell,
-            module.input_size,
-            module.hidden_size,
-            module.num_layers,
-            module.bidirectional,
-        )
+        shape = (cell, module.input_size, module.hidden_size, module.num_layers)
+        two_ways = module.bidirectional
         keras_biases = _keras_biases(cell, reset_after=True) if module.bias else 0
-        keras = recurrent_count(*shape, biases=keras_biases)
-        pytorch = recurrent_count(*shape, biases=2 if module.bias else 0)
+        keras = recurrent_count(*shape, bidirectional=two_ways, biases=keras_biases)
+        pytorch = recurrent_count(*shape, bidirectional=two_ways, biases=2 if module.bias else 0)
         size = module.hidden_size * (2 if module.bidirectional else 1)
         return ParamRow.of(label, size, keras, pytorch)
     return None

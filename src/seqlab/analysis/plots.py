@@ -245,6 +245,7 @@ def draw_panels(
     panels: dict[str, list[Curve]],
     xlabel: str,
     ylabel: str,
+    *,
     log_y: bool = False,
     share_y: bool = False,
     integer_x: bool = False,
@@ -280,11 +281,14 @@ def plot_panels(
     path: str | Path,
     xlabel: str,
     ylabel: str,
+    *,
     log_y: bool = False,
     share_y: bool = False,
     integer_x: bool = False,
     x_ticks: Sequence[float] | None = None,
 ) -> Path:
     """:func:`draw_panels` saved to ``path``; returns the path written."""
-    fig = draw_panels(panels, xlabel, ylabel, log_y, share_y, integer_x, x_ticks)
+    fig = draw_panels(
+        panels, xlabel, ylabel, log_y=log_y, share_y=share_y, integer_x=integer_x, x_ticks=x_ticks
+    )
     return save(fig, path)

@@ -150,6 +150,7 @@ def evaluate_analogies(
     path: str | os.PathLike | None = None,
     lowercase: bool = True,
     on_malformed: str = "skip",
+    *,
     restrict_vocab: int | None = 300_000,
 ) -> AnalogyResult:
     """3CosAdd analogy accuracy: ``d`` must be the nearest word to ``b - a + c`` (cosine).

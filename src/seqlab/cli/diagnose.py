@@ -31,6 +31,7 @@ diagnose_app = typer.Typer(
 
 @diagnose_app.command("gradients")
 def gradients_command(
+    *,
     cells: str = typer.Option("rnn,lstm,gru", "--cells", help="Comma-separated: rnn,lstm,gru."),
     length: int = typer.Option(100, "--length", help="Sequence length T; the loss is at T-1."),
     hidden_size: int = typer.Option(64, "--hidden-size", help="Size of h_t."),
@@ -47,7 +48,13 @@ def gradients_command(
 ) -> None:
     """||dL/dh_t|| for every t, loss at the last step: at init, after training, exploding."""
     result = diagnose_gradients(
-        parse_cells(cells), length, hidden_size, seed, train_steps, text, radius
+        parse_cells(cells),
+        length=length,
+        hidden_size=hidden_size,
+        seed=seed,
+        train_steps=train_steps,
+        text=text,
+        radius=radius,
     )
     if plot:
         plot_gradients(result, plot)
@@ -61,6 +68,7 @@ def gradients_command(
 
 @diagnose_app.command("adding")
 def adding_command(
+    *,
     cells: str = typer.Option("rnn,lstm,gru", "--cells", help="Comma-separated: rnn,lstm,gru."),
     lengths: str = typer.Option("10,50,100,200", "--lengths", help="Sequence lengths T."),
     steps: int = typer.Option(1000, "--steps", help="Adam steps per run (fresh batch each)."),
@@ -104,6 +112,7 @@ def adding_command(
 @diagnose_app.command("bottleneck")
 def bottleneck_command(
     runs: list[str] = typer.Argument(..., help="Two or more seq2seq run directories."),
+    *,
     src: str = typer.Option(..., "--src", help="Source sentences, one per line."),
     ref: str = typer.Option(..., "--ref", help="Reference translations, aligned with --src."),
     beam: int = typer.Option(1, "--beam", help="Beam size (1 = greedy)."),

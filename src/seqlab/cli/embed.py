@@ -38,6 +38,7 @@ def _load(path: Path, fmt: str, trust_pickle: bool = False):
 @embed_app.command()
 def train(
     corpus: Path = typer.Argument(..., help="text file (or .gz), one sentence or document a line"),
+    *,
     out: Path = typer.Option(..., "--out", help="output stem: writes OUT.safetensors and OUT.txt"),
     sg: bool = typer.Option(True, "--sg/--cbow", help="skip-gram or CBOW"),
     hs: bool = typer.Option(
@@ -78,6 +79,7 @@ def train(
 @embed_app.command("eval")
 def evaluate(
     vectors: Path = typer.Argument(..., help="vectors file"),
+    *,
     analogies: Path = typer.Option(None, help="questions-words file [default: gensim's copy]"),
     similarity: Path = typer.Option(None, help="WordSim-353 style file [default: gensim's copy]"),
     on_malformed: str = typer.Option("skip", help="malformed lines: skip (and count) or fail"),
@@ -105,6 +107,7 @@ def evaluate(
 def neighbors(
     vectors: Path = typer.Argument(..., help="vectors file"),
     words: list[str] = typer.Argument(..., help="words to look up"),
+    *,
     k: int = typer.Option(10, "--k", help="neighbours per word"),
     fmt: str = typer.Option("auto", "--format", help=_FORMAT_HELP),
     trust_pickle: bool = _trust_option(),
@@ -132,6 +135,7 @@ def compare(
 @embed_app.command()
 def plot(
     vectors: Path = typer.Argument(..., help="vectors file"),
+    *,
     words: str = typer.Option(..., "--words", help="comma-separated words, e.g. dog,cat,car"),
     out: Path = typer.Option(..., "--out", help="PNG file to write"),
     method: str = typer.Option("pca", help="projection: pca or tsne (needs scikit-learn)"),
@@ -148,6 +152,7 @@ def plot(
 @embed_app.command()
 def convert(
     vectors: Path = typer.Argument(..., help="vectors file to read"),
+    *,
     out: Path = typer.Option(..., "--out", help="file to write, e.g. vecs.safetensors"),
     fmt: str = typer.Option("auto", "--format", help=_FORMAT_HELP),
     to: str = typer.Option(None, "--to", help="output format (default: from the --out suffix)"),

@@ -17,6 +17,7 @@ def register(app: typer.Typer) -> None:
 
 def evaluate(
     run: Path = typer.Argument(..., help="Run directory."),
+    *,
     data: Path = typer.Option(None, "--data", help="File to score (lm, classify, tag)."),
     src: Path = typer.Option(None, "--src", help="Source sentences (seq2seq)."),
     ref: Path = typer.Option(None, "--ref", help="Reference translations (seq2seq)."),

@@ -18,6 +18,7 @@ def register(app: typer.Typer) -> None:
 
 def generate(
     run: Path = typer.Argument(..., help="Run directory."),
+    *,
     prime: str = typer.Option("", help="Text to start from (lm)."),
     length: int = typer.Option(500, help="Tokens to generate (lm) or maximum length."),
     temperature: float = typer.Option(0.8, help="0 = greedy."),

@@ -27,6 +27,7 @@ def register(app: typer.Typer) -> None:
 
 def predict(
     run: Path = typer.Argument(..., help="Run directory of a classify or tag model."),
+    *,
     input_file: Path = typer.Option(..., "--input", help="Text file: one text/sentence per line."),
     output_format: str = typer.Option("text", "--format", help="text or jsonl."),
     spans: bool = typer.Option(False, "--spans", help="Tagger: list entity spans."),

@@ -26,6 +26,7 @@ def register(app: typer.Typer) -> None:
 def translate(
     run: Path = typer.Argument(..., help="Run directory of a seq2seq model."),
     sentence: str = typer.Argument(None, help="Sentence to translate (default: read lines)."),
+    *,
     input_: Path = typer.Option(None, "--input", help="File of sentences, one per line."),
     beam: int = typer.Option(5, help="Beam size (1 = greedy)."),
     n_best: int = typer.Option(1, "--n-best", help="Hypotheses per sentence (Moses format)."),

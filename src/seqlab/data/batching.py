@@ -23,7 +23,7 @@ def epoch_order(n: int, seed: int, epoch: int) -> Tensor:
 
 
 def batch_indices(
-    n: int, batch_size: int, seed: int, epoch: int, index: int, rank: int = 0, world: int = 1
+    n: int, batch_size: int, seed: int, epoch: int, *, index: int, rank: int = 0, world: int = 1
 ) -> list[int]:
     """Example indices of this rank's share of global batch ``index`` of ``epoch``.
 

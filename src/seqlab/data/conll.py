@@ -94,8 +94,17 @@ def _finish(
     return TaggedSentence(tokens, tags, start)
 
 
+def _check_columns(where: str, width: int, token_column: int, tag_column: int) -> None:
+    for what, col in (("token", token_column), ("tag", tag_column)):
+        if not -width <= col < width:
+            raise SeqlabError(
+                f"{where}: {what} column {col} is out of range for a line of {width} column(s)"
+            )
+
+
 def read_conll(
     path: str,
+    *,
     token_column: int = 0,
     tag_column: int = -1,
     scheme: str = "bio",
@@ -121,12 +130,7 @@ def read_conll(
             continue
         if width is None:
             width = len(fields)
-            for what, col in (("token", token_column), ("tag", tag_column)):
-                if not -width <= col < width:
-                    raise SeqlabError(
-                        f"{path}:{lineno}: {what} column {col} is out of range for a line of "
-                        f"{width} column(s)"
-                    )
+            _check_columns(f"{path}:{lineno}", width, token_column, tag_column)
         if len(fields) != width:
             raise SeqlabError(
                 f"{path}:{lineno}: {len(fields)} column(s), expected {width} like the first "

@@ -52,6 +52,7 @@ def _field(fields: list[str], index: int, what: str, path: str, lineno: int) -> 
 
 def read_delimited(
     path: str,
+    *,
     label_column: int | str = 0,
     text_column: int | str = 1,
     delimiter: str = "\t",

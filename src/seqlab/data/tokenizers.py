@@ -115,6 +115,7 @@ class SentencePieceTokenizer(Tokenizer):
         texts: Iterable[str],
         kind: str = "bpe",
         vocab_size: int = 8000,
+        *,
         lowercase: bool = False,
         character_coverage: float = 1.0,
         max_sentences: int = 2_000_000,
@@ -179,6 +180,7 @@ def build_tokenizer(
     kind: str,
     texts: Iterable[str] = (),
     vocab_size: int = 8000,
+    *,
     lowercase: bool = False,
     word_split_mode: str = "regex",
 ) -> Tokenizer:
@@ -188,7 +190,7 @@ def build_tokenizer(
     if kind == "word":
         return WordTokenizer(lowercase, word_split_mode)
     if kind in ("bpe", "unigram"):
-        return SentencePieceTokenizer.train(texts, kind, vocab_size, lowercase)
+        return SentencePieceTokenizer.train(texts, kind, vocab_size, lowercase=lowercase)
     raise SeqlabError(f"unknown tokenizer {kind!r}; expected one of {', '.join(TOKENIZER_KINDS)}")
 
 

@@ -89,16 +89,8 @@ def decode(
         scores: greedy and sampling sum each output's log-probability; without, its score is
             NaN (generation, which shows none, saves that work at every step).
     """
-    search = start_search(
-        strategy,
-        first,
-        limits,
-        eos,
-        attention=attention,
-        compact=compact,
-        on_token=on_token,
-        scores=scores,
-    )
+    options = {"attention": attention, "compact": compact, "on_token": on_token, "scores": scores}
+    search = start_search(strategy, first, limits, eos, **options)
     if search.expand is not None:
         state = model.select(state, search.expand)
     ban = torch.tensor(list(banned), dtype=torch.long, device=limits.device) if banned else None

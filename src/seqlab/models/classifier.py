@@ -19,7 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from seqlab.nn.recurrent import hidden_of
-from seqlab.nn.stack import embed_and_recur
+from seqlab.nn.stack import EmbeddingChoice, embed_and_recur
 
 POOLINGS = ("last", "mean", "max")
 
@@ -81,11 +81,9 @@ class SequenceClassifier(nn.Module):
             bidirectional=bidirectional,
             dropout=dropout,
             impl=impl,
-            embedding_kind=embedding_kind,
-            embedding_path=embedding_path,
-            embedding_freeze=embedding_freeze,
-            embedding_trust_pickle=embedding_trust_pickle,
-            itos=itos,
+            embedding=EmbeddingChoice(
+                embedding_kind, embedding_path, embedding_freeze, embedding_trust_pickle, itos
+            ),
         )
         self.dropout = nn.Dropout(dropout)
         self.pooling = pooling

@@ -20,7 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from seqlab.nn.recurrent import map_state
-from seqlab.nn.stack import embed_and_recur
+from seqlab.nn.stack import EmbeddingChoice, embed_and_recur
 
 GenState = tuple[Any, Tensor]
 """(recurrent state in torch's layout, condition vector c (B, Ec))."""
@@ -62,10 +62,7 @@ class ConditionalGenerator(nn.Module):
             dropout=dropout,
             impl=impl,
             extra_input=condition_dim if condition_every_step else 0,
-            embedding_kind=embedding_kind,
-            embedding_path=embedding_path,
-            embedding_freeze=embedding_freeze,
-            itos=itos,
+            embedding=EmbeddingChoice(embedding_kind, embedding_path, embedding_freeze, itos=itos),
         )
         self.embedding = embedding
         self.init_state = nn.Linear(condition_dim, num_layers * hidden_size)

@@ -92,7 +92,7 @@ class Decoder(nn.Module):
         )
         self.dropout = nn.Dropout(dropout)
         self.attention = build_attention(
-            attention, hidden_size, memory_size, attention_size or hidden_size, score
+            attention, hidden_size, memory_size, attention_size or hidden_size, score=score
         )
         self.combine = (
             nn.Linear(hidden_size + memory_size, hidden_size) if attention != "none" else None

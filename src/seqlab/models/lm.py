@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from seqlab.nn.lstm_inference import LSTMInference
 from seqlab.nn.recurrent import State, map_state
-from seqlab.nn.stack import embed_and_recur
+from seqlab.nn.stack import EmbeddingChoice, embed_and_recur
 
 
 class LanguageModel(nn.Module):
@@ -66,11 +66,9 @@ class LanguageModel(nn.Module):
             dropout=dropout,
             impl=impl,
             padding_idx=None,
-            embedding_kind=embedding_kind,
-            embedding_path=embedding_path,
-            embedding_freeze=embedding_freeze,
-            embedding_trust_pickle=embedding_trust_pickle,
-            itos=itos,
+            embedding=EmbeddingChoice(
+                embedding_kind, embedding_path, embedding_freeze, embedding_trust_pickle, itos
+            ),
         )
         self.dropout = nn.Dropout(dropout)
         input_size = self.rnn.input_size

@@ -20,7 +20,7 @@ from torch import Tensor, nn
 from torchcrf import CRF
 
 from seqlab.nn.char_features import build_char_features
-from seqlab.nn.stack import embed_and_recur
+from seqlab.nn.stack import EmbeddingChoice, embed_and_recur
 
 OUTPUTS = ("softmax", "crf")
 
@@ -58,9 +58,8 @@ class SequenceTagger(nn.Module):
         super().__init__()
         if output not in OUTPUTS:
             raise ValueError(f"unknown output {output!r}; expected one of {', '.join(OUTPUTS)}")
-        chars = build_char_features(
-            char_features, num_chars, char_embedding_dim, char_hidden_size, char_kernel_size
-        )
+        sizes = {"char_embedding_dim": char_embedding_dim, "char_hidden_size": char_hidden_size}
+        chars = build_char_features(char_features, num_chars, **sizes, kernel_size=char_kernel_size)
         embedding, rnn = embed_and_recur(
             vocab_size,
             embedding_dim=embedding_dim,
@@ -71,11 +70,9 @@ class SequenceTagger(nn.Module):
             dropout=dropout,
             impl=impl,
             extra_input=chars.output_size if chars is not None else 0,
-            embedding_kind=embedding_kind,
-            embedding_path=embedding_path,
-            embedding_freeze=embedding_freeze,
-            embedding_trust_pickle=embedding_trust_pickle,
-            itos=itos,
+            embedding=EmbeddingChoice(
+                embedding_kind, embedding_path, embedding_freeze, embedding_trust_pickle, itos
+            ),
         )
         self.embedding, self.chars, self.rnn = embedding, chars, rnn  # the checkpoint's order
         self.dropout = nn.Dropout(dropout)

@@ -106,7 +106,7 @@ class LuongAttention(Attention):
 
 
 def build_attention(
-    kind: str, query_size: int, memory_size: int, hidden_size: int = 0, score: str = "general"
+    kind: str, query_size: int, memory_size: int, hidden_size: int = 0, *, score: str = "general"
 ) -> Attention | None:
     """``none`` -> None; ``bahdanau`` (hidden_size = size of the tanh layer); ``luong``."""
     if kind == "none":

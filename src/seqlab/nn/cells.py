@@ -14,15 +14,28 @@ of every named intermediate (gates, pre-activations), for printing a numeric wal
 ``*_cell`` is defined through ``*_cell_gates``, so there is one copy of each equation.
 
 Shapes: x (B, I), h and c (B, H), w_ih (G*H, I), w_hh (G*H, H), biases (G*H,) or None, where
-G is the number of gates (1 for RNN, 4 for LSTM, 3 for GRU).
+G is the number of gates (1 for RNN, 4 for LSTM, 3 for GRU). The four travel together as
+:class:`CellWeights`, in torch's argument order (``torch.lstm_cell(x, (h, c), *weights)``).
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import torch
 from torch import Tensor
 
 NONLINEARITIES = {"tanh": torch.tanh, "relu": torch.relu}
+
+
+class CellWeights(NamedTuple):
+    """One layer's (and direction's) parameters: w_ih (G*H, I), w_hh (G*H, H), b_ih and b_hh
+    (G*H,) or None."""
+
+    w_ih: Tensor
+    w_hh: Tensor
+    b_ih: Tensor | None = None
+    b_hh: Tensor | None = None
 
 
 def _project(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
@@ -40,13 +53,7 @@ def _nonlinearity(name: str):
 
 
 def rnn_cell_gates(
-    x: Tensor,
-    h: Tensor,
-    w_ih: Tensor,
-    w_hh: Tensor,
-    b_ih: Tensor | None = None,
-    b_hh: Tensor | None = None,
-    nonlinearity: str = "tanh",
+    x: Tensor, h: Tensor, weights: CellWeights, nonlinearity: str = "tanh"
 ) -> dict[str, Tensor]:
     """Elman RNN step with every term named.
 
@@ -56,6 +63,7 @@ def rnn_cell_gates(
     With ``nonlinearity="relu"`` tanh is replaced by max(0, ·).
     """
     act = _nonlinearity(nonlinearity)
+    w_ih, w_hh, b_ih, b_hh = weights
     wx = x @ w_ih.T  # (B, H)
     wh = h @ w_hh.T  # (B, H)
     b = torch.zeros(w_ih.shape[0], dtype=wx.dtype, device=wx.device)  # (H,)
@@ -67,26 +75,13 @@ def rnn_cell_gates(
     return {"wx": wx, "wh": wh, "b": b, "h": h_new}
 
 
-def rnn_cell(
-    x: Tensor,
-    h: Tensor,
-    w_ih: Tensor,
-    w_hh: Tensor,
-    b_ih: Tensor | None = None,
-    b_hh: Tensor | None = None,
-    nonlinearity: str = "tanh",
-) -> Tensor:
+def rnn_cell(x: Tensor, h: Tensor, weights: CellWeights, nonlinearity: str = "tanh") -> Tensor:
     """Elman RNN step: h_t = tanh(W_x·x_t + b_ih + W_h·h_{t-1} + b_hh). Returns h_t (B, H)."""
-    return rnn_cell_gates(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity)["h"]
+    return rnn_cell_gates(x, h, weights, nonlinearity)["h"]
 
 
 def lstm_cell_gates(
-    x: Tensor,
-    state: tuple[Tensor, Tensor],
-    w_ih: Tensor,
-    w_hh: Tensor,
-    b_ih: Tensor | None = None,
-    b_hh: Tensor | None = None,
+    x: Tensor, state: tuple[Tensor, Tensor], weights: CellWeights
 ) -> dict[str, Tensor]:
     """LSTM step with every gate named (torch's gate order i, f, g, o).
 
@@ -100,6 +95,7 @@ def lstm_cell_gates(
     Returns ``{"i", "f", "g", "o", "c", "h"}``, each (B, H).
     """
     h, c = state
+    w_ih, w_hh, b_ih, b_hh = weights
     pre = _project(x, w_ih, b_ih) + _project(h, w_hh, b_hh)  # (B, 4H)
     pre_i, pre_f, pre_g, pre_o = pre.chunk(4, dim=1)  # each (B, H)
     i = torch.sigmoid(pre_i)
@@ -112,26 +108,14 @@ def lstm_cell_gates(
 
 
 def lstm_cell(
-    x: Tensor,
-    state: tuple[Tensor, Tensor],
-    w_ih: Tensor,
-    w_hh: Tensor,
-    b_ih: Tensor | None = None,
-    b_hh: Tensor | None = None,
+    x: Tensor, state: tuple[Tensor, Tensor], weights: CellWeights
 ) -> tuple[Tensor, Tensor]:
     """LSTM step: (h_{t-1}, c_{t-1}) -> (h_t, c_t), each (B, H). See :func:`lstm_cell_gates`."""
-    gates = lstm_cell_gates(x, state, w_ih, w_hh, b_ih, b_hh)
+    gates = lstm_cell_gates(x, state, weights)
     return gates["h"], gates["c"]
 
 
-def gru_cell_gates(
-    x: Tensor,
-    h: Tensor,
-    w_ih: Tensor,
-    w_hh: Tensor,
-    b_ih: Tensor | None = None,
-    b_hh: Tensor | None = None,
-) -> dict[str, Tensor]:
+def gru_cell_gates(x: Tensor, h: Tensor, weights: CellWeights) -> dict[str, Tensor]:
     """GRU step with every gate named (torch's gate order r, z, n).
 
         r = σ(W_ir·x + b_ir + W_hr·h + b_hr)            reset gate
@@ -141,6 +125,7 @@ def gru_cell_gates(
 
     Returns ``{"r", "z", "n", "h"}``, each (B, H).
     """
+    w_ih, w_hh, b_ih, b_hh = weights
     gi_r, gi_z, gi_n = _project(x, w_ih, b_ih).chunk(3, dim=1)  # each (B, H)
     gh_r, gh_z, gh_n = _project(h, w_hh, b_hh).chunk(3, dim=1)  # each (B, H)
     r = torch.sigmoid(gi_r + gh_r)
@@ -150,13 +135,6 @@ def gru_cell_gates(
     return {"r": r, "z": z, "n": n, "h": h_new}
 
 
-def gru_cell(
-    x: Tensor,
-    h: Tensor,
-    w_ih: Tensor,
-    w_hh: Tensor,
-    b_ih: Tensor | None = None,
-    b_hh: Tensor | None = None,
-) -> Tensor:
+def gru_cell(x: Tensor, h: Tensor, weights: CellWeights) -> Tensor:
     """GRU step: h_{t-1} -> h_t (B, H). See :func:`gru_cell_gates`."""
-    return gru_cell_gates(x, h, w_ih, w_hh, b_ih, b_hh)["h"]
+    return gru_cell_gates(x, h, weights)["h"]

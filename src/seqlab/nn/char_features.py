@@ -76,6 +76,7 @@ class CharCNNFeatures(nn.Module):
 def build_char_features(
     kind: str,
     num_chars: int,
+    *,
     char_embedding_dim: int,
     char_hidden_size: int,
     kernel_size: int = 3,

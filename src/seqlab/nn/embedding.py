@@ -75,12 +75,12 @@ def _check_one_hot_size(vocab_size: int) -> None:
 def build_embedding(
     num_embeddings: int,
     embedding_dim: int,
+    *,
     kind: str = "learned",
     path: str | None = None,
     freeze: bool = False,
     itos: list[str] | None = None,
     padding_idx: int | None = 0,
-    *,
     trust_pickle: bool = False,
 ) -> nn.Module:
     """An embedding module mapping ids (B, T) to (B, T, E), with E as ``module.embedding_dim``.
@@ -110,7 +110,13 @@ def build_embedding(
         emb.weight.requires_grad_(not freeze)
         return emb
     return pretrained_embedding(
-        path, itos, embedding_dim, freeze, padding_idx, num_embeddings, trust_pickle=trust_pickle
+        path,
+        itos,
+        embedding_dim,
+        freeze=freeze,
+        padding_idx=padding_idx,
+        num_embeddings=num_embeddings,
+        trust_pickle=trust_pickle,
     )
 
 
@@ -118,10 +124,10 @@ def pretrained_embedding(
     path: str | None,
     itos: list[str] | None,
     embedding_dim: int,
+    *,
     freeze: bool = False,
     padding_idx: int | None = 0,
     num_embeddings: int | None = None,
-    *,
     trust_pickle: bool = False,
 ) -> nn.Embedding:
     """``nn.Embedding`` whose rows are the vectors of ``itos`` words found in ``path``.

@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from seqlab.nn.cells import NONLINEARITIES, gru_cell, lstm_cell, rnn_cell
+from seqlab.nn.cells import NONLINEARITIES, CellWeights, gru_cell, lstm_cell, rnn_cell
 
 State = Tensor | tuple[Tensor, Tensor]
 """h (L*D, B, H) for rnn/gru; (h, c), each (L*D, B, H), for lstm."""
@@ -157,19 +157,15 @@ class Recurrent(nn.Module):
     def extra_repr(self) -> str:
         return f"mode={self.mode!r}, impl={self.impl!r}"
 
-    def weights(self, layer: int, direction: int = 0) -> tuple[Tensor, ...]:
+    def weights(self, layer: int, direction: int = 0) -> CellWeights:
         """(w_ih, w_hh, b_ih, b_hh) of one layer and direction; biases None if bias=False."""
         suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
         w_ih = getattr(self.rnn, "weight_ih" + suffix)  # (G*H, I) or (G*H, D*H)
         w_hh = getattr(self.rnn, "weight_hh" + suffix)  # (G*H, H)
         if not self.bias:
-            return w_ih, w_hh, None, None
-        return (
-            w_ih,
-            w_hh,
-            getattr(self.rnn, "bias_ih" + suffix),
-            getattr(self.rnn, "bias_hh" + suffix),
-        )
+            return CellWeights(w_ih, w_hh)
+        b_ih = getattr(self.rnn, "bias_ih" + suffix)  # (G*H,)
+        return CellWeights(w_ih, w_hh, b_ih, getattr(self.rnn, "bias_hh" + suffix))
 
     def initial_state(
         self, batch_size: int, device: torch.device | None = None, dtype: torch.dtype | None = None
@@ -292,10 +288,10 @@ class Recurrent(nn.Module):
     ) -> tuple[Tensor, ...]:
         """One explicit step on a state tuple, so LSTM (h, c) and GRU/RNN (h,) share a path."""
         if self.mode == "lstm":
-            return lstm_cell(x, (state[0], state[1]), *weights)
+            return lstm_cell(x, (state[0], state[1]), weights)
         if self.mode == "gru":
-            return (gru_cell(x, state[0], *weights),)
-        return (rnn_cell(x, state[0], *weights, nonlinearity=self.nonlinearity),)
+            return (gru_cell(x, state[0], weights),)
+        return (rnn_cell(x, state[0], weights, self.nonlinearity),)
 
     def _state_parts(self, state: State | None, batch: int, x: Tensor) -> tuple[Tensor, ...]:
         if state is None:

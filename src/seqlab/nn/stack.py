@@ -10,10 +10,24 @@ when there are several layers (torch warns otherwise).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from torch import nn
 
 from seqlab.nn.embedding import build_embedding
 from seqlab.nn.recurrent import Recurrent
+
+
+class EmbeddingChoice(NamedTuple):
+    """Which embedding a model uses (see :func:`seqlab.nn.embedding.build_embedding`): its kind,
+    the vectors file and vocabulary of a ``pretrained`` one, whether it is frozen, and whether a
+    pickled vectors file may be read."""
+
+    kind: str = "learned"
+    path: str | None = None
+    freeze: bool = False
+    trust_pickle: bool = False
+    itos: list[str] | None = None
 
 
 def embed_and_recur(
@@ -28,25 +42,19 @@ def embed_and_recur(
     impl: str = "fused",
     extra_input: int = 0,
     padding_idx: int | None = 0,
-    embedding_kind: str = "learned",
-    embedding_path: str | None = None,
-    embedding_freeze: bool = False,
-    embedding_trust_pickle: bool = False,
-    itos: list[str] | None = None,
+    embedding: EmbeddingChoice = EmbeddingChoice(),
 ) -> tuple[nn.Module, Recurrent]:
-    """(embedding module, recurrent stack) for a vocabulary of ``vocab_size`` ids.
-
-    ``embedding_*`` and ``itos`` choose the embedding (see :func:`build_embedding`); ``dropout``
-    is the dropout between stacked recurrent layers.
-    """
+    """(embedding module, recurrent stack) for a vocabulary of ``vocab_size`` ids; ``dropout``
+    is the dropout between stacked recurrent layers."""
+    choice = embedding
     embedding = build_embedding(
         vocab_size,
         embedding_dim,
-        kind=embedding_kind,
-        path=embedding_path,
-        freeze=embedding_freeze,
-        trust_pickle=embedding_trust_pickle,
-        itos=itos,
+        kind=choice.kind,
+        path=choice.path,
+        freeze=choice.freeze,
+        trust_pickle=choice.trust_pickle,
+        itos=choice.itos,
         padding_idx=padding_idx,
     )
     input_size = getattr(embedding, "embedding_dim", embedding_dim) + extra_input

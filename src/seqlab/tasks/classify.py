@@ -131,7 +131,12 @@ class ClassifyTask(Task):
     def read(self, path: str) -> list[LabelledText]:
         d = self.config.data
         return read_delimited(
-            path, d.label_column, d.text_column, d.delimiter, d.header, d.encoding
+            path,
+            label_column=d.label_column,
+            text_column=d.text_column,
+            delimiter=d.delimiter,
+            header=d.header,
+            encoding=d.encoding,
         )
 
     def encode_text(self, text: str) -> list[int]:

@@ -149,7 +149,11 @@ class LanguageModelTask(Task):
             self.load_artifacts(artifacts)
         else:
             self.tokenizer = build_tokenizer(
-                d.tokenizer, text.splitlines(), d.vocab_size, d.lowercase, d.word_split
+                d.tokenizer,
+                text.splitlines(),
+                d.vocab_size,
+                lowercase=d.lowercase,
+                word_split_mode=d.word_split,
             )
             self.vocab = Vocab.build([self.token_stream(text)], d.min_freq, d.max_vocab or None)
         B = self.config.train.batch_size

@@ -122,7 +122,14 @@ class TagTask(Task):
     # -- reading -------------------------------------------------------------------------------
     def read(self, path: str) -> list[TaggedSentence]:
         d = self.config.data
-        return read_conll(path, d.token_column, d.tag_column, d.scheme, d.bad_tags, d.encoding)
+        return read_conll(
+            path,
+            token_column=d.token_column,
+            tag_column=d.tag_column,
+            scheme=d.scheme,
+            bad_tags=d.bad_tags,
+            encoding=d.encoding,
+        )
 
     def word_of(self, token: str) -> str:
         return token.lower() if self.config.data.lowercase else token

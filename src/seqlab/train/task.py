@@ -85,7 +85,9 @@ class TrainingTask:
     def example_rows(self, n: int, epoch: int, index: int) -> list[int]:
         """This rank's example indices in global batch ``index`` of ``epoch``."""
         t = self.config.train
-        return batch_indices(n, t.batch_size, t.seed, epoch, index, self.rank, self.world_size)
+        return batch_indices(
+            n, t.batch_size, t.seed, epoch, index=index, rank=self.rank, world=self.world_size
+        )
 
     def initial_carry(self, batch_size: int) -> Any:
         """State carried from batch to batch within an epoch (LM hidden state); None if none."""

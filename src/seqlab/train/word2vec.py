@@ -139,6 +139,7 @@ def train_word2vec(
     config: Word2VecConfig | None = None,
     lowercase: bool = False,
     split: str = "regex",
+    *,
     progress: bool = True,
 ) -> TrainResult:
     """Train on a one-sentence-per-line file (or a :class:`LineCorpus`); returns the vectors.

@@ -126,7 +126,7 @@ def moses_lines(translations: Iterable[Translation], n_best: int) -> Iterator[st
 
 
 def chat(
-    task, model: nn.Module, streams: tuple[TextIO, TextIO], options: TranslateOptions, prompt=""
+    task, model: nn.Module, streams: tuple[TextIO, TextIO], options: TranslateOptions, *, prompt=""
 ) -> int:
     """One line in, one reply out, until EOF (Ctrl-D) or ``quit``. Empty lines are skipped.
     ``streams`` is (input, output); returns the number of replies."""
