@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -66,3 +67,13 @@ def shakespeare() -> Path:
 needs_shared = pytest.mark.skipif(
     not SHARED_DATA.exists(), reason="../shared/data is not present (shared data sets)"
 )
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Every test runs torch on one thread: the models are tiny, and two workers on two cores
+    would only fight over them. A test (or a trainer's ``threads``) may change it; it is reset."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -20,15 +20,6 @@ from seqlab.analysis.adding import (
 from seqlab.errors import SeqlabError
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: on a few shared cores, more threads mostly wait for each other."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.parametrize("length", [2, 3, 10, 51])
 def test_two_markers_one_per_half_and_target_is_their_sum(length):
     x, y = adding_batch(256, length, torch.Generator().manual_seed(0))

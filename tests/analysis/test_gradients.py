@@ -24,15 +24,6 @@ from seqlab.errors import SeqlabError
 TEXT = "to be or not to be, that is the question.\n" * 20
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: on a few shared cores, more threads mostly wait for each other."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture
 def text_file(tmp_path):
     path = tmp_path / "tiny.txt"

@@ -5,18 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 
 from seqlab.cli import main
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: on a few shared cores, more threads mostly wait for each other."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def run(argv, capsys):

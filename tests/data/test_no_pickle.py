@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from gensim.models import KeyedVectors
 
 from seqlab.cli import main
@@ -33,14 +32,6 @@ class _Payload:
 
     def __reduce__(self):
         return (open, (self.marker, "w"))
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture

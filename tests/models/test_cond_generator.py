@@ -11,14 +11,6 @@ from seqlab.errors import SeqlabError
 from seqlab.models.cond_generator import ConditionalGenerator
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.mark.parametrize("cell,every", [("gru", True), ("lstm", False), ("lstm", True)])
 def test_step_by_step_equals_forward(cell, every):
     torch.manual_seed(0)

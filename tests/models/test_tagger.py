@@ -9,14 +9,6 @@ from seqlab.models.tagger import SequenceTagger, lengths_mask
 from seqlab.nn.char_features import CharCNNFeatures, CharLSTMFeatures
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.mark.parametrize("cls", [CharLSTMFeatures, CharCNNFeatures])
 def test_char_features_ignore_char_padding(cls):
     torch.manual_seed(0)

@@ -7,19 +7,10 @@ import random
 from pathlib import Path
 
 import pytest
-import torch
 
 from seqlab.cli import main
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _write_iob1(path: Path, n: int = 60, seed: int = 0) -> None:

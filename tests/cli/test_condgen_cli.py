@@ -7,19 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from seqlab.cli import main
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def _train(tmp_path: Path, data: str, *sets: str) -> Path:

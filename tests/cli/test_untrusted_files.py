@@ -35,14 +35,6 @@ class _Payload:
         return (open, (self.marker, "w"))
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture
 def marker(tmp_path) -> Path:
     return tmp_path / "CODE-RAN"
