@@ -26,6 +26,7 @@ from bench._report import header, write_section
 from seqlab.decode.loop import decode
 from seqlab.decode.strategy import Sample
 from seqlab.models.lm import LanguageModel
+from seqlab.nn.stack import RecurrentShape
 from seqlab.tasks import run_config_from_dict
 from seqlab.tasks.lm import LanguageModelTask
 from seqlab.train.trainer import Trainer
@@ -126,7 +127,7 @@ def training_table(rounds: int, steps: int, corpus: Path, tmp: Path) -> list[str
 
 def generation_table(length: int) -> list[str]:
     torch.manual_seed(0)
-    model = LanguageModel(V, embedding_dim=E, hidden_size=H, num_layers=1, dropout=0.0).eval()
+    model = LanguageModel(V, RecurrentShape("lstm", E, H, num_layers=1, dropout=0.0)).eval()
     prime = torch.tensor([[1, 5, 7]])
     gen = torch.Generator().manual_seed(0)
 

@@ -12,6 +12,7 @@ from seqlab.decode.loop import decode
 from seqlab.decode.search import length_penalty, max_lengths
 from seqlab.decode.strategy import Beam, Greedy
 from seqlab.models.seq2seq import Seq2Seq
+from seqlab.nn.stack import RecurrentShape
 
 V = 12  # a small vocabulary makes <eos> likely, so both stopping paths are exercised
 CONFIGS = [("gru", "bahdanau", False), ("lstm", "luong", True), ("rnn", "none", False)]
@@ -23,14 +24,16 @@ def _model(cell: str, attention: str, feed: bool, eos_bias: float = 0.0) -> Seq2
     m = Seq2Seq(
         V,
         V,
-        embedding_dim=8,
-        hidden_size=10,
-        num_layers=2,
-        cell=cell,
-        bidirectional=True,
+        RecurrentShape(
+            cell=cell,
+            embedding_dim=8,
+            hidden_size=10,
+            num_layers=2,
+            dropout=0.0,
+            bidirectional=True,
+        ),
         attention=attention,
         input_feed=feed,
-        dropout=0.0,
     )
     with torch.no_grad():
         m.decoder.out.bias[EOS_ID] += eos_bias

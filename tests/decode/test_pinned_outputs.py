@@ -21,6 +21,7 @@ from seqlab.decode.strategy import Beam, Greedy, Sample
 from seqlab.models.cond_generator import ConditionalGenerator
 from seqlab.models.lm import LanguageModel
 from seqlab.models.seq2seq import Seq2Seq
+from seqlab.nn.stack import RecurrentShape
 
 V = 12
 
@@ -190,8 +191,8 @@ def old_condgen_sample(model, cond, temperature, top_k, top_p, generator, limit)
 
 def _seq2seq(cell: str, attention: str, feed: bool) -> Seq2Seq:
     torch.manual_seed(0)
-    shape = {"embedding_dim": 8, "hidden_size": 10, "num_layers": 2, "cell": cell}
-    m = Seq2Seq(V, V, **shape, attention=attention, input_feed=feed, dropout=0.0)
+    shape = RecurrentShape(cell, 8, 10, num_layers=2, dropout=0.0, bidirectional=True)
+    m = Seq2Seq(V, V, shape, attention=attention, input_feed=feed)
     with torch.no_grad():
         m.decoder.out.bias[EOS_ID] += 0.4  # some sentences end early, some at their limit
     return m.double().eval()
@@ -252,7 +253,9 @@ def test_beam_is_the_previous_beam(cell, attention, feed, k, n_best, penalty):
 )
 def test_language_model_samples_are_the_previous_samples(temperature, top_k, top_p, seed):
     torch.manual_seed(0)
-    model = LanguageModel(V, embedding_dim=6, hidden_size=16, num_layers=2, dropout=0.0).eval()
+    model = LanguageModel(
+        V, RecurrentShape(cell="lstm", embedding_dim=6, hidden_size=16, num_layers=2, dropout=0.0)
+    ).eval()
     prime = torch.tensor([4, 7, 5])
     old = old_generate(
         model, prime, 60, temperature, top_k, top_p, torch.Generator().manual_seed(seed)
@@ -275,7 +278,11 @@ def test_language_model_samples_are_the_previous_samples(temperature, top_k, top
 @pytest.mark.parametrize("temperature,top_k,seed", [(0.8, 0, 1), (1.2, 4, 2)])
 def test_conditional_samples_are_the_previous_samples(temperature, top_k, seed):
     torch.manual_seed(0)
-    model = ConditionalGenerator(V, num_classes=3, embedding_dim=6, hidden_size=8, dropout=0.0)
+    model = ConditionalGenerator(
+        V,
+        RecurrentShape(cell="gru", embedding_dim=6, hidden_size=8, num_layers=1, dropout=0.0),
+        num_classes=3,
+    )
     model.eval()
     cond = torch.tensor([0, 1, 2, 1, 0, 2, 2, 1])
     old = old_condgen_sample(

@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from seqlab.models.classifier import SequenceClassifier
+from seqlab.nn.stack import RecurrentShape
 
 
 @pytest.mark.parametrize("pooling", ["last", "mean", "max"])
@@ -17,13 +18,15 @@ def test_padding_never_changes_the_output(pooling, bidirectional, cell):
     model = SequenceClassifier(
         20,
         3,
-        embedding_dim=8,
-        hidden_size=6,
-        num_layers=2,
-        cell=cell,
-        bidirectional=bidirectional,
+        RecurrentShape(
+            cell=cell,
+            embedding_dim=8,
+            hidden_size=6,
+            num_layers=2,
+            dropout=0.0,
+            bidirectional=bidirectional,
+        ),
         pooling=pooling,
-        dropout=0.0,
     ).eval()
     seqs = [[4, 5, 6, 7, 8], [9, 10], [11, 12, 13]]
     alone = torch.cat([model(torch.tensor([s]), torch.tensor([len(s)])) for s in seqs])
@@ -40,7 +43,17 @@ def test_padding_never_changes_the_output(pooling, bidirectional, cell):
 def test_explicit_and_fused_agree():
     torch.manual_seed(0)
     model = SequenceClassifier(
-        20, 2, embedding_dim=8, hidden_size=6, bidirectional=True, pooling="mean", dropout=0.0
+        20,
+        2,
+        RecurrentShape(
+            cell="lstm",
+            embedding_dim=8,
+            hidden_size=6,
+            num_layers=1,
+            dropout=0.0,
+            bidirectional=True,
+        ),
+        pooling="mean",
     )
     model.eval()
     tokens = torch.randint(4, 20, (4, 7))
@@ -54,7 +67,17 @@ def test_explicit_and_fused_agree():
 def test_overfits_a_few_examples(pooling):
     torch.manual_seed(0)
     model = SequenceClassifier(
-        12, 3, embedding_dim=16, hidden_size=16, pooling=pooling, dropout=0.0
+        12,
+        3,
+        RecurrentShape(
+            cell="lstm",
+            embedding_dim=16,
+            hidden_size=16,
+            num_layers=1,
+            dropout=0.0,
+            bidirectional=True,
+        ),
+        pooling=pooling,
     )
     tokens = torch.tensor([[4, 5, 6, 0], [7, 8, 0, 0], [9, 10, 11, 4], [5, 4, 0, 0]])
     lengths = torch.tensor([3, 2, 4, 2])

@@ -9,6 +9,7 @@ import torch
 from seqlab.data.names import load_features
 from seqlab.errors import SeqlabError
 from seqlab.models.cond_generator import ConditionalGenerator
+from seqlab.nn.stack import RecurrentShape
 
 
 @pytest.mark.parametrize("cell,every", [("gru", True), ("lstm", False), ("lstm", True)])
@@ -16,12 +17,8 @@ def test_step_by_step_equals_forward(cell, every):
     torch.manual_seed(0)
     model = ConditionalGenerator(
         12,
+        RecurrentShape(cell=cell, embedding_dim=6, hidden_size=8, num_layers=2, dropout=0.0),
         num_classes=3,
-        embedding_dim=6,
-        hidden_size=8,
-        num_layers=2,
-        cell=cell,
-        dropout=0.0,
         condition_dim=5,
         condition_every_step=every,
     ).eval()
@@ -36,18 +33,33 @@ def test_step_by_step_equals_forward(cell, every):
 
 def test_condition_changes_the_output_and_features_work():
     torch.manual_seed(0)
-    model = ConditionalGenerator(10, feature_size=4, hidden_size=8, dropout=0.0).eval()
+    model = ConditionalGenerator(
+        10,
+        RecurrentShape(cell="gru", embedding_dim=32, hidden_size=8, num_layers=1, dropout=0.0),
+        feature_size=4,
+    ).eval()
     tokens = torch.tensor([[2, 5, 6]] * 2)
     out = model(tokens, torch.randn(2, 4))
     assert out.shape == (2, 3, 10)
     assert not torch.allclose(out[0], out[1])
     with pytest.raises(ValueError, match="exactly one"):
-        ConditionalGenerator(10, num_classes=2, feature_size=4)
+        ConditionalGenerator(
+            10,
+            RecurrentShape(
+                cell="gru", embedding_dim=32, hidden_size=128, num_layers=1, dropout=0.1
+            ),
+            num_classes=2,
+            feature_size=4,
+        )
 
 
 def test_overfits_two_classes():
     torch.manual_seed(0)
-    model = ConditionalGenerator(10, num_classes=2, embedding_dim=8, hidden_size=16, dropout=0.0)
+    model = ConditionalGenerator(
+        10,
+        RecurrentShape(cell="gru", embedding_dim=8, hidden_size=16, num_layers=1, dropout=0.0),
+        num_classes=2,
+    )
     inputs = torch.tensor([[2, 4, 5, 6], [2, 7, 8, 9]])
     targets = torch.tensor([[4, 5, 6, 3], [7, 8, 9, 3]])
     cond = torch.tensor([0, 1])

@@ -2,13 +2,17 @@ import pytest
 import torch
 
 from seqlab.models.lm import LanguageModel
+from seqlab.nn.stack import RecurrentShape
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_step_equals_forward(cell):
     torch.manual_seed(0)
     model = (
-        LanguageModel(30, embedding_dim=8, hidden_size=16, num_layers=2, cell=cell, dropout=0.0)
+        LanguageModel(
+            30,
+            RecurrentShape(cell=cell, embedding_dim=8, hidden_size=16, num_layers=2, dropout=0.0),
+        )
         .double()
         .eval()
     )
@@ -21,7 +25,11 @@ def test_step_equals_forward(cell):
 
 
 def test_tied_weights_with_projection_share_storage():
-    model = LanguageModel(50, embedding_dim=12, hidden_size=20, num_layers=1, tie_weights=True)
+    model = LanguageModel(
+        50,
+        RecurrentShape(cell="lstm", embedding_dim=12, hidden_size=20, num_layers=1, dropout=0.2),
+        tie_weights=True,
+    )
     assert model.output.weight is model.embedding.weight
     assert model.proj is not None and model.proj.out_features == 12
     logits, _ = model(torch.randint(0, 50, (2, 5)))
@@ -31,7 +39,10 @@ def test_tied_weights_with_projection_share_storage():
 def test_explicit_impl_matches_fused_in_the_model():
     torch.manual_seed(1)
     model = (
-        LanguageModel(20, embedding_dim=6, hidden_size=10, num_layers=2, cell="gru", dropout=0.0)
+        LanguageModel(
+            20,
+            RecurrentShape(cell="gru", embedding_dim=6, hidden_size=10, num_layers=2, dropout=0.0),
+        )
         .double()
         .eval()
     )
@@ -47,7 +58,10 @@ def test_inference_step_matches_forward_and_follows_weight_changes(layers):
     torch.manual_seed(2)
     model = (
         LanguageModel(
-            25, embedding_dim=8, hidden_size=16, num_layers=layers, cell="lstm", dropout=0.0
+            25,
+            RecurrentShape(
+                cell="lstm", embedding_dim=8, hidden_size=16, num_layers=layers, dropout=0.0
+            ),
         )
         .double()
         .eval()
@@ -69,7 +83,9 @@ def test_inference_step_matches_forward_and_follows_weight_changes(layers):
 def test_adaptive_softmax_is_a_distribution_and_targets_give_its_nll():
     torch.manual_seed(2)
     model = LanguageModel(
-        40, embedding_dim=8, hidden_size=12, num_layers=1, softmax="adaptive", dropout=0.0
+        40,
+        RecurrentShape(cell="lstm", embedding_dim=8, hidden_size=12, num_layers=1, dropout=0.0),
+        softmax="adaptive",
     ).double()
     model.eval()
     tokens, targets = torch.randint(0, 40, (3, 6)), torch.randint(0, 40, (3, 6))
@@ -87,7 +103,9 @@ def test_adaptive_softmax_is_a_distribution_and_targets_give_its_nll():
 
 def test_full_softmax_targets_give_cross_entropy():
     torch.manual_seed(3)
-    model = LanguageModel(25, embedding_dim=6, hidden_size=10, num_layers=1, dropout=0.0).eval()
+    model = LanguageModel(
+        25, RecurrentShape(cell="lstm", embedding_dim=6, hidden_size=10, num_layers=1, dropout=0.0)
+    ).eval()
     tokens, targets = torch.randint(0, 25, (2, 5)), torch.randint(0, 25, (2, 5))
     logits, _ = model(tokens)
     nll, _ = model(tokens, targets=targets)
@@ -99,4 +117,9 @@ def test_full_softmax_targets_give_cross_entropy():
 
 def test_adaptive_softmax_refuses_tied_weights():
     with pytest.raises(ValueError, match="tie_weights"):
-        LanguageModel(40, embedding_dim=8, hidden_size=8, softmax="adaptive", tie_weights=True)
+        LanguageModel(
+            40,
+            RecurrentShape(cell="lstm", embedding_dim=8, hidden_size=8, num_layers=2, dropout=0.2),
+            softmax="adaptive",
+            tie_weights=True,
+        )

@@ -7,6 +7,7 @@ import torch
 
 from seqlab.models.tagger import SequenceTagger, lengths_mask
 from seqlab.nn.char_features import CharCNNFeatures, CharLSTMFeatures
+from seqlab.nn.stack import RecurrentShape
 
 
 @pytest.mark.parametrize("cls", [CharLSTMFeatures, CharCNNFeatures])
@@ -27,14 +28,19 @@ def test_batch_equals_one_by_one(chars):
     model = SequenceTagger(
         20,
         5,
-        embedding_dim=8,
-        hidden_size=6,
+        RecurrentShape(
+            cell="lstm",
+            embedding_dim=8,
+            hidden_size=6,
+            num_layers=1,
+            dropout=0.0,
+            bidirectional=True,
+        ),
         output="softmax",
         num_chars=12,
         char_features=chars,
         char_embedding_dim=4,
         char_hidden_size=3,
-        dropout=0.0,
     ).eval()
     tokens = torch.tensor([[4, 5, 6, 7], [8, 9, 0, 0]])
     char_ids = torch.randint(4, 12, (2, 4, 5))
@@ -51,14 +57,19 @@ def test_overfits_a_few_sentences(output, chars):
     model = SequenceTagger(
         12,
         4,
-        embedding_dim=16,
-        hidden_size=16,
+        RecurrentShape(
+            cell="lstm",
+            embedding_dim=16,
+            hidden_size=16,
+            num_layers=1,
+            dropout=0.0,
+            bidirectional=True,
+        ),
         output=output,
         num_chars=10,
         char_features=chars,
         char_embedding_dim=4,
         char_hidden_size=4,
-        dropout=0.0,
     )
     tokens = torch.tensor([[4, 5, 6, 7], [8, 9, 10, 0], [11, 4, 0, 0]])
     char_ids = (tokens.unsqueeze(-1) % 10).clamp(min=0).expand(3, 4, 2).contiguous()

@@ -12,6 +12,7 @@ import itertools
 import torch
 
 from seqlab.models.tagger import SequenceTagger
+from seqlab.nn.stack import RecurrentShape
 
 
 def _score(crf, emissions: torch.Tensor, tags: tuple[int, ...]) -> torch.Tensor:
@@ -25,7 +26,19 @@ def _score(crf, emissions: torch.Tensor, tags: tuple[int, ...]) -> torch.Tensor:
 
 def _crf(num_tags: int = 3):
     torch.manual_seed(0)
-    model = SequenceTagger(10, num_tags, embedding_dim=4, hidden_size=4, output="crf", dropout=0.0)
+    model = SequenceTagger(
+        10,
+        num_tags,
+        RecurrentShape(
+            cell="lstm",
+            embedding_dim=4,
+            hidden_size=4,
+            num_layers=1,
+            dropout=0.0,
+            bidirectional=True,
+        ),
+        output="crf",
+    )
     for p in (model.crf.start_transitions, model.crf.end_transitions, model.crf.transitions):
         torch.nn.init.normal_(p)  # make transitions matter
     return model.crf
@@ -64,7 +77,17 @@ def test_decode_respects_lengths_for_softmax_and_crf():
     torch.manual_seed(0)
     for output in ("softmax", "crf"):
         model = SequenceTagger(
-            10, 3, embedding_dim=4, hidden_size=4, output=output, dropout=0.0
+            10,
+            3,
+            RecurrentShape(
+                cell="lstm",
+                embedding_dim=4,
+                hidden_size=4,
+                num_layers=1,
+                dropout=0.0,
+                bidirectional=True,
+            ),
+            output=output,
         ).eval()
         tokens = torch.tensor([[4, 5, 6], [7, 0, 0]])
         lengths = torch.tensor([3, 1])

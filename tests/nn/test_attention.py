@@ -10,21 +10,15 @@ from seqlab.data.parallel import make_batch
 from seqlab.models.encoder import Bridge
 from seqlab.models.seq2seq import Seq2Seq
 from seqlab.nn.attention import BahdanauAttention, LuongAttention, build_attention
+from seqlab.nn.stack import RecurrentShape
 
 CELLS = ["rnn", "lstm", "gru"]
 KINDS = [("bahdanau", "general"), ("luong", "general"), ("luong", "dot")]
 
 
-def _shape(layers: int, cell: str, attention: str) -> dict:
-    """Seq2Seq keywords: E 6, H 8, a bidirectional encoder."""
-    return {
-        "embedding_dim": 6,
-        "hidden_size": 8,
-        "num_layers": layers,
-        "cell": cell,
-        "bidirectional": True,
-        "attention": attention,
-    }
+def _shape(layers: int, cell: str) -> RecurrentShape:
+    """E 6, H 8, a bidirectional encoder, no dropout."""
+    return RecurrentShape(cell, 6, 8, num_layers=layers, dropout=0.0, bidirectional=True)
 
 
 def _attention(kind: str, score: str, size: int = 6):
@@ -114,7 +108,7 @@ def test_bridge_concatenates_directions_per_layer():
 )
 def test_teacher_forced_forward_equals_step_loop(cell, attention, feed):
     torch.manual_seed(0)
-    m = Seq2Seq(15, 17, **_shape(2, cell, attention), input_feed=feed, dropout=0.0)
+    m = Seq2Seq(15, 17, _shape(2, cell), attention=attention, input_feed=feed)
     m = m.double().eval()
     b = make_batch([([5, 6, 7], [8, 9]), ([5], [10, 11, 12])])
     fast, attn = m(b.src, b.src_lengths, b.tgt_in)  # (B, T, V)
@@ -135,7 +129,7 @@ def test_teacher_forced_forward_equals_step_loop(cell, attention, feed):
 
 def test_scheduled_sampling_keeps_reference_when_ratio_is_near_one():
     torch.manual_seed(0)
-    m = Seq2Seq(15, 17, **_shape(1, "gru", "bahdanau"), dropout=0.0).double().eval()
+    m = Seq2Seq(15, 17, _shape(1, "gru"), attention="bahdanau").double().eval()
     b = make_batch([([5, 6, 7], [8, 9]), ([5], [10, 11, 12])])
     fast, _ = m(b.src, b.src_lengths, b.tgt_in)
     # a ratio just under 1 takes the sampling loop; the draw almost surely keeps every reference
@@ -148,7 +142,7 @@ def test_scheduled_sampling_keeps_reference_when_ratio_is_near_one():
 @pytest.mark.parametrize("attention,feed", [("bahdanau", False), ("luong", True), ("none", False)])
 def test_padding_does_not_change_model_output(attention, feed):
     torch.manual_seed(0)
-    m = Seq2Seq(15, 17, **_shape(1, "lstm", attention), input_feed=feed, dropout=0.0)
+    m = Seq2Seq(15, 17, _shape(1, "lstm"), attention=attention, input_feed=feed)
     m = m.double().eval()
     alone = make_batch([([5, 6, 7], [8, 9])])
     padded = make_batch([([5, 6, 7], [8, 9]), ([4, 5, 6, 7, 8, 9, 10], [8, 9, 10, 11, 12])])

@@ -10,6 +10,7 @@ from seqlab.data.parallel import make_batch
 from seqlab.data.vocab import PAD_ID
 from seqlab.errors import ConfigError
 from seqlab.models.seq2seq import Seq2Seq
+from seqlab.nn.stack import RecurrentShape
 from seqlab.tasks import run_config_from_dict
 from seqlab.tasks.seq2seq import Seq2SeqTask
 
@@ -107,14 +108,16 @@ def test_overfit_a_handful_and_greedy_decode_exactly(cell, attention, feed):
     model = Seq2Seq(
         12,
         12,
-        embedding_dim=16,
-        hidden_size=32,
-        num_layers=1,
-        cell=cell,
-        bidirectional=True,
+        RecurrentShape(
+            cell=cell,
+            embedding_dim=16,
+            hidden_size=32,
+            num_layers=1,
+            dropout=0.0,
+            bidirectional=True,
+        ),
         attention=attention,
         input_feed=feed,
-        dropout=0.0,
     )
     opt = torch.optim.Adam(model.parameters(), lr=0.02)
     batch = make_batch(PAIRS)

@@ -41,6 +41,7 @@ from seqlab.data.vocab import Vocab
 from seqlab.errors import SeqlabError
 from seqlab.models.lm import LanguageModel
 from seqlab.nn.recurrent import Recurrent, hidden_of
+from seqlab.nn.stack import RecurrentShape
 
 if TYPE_CHECKING:
     from seqlab.analysis.plots import Figure
@@ -96,14 +97,8 @@ def sample_windows(
 def build_lm(cell: str, vocab_size: int, hidden_size: int, seed: int) -> LanguageModel:
     """A one-layer character LM without dropout (so dL/dh_t is deterministic)."""
     torch.manual_seed(seed)
-    return LanguageModel(
-        vocab_size,
-        embedding_dim=EMBEDDING_DIM,
-        hidden_size=hidden_size,
-        num_layers=1,
-        cell=cell,
-        dropout=0.0,
-    )
+    shape = RecurrentShape(cell, EMBEDDING_DIM, hidden_size, num_layers=1, dropout=0.0)
+    return LanguageModel(vocab_size, shape)
 
 
 def hidden_gradient_norms(model: LanguageModel, tokens: Tensor, targets: Tensor) -> list[float]:

@@ -1,7 +1,8 @@
 """One builder from a model's arguments to the model: the registry of topologies.
 
-A checkpoint stores its model's constructor arguments (``model_args``); a task builds a fresh
-model from its config the same way. Both come here::
+A checkpoint stores its model's constructor arguments (``model_args``), flat; a task builds a
+fresh model from its config the same way. Both come here, where the recurrent shape and the
+embedding choice are gathered into the two small tuples every model takes::
 
     build_model("seq2seq", {"src_vocab_size": 8000, "tgt_vocab_size": 8000, ...})
 
@@ -22,6 +23,7 @@ from seqlab.models.cond_generator import ConditionalGenerator
 from seqlab.models.lm import CutoffError, LanguageModel
 from seqlab.models.seq2seq import Seq2Seq
 from seqlab.models.tagger import SequenceTagger
+from seqlab.nn.stack import EmbeddingChoice, RecurrentShape
 
 MODELS: dict[str, type[nn.Module]] = {
     "lm": LanguageModel,
@@ -46,7 +48,11 @@ def build_model(kind: str, args: dict[str, Any], fresh: dict[str, Any] | None = 
             args = {**args, "embedding_kind": "learned", "embedding_path": None}
         else:
             args = {**args, **fresh}
+    rnn, rest = RecurrentShape.take(args)
+    embedding, rest = EmbeddingChoice.take(rest)
+    if embedding is not None:
+        rest["embedding"] = embedding
     try:
-        return MODELS[kind](**args)
+        return MODELS[kind](**rest, rnn=rnn)
     except CutoffError as e:
         raise ConfigError(f"model.{e}") from None

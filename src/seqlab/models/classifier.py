@@ -19,7 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from seqlab.nn.recurrent import hidden_of
-from seqlab.nn.stack import EmbeddingChoice, embed_and_recur
+from seqlab.nn.stack import EmbeddingChoice, RecurrentShape, embed_and_recur
 
 POOLINGS = ("last", "mean", "max")
 
@@ -54,38 +54,16 @@ class SequenceClassifier(nn.Module):
         self,
         vocab_size: int,
         num_classes: int,
+        rnn: RecurrentShape,
         *,
-        embedding_dim: int = 100,
-        hidden_size: int = 128,
-        num_layers: int = 1,
-        cell: str = "lstm",
-        bidirectional: bool = True,
-        dropout: float = 0.3,
+        embedding: EmbeddingChoice = EmbeddingChoice(),
         pooling: str = "last",
-        impl: str = "fused",
-        embedding_kind: str = "learned",
-        embedding_path: str | None = None,
-        embedding_freeze: bool = False,
-        embedding_trust_pickle: bool = False,
-        itos: list[str] | None = None,
     ):
         super().__init__()
         if pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {pooling!r}; expected one of {', '.join(POOLINGS)}")
-        self.embedding, self.rnn = embed_and_recur(
-            vocab_size,
-            embedding_dim=embedding_dim,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            cell=cell,
-            bidirectional=bidirectional,
-            dropout=dropout,
-            impl=impl,
-            embedding=EmbeddingChoice(
-                embedding_kind, embedding_path, embedding_freeze, embedding_trust_pickle, itos
-            ),
-        )
-        self.dropout = nn.Dropout(dropout)
+        self.embedding, self.rnn = embed_and_recur(vocab_size, rnn, embedding=embedding)
+        self.dropout = nn.Dropout(rnn.dropout)
         self.pooling = pooling
         self.output = nn.Linear(self.rnn.output_size, num_classes)
         self.num_classes = num_classes

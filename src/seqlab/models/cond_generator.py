@@ -20,7 +20,7 @@ import torch
 from torch import Tensor, nn
 
 from seqlab.nn.recurrent import map_state
-from seqlab.nn.stack import EmbeddingChoice, embed_and_recur
+from seqlab.nn.stack import EmbeddingChoice, RecurrentShape, embed_and_recur
 
 GenState = tuple[Any, Tensor]
 """(recurrent state in torch's layout, condition vector c (B, Ec))."""
@@ -30,21 +30,13 @@ class ConditionalGenerator(nn.Module):
     def __init__(
         self,
         vocab_size: int,
+        rnn: RecurrentShape,
         *,
         num_classes: int = 0,
         feature_size: int = 0,
-        embedding_dim: int = 32,
-        hidden_size: int = 128,
-        num_layers: int = 1,
-        cell: str = "gru",
-        dropout: float = 0.1,
+        embedding: EmbeddingChoice = EmbeddingChoice(),
         condition_dim: int = 32,
         condition_every_step: bool = True,
-        impl: str = "fused",
-        embedding_kind: str = "learned",
-        embedding_path: str | None = None,
-        embedding_freeze: bool = False,
-        itos: list[str] | None = None,
     ):
         super().__init__()
         if (num_classes > 0) == (feature_size > 0):
@@ -53,22 +45,15 @@ class ConditionalGenerator(nn.Module):
             self.condition = nn.Embedding(num_classes, condition_dim)
         else:
             self.condition = nn.Sequential(nn.Linear(feature_size, condition_dim), nn.Tanh())
-        embedding, rnn = embed_and_recur(
-            vocab_size,
-            embedding_dim=embedding_dim,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            cell=cell,
-            dropout=dropout,
-            impl=impl,
-            extra_input=condition_dim if condition_every_step else 0,
-            embedding=EmbeddingChoice(embedding_kind, embedding_path, embedding_freeze, itos=itos),
-        )
-        self.embedding = embedding
-        self.init_state = nn.Linear(condition_dim, num_layers * hidden_size)
-        self.dropout = nn.Dropout(dropout)
-        self.rnn = rnn  # registered in the checkpoint's order: condition, embedding, init_state
-        self.output = nn.Linear(hidden_size, vocab_size)
+        extra = condition_dim if condition_every_step else 0
+        front = embed_and_recur(vocab_size, rnn, extra_input=extra, embedding=embedding)
+        self.embedding = front[0]
+        self.init_state = nn.Linear(condition_dim, rnn.num_layers * rnn.hidden_size)
+        self.dropout = nn.Dropout(rnn.dropout)
+        self.rnn = front[
+            1
+        ]  # registered in the checkpoint's order: condition, embedding, init_state
+        self.output = nn.Linear(rnn.hidden_size, vocab_size)
         self.condition_every_step = condition_every_step
         self.num_classes = num_classes
         self.feature_size = feature_size

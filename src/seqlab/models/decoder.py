@@ -26,7 +26,7 @@ from torch import Tensor, nn
 from seqlab.data.vocab import PAD_ID
 from seqlab.nn.attention import build_attention
 from seqlab.nn.recurrent import State, hidden_of, map_state
-from seqlab.nn.stack import embed_and_recur
+from seqlab.nn.stack import RecurrentShape, embed_and_recur
 
 
 @dataclass
@@ -62,35 +62,22 @@ class Decoder(nn.Module):
         self,
         vocab_size: int,
         memory_size: int,
+        rnn: RecurrentShape,
         *,
-        embedding_dim: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        cell: str = "gru",
         attention: str = "bahdanau",
         score: str = "general",
         attention_size: int = 0,
         input_feed: bool = False,
-        dropout: float = 0.0,
-        impl: str = "fused",
     ):
         super().__init__()
         self.kind = attention
         self.input_feed = input_feed and attention == "luong"
-        self.hidden_size = hidden_size
+        hidden_size = self.hidden_size = rnn.hidden_size
         extra = {"none": 0, "bahdanau": memory_size, "luong": hidden_size if self.input_feed else 0}
         self.embedding, self.rnn = embed_and_recur(
-            vocab_size,
-            embedding_dim=embedding_dim,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            cell=cell,
-            dropout=dropout,
-            impl=impl,
-            extra_input=extra[attention],
-            padding_idx=PAD_ID,
+            vocab_size, rnn, extra_input=extra[attention], padding_idx=PAD_ID
         )
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = nn.Dropout(rnn.dropout)
         self.attention = build_attention(
             attention, hidden_size, memory_size, attention_size or hidden_size, score=score
         )

@@ -21,37 +21,16 @@ from torch import Tensor, nn
 
 from seqlab.data.vocab import PAD_ID
 from seqlab.nn.recurrent import State
-from seqlab.nn.stack import embed_and_recur
+from seqlab.nn.stack import RecurrentShape, embed_and_recur
 
 BRIDGES = ("linear", "zeros")
 
 
 class Encoder(nn.Module):
-    def __init__(
-        self,
-        vocab_size: int,
-        *,
-        embedding_dim: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        cell: str = "gru",
-        bidirectional: bool = True,
-        dropout: float = 0.0,
-        impl: str = "fused",
-    ):
+    def __init__(self, vocab_size: int, rnn: RecurrentShape):
         super().__init__()
-        self.embedding, self.rnn = embed_and_recur(
-            vocab_size,
-            embedding_dim=embedding_dim,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            cell=cell,
-            bidirectional=bidirectional,
-            dropout=dropout,
-            impl=impl,
-            padding_idx=PAD_ID,
-        )
-        self.dropout = nn.Dropout(dropout)
+        self.embedding, self.rnn = embed_and_recur(vocab_size, rnn, padding_idx=PAD_ID)
+        self.dropout = nn.Dropout(rnn.dropout)
 
     @property
     def output_size(self) -> int:

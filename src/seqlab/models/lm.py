@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from seqlab.nn.lstm_inference import LSTMInference
 from seqlab.nn.recurrent import State, map_state
-from seqlab.nn.stack import EmbeddingChoice, embed_and_recur
+from seqlab.nn.stack import EmbeddingChoice, RecurrentShape, embed_and_recur
 
 
 class LanguageModel(nn.Module):
@@ -39,46 +39,27 @@ class LanguageModel(nn.Module):
     def __init__(
         self,
         vocab_size: int,
+        rnn: RecurrentShape,
         *,
-        embedding_dim: int = 128,
-        hidden_size: int = 512,
-        num_layers: int = 2,
-        cell: str = "lstm",
-        dropout: float = 0.2,
+        embedding: EmbeddingChoice = EmbeddingChoice(),
         tie_weights: bool = False,
-        impl: str = "fused",
-        embedding_kind: str = "learned",
-        embedding_path: str | None = None,
-        embedding_freeze: bool = False,
-        embedding_trust_pickle: bool = False,
-        itos: list[str] | None = None,
         softmax: str = "full",
         cutoffs: tuple[int, ...] | list[int] = (),
         div_value: float = 4.0,
     ):
         super().__init__()
         self.embedding, self.rnn = embed_and_recur(
-            vocab_size,
-            embedding_dim=embedding_dim,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            cell=cell,
-            dropout=dropout,
-            impl=impl,
-            padding_idx=None,
-            embedding=EmbeddingChoice(
-                embedding_kind, embedding_path, embedding_freeze, embedding_trust_pickle, itos
-            ),
+            vocab_size, rnn, padding_idx=None, embedding=embedding
         )
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = nn.Dropout(rnn.dropout)
         input_size = self.rnn.input_size
         self.proj = None
         if tie_weights:
             if not isinstance(self.embedding, nn.Embedding):
                 raise ValueError("tie_weights needs a learned or pretrained embedding")
-            if hidden_size != input_size:
-                self.proj = nn.Linear(hidden_size, input_size)
-        out_size = input_size if tie_weights else hidden_size
+            if rnn.hidden_size != input_size:
+                self.proj = nn.Linear(rnn.hidden_size, input_size)
+        out_size = input_size if tie_weights else rnn.hidden_size
         self.output = self._output_layer(vocab_size, out_size, softmax, cutoffs, div_value)
         if tie_weights:
             if softmax != "full":

@@ -15,6 +15,7 @@ from torch import Tensor, nn
 from seqlab.data.vocab import PAD_ID
 from seqlab.models.decoder import Decoder, DecoderState
 from seqlab.models.encoder import Bridge, Encoder
+from seqlab.nn.stack import RecurrentShape
 
 
 class Seq2Seq(nn.Module):
@@ -22,41 +23,35 @@ class Seq2Seq(nn.Module):
         self,
         src_vocab_size: int,
         tgt_vocab_size: int,
+        rnn: RecurrentShape,
         *,
-        embedding_dim: int = 128,
-        hidden_size: int = 256,
-        num_layers: int = 1,
-        cell: str = "gru",
-        bidirectional: bool = True,
         attention: str = "bahdanau",
         score: str = "general",
         attention_size: int = 0,
         input_feed: bool = False,
         bridge: str = "linear",
-        dropout: float = 0.1,
-        impl: str = "fused",
     ):
+        """``rnn`` is the encoder's shape (``bidirectional`` is its own); the decoder has the
+        same cell, sizes and layers, and reads one way."""
         super().__init__()
-        shape = {"embedding_dim": embedding_dim, "hidden_size": hidden_size, "cell": cell}
-        common = {**shape, "num_layers": num_layers, "dropout": dropout, "impl": impl}
-        self.encoder = Encoder(src_vocab_size, bidirectional=bidirectional, **common)
+        self.encoder = Encoder(src_vocab_size, rnn)
         self.bridge = Bridge(
-            cell,
-            encoder_layers=num_layers,
-            num_directions=2 if bidirectional else 1,
-            encoder_hidden=hidden_size,
-            decoder_layers=num_layers,
-            decoder_hidden=hidden_size,
+            rnn.cell,
+            encoder_layers=rnn.num_layers,
+            num_directions=2 if rnn.bidirectional else 1,
+            encoder_hidden=rnn.hidden_size,
+            decoder_layers=rnn.num_layers,
+            decoder_hidden=rnn.hidden_size,
             kind=bridge,
         )
         self.decoder = Decoder(
             tgt_vocab_size,
             self.encoder.output_size,
+            rnn._replace(bidirectional=False),
             attention=attention,
             score=score,
             attention_size=attention_size,
             input_feed=input_feed,
-            **common,
         )
         self.has_attention = attention != "none"
 

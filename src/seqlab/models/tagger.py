@@ -20,7 +20,7 @@ from torch import Tensor, nn
 from torchcrf import CRF
 
 from seqlab.nn.char_features import build_char_features
-from seqlab.nn.stack import EmbeddingChoice, embed_and_recur
+from seqlab.nn.stack import EmbeddingChoice, RecurrentShape, embed_and_recur
 
 OUTPUTS = ("softmax", "crf")
 
@@ -35,47 +35,25 @@ class SequenceTagger(nn.Module):
         self,
         vocab_size: int,
         num_tags: int,
+        rnn: RecurrentShape,
         *,
-        embedding_dim: int = 100,
-        hidden_size: int = 200,
-        num_layers: int = 1,
-        cell: str = "lstm",
-        bidirectional: bool = True,
-        dropout: float = 0.5,
+        embedding: EmbeddingChoice = EmbeddingChoice(),
         output: str = "crf",
         num_chars: int = 0,
         char_features: str = "none",
         char_embedding_dim: int = 25,
         char_hidden_size: int = 25,
         char_kernel_size: int = 3,
-        impl: str = "fused",
-        embedding_kind: str = "learned",
-        embedding_path: str | None = None,
-        embedding_freeze: bool = False,
-        embedding_trust_pickle: bool = False,
-        itos: list[str] | None = None,
     ):
         super().__init__()
         if output not in OUTPUTS:
             raise ValueError(f"unknown output {output!r}; expected one of {', '.join(OUTPUTS)}")
         sizes = {"char_embedding_dim": char_embedding_dim, "char_hidden_size": char_hidden_size}
         chars = build_char_features(char_features, num_chars, **sizes, kernel_size=char_kernel_size)
-        embedding, rnn = embed_and_recur(
-            vocab_size,
-            embedding_dim=embedding_dim,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            cell=cell,
-            bidirectional=bidirectional,
-            dropout=dropout,
-            impl=impl,
-            extra_input=chars.output_size if chars is not None else 0,
-            embedding=EmbeddingChoice(
-                embedding_kind, embedding_path, embedding_freeze, embedding_trust_pickle, itos
-            ),
-        )
-        self.embedding, self.chars, self.rnn = embedding, chars, rnn  # the checkpoint's order
-        self.dropout = nn.Dropout(dropout)
+        extra = chars.output_size if chars is not None else 0
+        front = embed_and_recur(vocab_size, rnn, extra_input=extra, embedding=embedding)
+        self.embedding, self.chars, self.rnn = front[0], chars, front[1]  # the checkpoint's order
+        self.dropout = nn.Dropout(rnn.dropout)
         self.output = nn.Linear(self.rnn.output_size, num_tags)
         self.crf = CRF(num_tags, batch_first=True) if output == "crf" else None
         self.num_tags = num_tags

@@ -10,12 +10,31 @@ when there are several layers (torch warns otherwise).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from torch import nn
 
 from seqlab.nn.embedding import build_embedding
 from seqlab.nn.recurrent import Recurrent
+
+
+class RecurrentShape(NamedTuple):
+    """The recurrent core of a model: the cell (rnn | lstm | gru), the token vector size E, the
+    hidden size H (per direction), stacked layers, the dropout on embeddings, outputs and
+    between layers, the implementation (fused | explicit) and whether it reads both ways."""
+
+    cell: str = "lstm"
+    embedding_dim: int = 128
+    hidden_size: int = 256
+    num_layers: int = 1
+    dropout: float = 0.0
+    impl: str = "fused"
+    bidirectional: bool = False
+
+    @classmethod
+    def take(cls, args: dict[str, Any]) -> tuple[RecurrentShape, dict[str, Any]]:
+        """Split flat constructor arguments (a checkpoint's) into a shape and the rest."""
+        return cls(**{k: args[k] for k in cls._fields if k in args}), _without(args, cls._fields)
 
 
 class EmbeddingChoice(NamedTuple):
@@ -29,27 +48,33 @@ class EmbeddingChoice(NamedTuple):
     trust_pickle: bool = False
     itos: list[str] | None = None
 
+    @classmethod
+    def take(cls, args: dict[str, Any]) -> tuple[EmbeddingChoice | None, dict[str, Any]]:
+        """Split flat arguments (``embedding_kind``, ``embedding_path``, ...) into a choice (None
+        when there are none) and the rest."""
+        keys = {f"embedding_{f}" if f != "itos" else f: f for f in cls._fields}
+        found = {field: args[key] for key, field in keys.items() if key in args}
+        return (cls(**found) if found else None), _without(args, keys)
+
+
+def _without(args: dict[str, Any], keys) -> dict[str, Any]:
+    return {k: v for k, v in args.items() if k not in keys}
+
 
 def embed_and_recur(
     vocab_size: int,
+    rnn: RecurrentShape,
     *,
-    embedding_dim: int,
-    hidden_size: int,
-    num_layers: int = 1,
-    cell: str = "lstm",
-    bidirectional: bool = False,
-    dropout: float = 0.0,
-    impl: str = "fused",
     extra_input: int = 0,
     padding_idx: int | None = 0,
     embedding: EmbeddingChoice = EmbeddingChoice(),
 ) -> tuple[nn.Module, Recurrent]:
-    """(embedding module, recurrent stack) for a vocabulary of ``vocab_size`` ids; ``dropout``
-    is the dropout between stacked recurrent layers."""
-    choice = embedding
+    """(embedding module, recurrent stack) for a vocabulary of ``vocab_size`` ids; the stack reads
+    the embedding's vectors and ``extra_input`` more features per step."""
+    choice, shape = embedding, rnn
     embedding = build_embedding(
         vocab_size,
-        embedding_dim,
+        shape.embedding_dim,
         kind=choice.kind,
         path=choice.path,
         freeze=choice.freeze,
@@ -57,14 +82,14 @@ def embed_and_recur(
         itos=choice.itos,
         padding_idx=padding_idx,
     )
-    input_size = getattr(embedding, "embedding_dim", embedding_dim) + extra_input
-    rnn = Recurrent(
-        cell,
+    input_size = getattr(embedding, "embedding_dim", shape.embedding_dim) + extra_input
+    stack = Recurrent(
+        shape.cell,
         input_size,
-        hidden_size,
-        num_layers,
-        bidirectional=bidirectional,
-        dropout=dropout if num_layers > 1 else 0.0,
-        impl=impl,
+        shape.hidden_size,
+        shape.num_layers,
+        bidirectional=shape.bidirectional,
+        dropout=shape.dropout if shape.num_layers > 1 else 0.0,
+        impl=shape.impl,
     )
-    return embedding, rnn
+    return embedding, stack
