@@ -13,7 +13,7 @@ from seqlab.nn.attention import BahdanauAttention, LuongAttention, build_attenti
 from seqlab.nn.stack import RecurrentShape
 
 CELLS = ["rnn", "lstm", "gru"]
-KINDS = [("bahdanau", "general"), ("luong", "general"), ("luong", "dot")]
+KINDS = [("bahdanau", "general"), ("luong", "general"), ("luong", "dot"), ("luong", "concat")]
 
 
 def _shape(layers: int, cell: str) -> RecurrentShape:
@@ -45,6 +45,18 @@ def test_padding_gets_zero_weight_and_changes_nothing(kind, score):
     # all T steps at once equal one step at a time
     many, w_many = att(query[:, None].expand(2, 3, 6), att.keys(memory), memory, mask)
     assert torch.allclose(many[:, 1], context) and torch.allclose(w_many[:, 2], weights)
+
+
+def test_concat_score_is_v_tanh_w_of_query_and_key_side_by_side():
+    """Keys computed once per source give the score of the concatenated form."""
+    att = _attention("luong", "concat")
+    query, memory = torch.randn(2, 3, 6).double(), torch.randn(2, 4, 6).double()  # (B, T, Q)
+    got = att.score(query, att.keys(memory))  # (B, T, S)
+    pairs = torch.cat(
+        [query[:, :, None].expand(-1, -1, 4, -1), memory[:, None].expand(-1, 3, -1, -1)], -1
+    )  # (B, T, S, Q + K)
+    want = att.v(torch.tanh(att.proj(pairs))).squeeze(-1)
+    torch.testing.assert_close(got, want)
 
 
 def test_luong_dot_needs_equal_sizes():

@@ -1,9 +1,9 @@
 """Build a runnable torch model from a ``seqlab params`` spec, to check the analytic counts.
 
 Each spec token becomes its own torch module: ``torch.nn.Embedding``, ``torch.nn.RNN/LSTM/GRU``
-(``batch_first=True``; ``layers=N`` becomes ``num_layers=N``), ``torch.nn.Linear``, or one of the
-small attention modules below. The test suite checks that the PyTorch-convention count of a spec
-equals ``sum(p.numel() for p in build_torch_model(spec).parameters())``.
+(``batch_first=True``; ``layers=N`` becomes ``num_layers=N``), ``torch.nn.Linear``, or seqlab's
+own attention (:mod:`seqlab.nn.attention`, the decoder's). The test suite checks that the
+PyTorch-convention count of a spec equals ``sum(p.numel() for p in ...parameters())``.
 
 Attention scores, for a query q (H_dec) and a key k (H_enc), all without bias::
 
@@ -28,73 +28,23 @@ from seqlab.analysis.param_spec import (
     input_sizes,
     parse_spec,
 )
+from seqlab.nn.attention import Attention, BahdanauAttention, ConcatAttention, LuongAttention
 
 _RECURRENT_MODULES: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
-class DotScore(nn.Module):
-    """Luong dot: ``score = q . k``."""
+class SpecAttention(nn.Module):
+    """A spec's attention layer: seqlab's own attention (:mod:`seqlab.nn.attention`) over keys
+    (B, S, H_enc) for queries (B, T, H_dec); returns ``[context; query]`` (B, T, H_enc + H_dec)."""
 
-    def forward(self, query: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
-        return query @ keys.transpose(1, 2)  # (B, T, S)
-
-
-class GeneralScore(nn.Module):
-    """Luong general: ``score = q^T W k`` with W (H_dec x H_enc)."""
-
-    def __init__(self, query_size: int, key_size: int):
+    def __init__(self, attention: Attention):
         super().__init__()
-        self.weight = nn.Linear(key_size, query_size, bias=False)  # weight: (H_dec, H_enc)
+        self.attention = attention
 
-    def forward(self, query: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
-        return query @ self.weight(keys).transpose(1, 2)  # (B, T, S)
-
-
-class AdditiveScore(nn.Module):
-    """Bahdanau: ``score = v^T tanh(W_q q + W_k k)``."""
-
-    def __init__(self, query_size: int, key_size: int, attention_size: int):
-        super().__init__()
-        self.query_proj = nn.Linear(query_size, attention_size, bias=False)
-        self.key_proj = nn.Linear(key_size, attention_size, bias=False)
-        self.v = nn.Linear(attention_size, 1, bias=False)
-
-    def forward(self, query: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
-        # hidden: (B, T, S, A), every query step against every key step
-        hidden = torch.tanh(self.query_proj(query)[:, :, None] + self.key_proj(keys)[:, None])
-        return self.v(hidden).squeeze(-1)  # (B, T, S)
-
-
-class ConcatScore(nn.Module):
-    """Luong concat: ``score = v^T tanh(W [q; k])``."""
-
-    def __init__(self, query_size: int, key_size: int, attention_size: int):
-        super().__init__()
-        self.proj = nn.Linear(query_size + key_size, attention_size, bias=False)
-        self.v = nn.Linear(attention_size, 1, bias=False)
-
-    def forward(self, query: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
-        steps, sources = query.shape[1], keys.shape[1]
-        pairs = torch.cat(  # (B, T, S, H_dec + H_enc)
-            [
-                query[:, :, None].expand(-1, -1, sources, -1),
-                keys[:, None].expand(-1, steps, -1, -1),
-            ],
-            dim=-1,
-        )
-        return self.v(torch.tanh(self.proj(pairs))).squeeze(-1)  # (B, T, S)
-
-
-class Attention(nn.Module):
-    """Softmax over key steps; returns ``[context; query]``: (B, T, H_enc + H_dec)."""
-
-    def __init__(self, score: nn.Module):
-        super().__init__()
-        self.score = score
-
-    def forward(self, query: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
-        weights = torch.softmax(self.score(query, keys), dim=-1)  # (B, T, S)
-        context = weights @ keys  # (B, T, H_enc)
+    def forward(self, query: torch.Tensor, memory: torch.Tensor) -> torch.Tensor:
+        keys = self.attention.keys(memory)  # (B, S, A)
+        mask = torch.ones(memory.shape[:2], dtype=torch.bool, device=memory.device)  # (B, S)
+        context, _ = self.attention(query, keys, memory, mask)  # (B, T, H_enc)
         return torch.cat([context, query], dim=-1)
 
 
@@ -119,22 +69,22 @@ class SpecModel(nn.Module):
                 x = x[:, -1]  # (B, D*H)
             if isinstance(layer, nn.RNNBase):
                 x, _ = layer(x)  # (B, T, D*H)
-            elif isinstance(layer, Attention):
+            elif isinstance(layer, SpecAttention):
                 x = layer(x, x if memory is None else memory)
             else:
                 x = layer(x)
         return x
 
 
-def _attention_module(layer: AttentionSpec, input_size: int) -> Attention:
+def _attention_module(layer: AttentionSpec, input_size: int) -> SpecAttention:
     query_size, key_size, attention_size = attention_sizes(layer, input_size)
-    scores = {
-        "bahdanau": lambda: AdditiveScore(query_size, key_size, attention_size),
-        "luong_general": lambda: GeneralScore(query_size, key_size),
-        "luong_dot": DotScore,
-        "luong_concat": lambda: ConcatScore(query_size, key_size, attention_size),
+    kinds = {
+        "bahdanau": lambda: BahdanauAttention(query_size, key_size, attention_size, bias=False),
+        "luong_general": lambda: LuongAttention(query_size, key_size, "general"),
+        "luong_dot": lambda: LuongAttention(query_size, key_size, "dot"),
+        "luong_concat": lambda: ConcatAttention(query_size, key_size, attention_size),
     }
-    return Attention(scores[layer.score]())
+    return SpecAttention(kinds[layer.score]())
 
 
 def build_torch_model(spec: str) -> SpecModel:

@@ -11,9 +11,11 @@ The scores, from the lecture:
     bahdanau (additive)   e_s = v^T tanh(W_q q + W_m m_s)     Bahdanau et al. 2015
     luong dot             e_s = q . m_s                       Luong et al. 2015 (Q must equal K)
     luong general         e_s = q^T W m_s
+    luong concat          e_s = v^T tanh(W [q; m_s])          = v^T tanh(W_q q + W_m m_s)
 
 Keys that depend only on the memory (``W_m m_s``, ``W m_s``) are computed once per source by
-:meth:`Attention.keys` and reused at every decoder step.
+:meth:`Attention.keys` and reused at every decoder step. This is seqlab's one implementation of
+attention: the decoder uses it, and so do the models ``seqlab params`` builds to check counts.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import torch
 from torch import Tensor, nn
 
 ATTENTION_KINDS = ("none", "bahdanau", "luong")
-LUONG_SCORES = ("dot", "general")
+LUONG_SCORES = ("dot", "general", "concat")
 
 
 def masked_softmax(scores: Tensor, mask: Tensor) -> Tensor:
@@ -63,12 +65,12 @@ class Attention(nn.Module):
 
 
 class BahdanauAttention(Attention):
-    """Additive attention: ``v^T tanh(W_q q + W_m m)``."""
+    """Additive attention: ``v^T tanh(W_q q + W_m m + b)`` (``bias``: the b; Keras has none)."""
 
-    def __init__(self, query_size: int, memory_size: int, hidden_size: int):
+    def __init__(self, query_size: int, memory_size: int, hidden_size: int, bias: bool = True):
         super().__init__()
         self.query_proj = nn.Linear(query_size, hidden_size, bias=False)
-        self.memory_proj = nn.Linear(memory_size, hidden_size)
+        self.memory_proj = nn.Linear(memory_size, hidden_size, bias=bias)
         self.v = nn.Linear(hidden_size, 1, bias=False)
 
     def keys(self, memory: Tensor) -> Tensor:
@@ -84,7 +86,7 @@ class LuongAttention(Attention):
 
     def __init__(self, query_size: int, memory_size: int, score: str = "general"):
         super().__init__()
-        if score not in LUONG_SCORES:
+        if score not in ("dot", "general"):
             raise ValueError(f"unknown luong score {score!r}; expected one of dot, general")
         if score == "dot" and query_size != memory_size:
             raise ValueError(
@@ -105,14 +107,37 @@ class LuongAttention(Attention):
         return f"score={self.kind!r}"
 
 
+class ConcatAttention(Attention):
+    """Luong's concat score: ``v^T tanh(W [q; m])``, W of shape (A, Q + K), no biases.
+
+    ``W [q; m] = W_q q + W_m m``, so the memory half is a key computed once per source.
+    """
+
+    def __init__(self, query_size: int, memory_size: int, hidden_size: int):
+        super().__init__()
+        self.query_size = query_size
+        self.proj = nn.Linear(query_size + memory_size, hidden_size, bias=False)
+        self.v = nn.Linear(hidden_size, 1, bias=False)
+
+    def keys(self, memory: Tensor) -> Tensor:
+        return memory @ self.proj.weight[:, self.query_size :].T  # (B, S, A)
+
+    def score(self, query: Tensor, keys: Tensor) -> Tensor:
+        q = query @ self.proj.weight[:, : self.query_size].T  # (B, T, A)
+        return self.v(torch.tanh(q.unsqueeze(2) + keys.unsqueeze(1))).squeeze(-1)  # (B, T, S)
+
+
 def build_attention(
     kind: str, query_size: int, memory_size: int, hidden_size: int = 0, *, score: str = "general"
 ) -> Attention | None:
-    """``none`` -> None; ``bahdanau`` (hidden_size = size of the tanh layer); ``luong``."""
+    """``none`` -> None; ``bahdanau``; ``luong`` with ``score`` dot, general or concat.
+    ``hidden_size`` is the size A of the tanh layer of bahdanau and concat (0: the query size)."""
     if kind == "none":
         return None
     if kind == "bahdanau":
         return BahdanauAttention(query_size, memory_size, hidden_size or query_size)
+    if kind == "luong" and score == "concat":
+        return ConcatAttention(query_size, memory_size, hidden_size or query_size)
     if kind == "luong":
         return LuongAttention(query_size, memory_size, score)
     raise ValueError(f"unknown attention {kind!r}; expected one of {', '.join(ATTENTION_KINDS)}")

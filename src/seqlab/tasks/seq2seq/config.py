@@ -70,7 +70,8 @@ class Seq2SeqModelConfig(RecurrentModelConfig):
 
     cell: rnn | lstm | gru (encoder and decoder); bidirectional: the encoder's.
     attention: none (fixed context vector) | bahdanau (additive) | luong (``score`` dot |
-        general); input_feed: feed the attentional vector back in (luong).
+        general | concat); attention_size: the tanh layer of bahdanau and concat (0 = H);
+        input_feed: feed the attentional vector back in (luong).
     bridge: linear (encoder final state -> decoder initial state) | zeros.
     teacher_forcing: probability of feeding the reference token in training;
         teacher_forcing_schedule: constant | linear (decay to ``teacher_forcing_final`` over
