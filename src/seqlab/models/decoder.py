@@ -1,6 +1,6 @@
 """The decoder of a seq2seq model: one target token per step, looking at the encoder memory.
 
-Three wirings, chosen by ``attention``::
+Three wirings, chosen once by ``attention`` (:mod:`seqlab.models.wiring`)::
 
     none      s_t = RNN(emb(y_{t-1}), s_{t-1})                 the fixed context vector: the
               logits = W_o s_t                                  source reaches the decoder only
@@ -24,8 +24,9 @@ import torch
 from torch import Tensor, nn
 
 from seqlab.data.vocab import PAD_ID
+from seqlab.models.wiring import wiring_for
 from seqlab.nn.attention import build_attention
-from seqlab.nn.recurrent import State, hidden_of, map_state
+from seqlab.nn.recurrent import State, map_state
 from seqlab.nn.stack import RecurrentShape, embed_and_recur
 
 
@@ -70,8 +71,8 @@ class Decoder(nn.Module):
         input_feed: bool = False,
     ):
         super().__init__()
-        self.kind = attention
         self.input_feed = input_feed and attention == "luong"
+        self.wiring = wiring_for(attention, self.input_feed)
         hidden_size = self.hidden_size = rnn.hidden_size
         extra = {"none": 0, "bahdanau": memory_size, "luong": hidden_size if self.input_feed else 0}
         self.embedding, self.rnn = embed_and_recur(
@@ -94,67 +95,30 @@ class Decoder(nn.Module):
         feed = memory.new_zeros(memory.shape[0], self.hidden_size) if self.input_feed else None
         return DecoderState(rnn, memory, keys, mask, feed)
 
-    def _attend(self, query: Tensor, state: DecoderState) -> tuple[Tensor, Tensor]:
+    def attend(self, query: Tensor, state: DecoderState) -> tuple[Tensor, Tensor]:
+        """query (B, Q) or (B, T, Q) -> context (B[, T], K), weights (B[, T], S)."""
         return self.attention(query, state.keys, state.memory, state.mask)
+
+    def combined(self, out: Tensor, context: Tensor) -> Tensor:
+        """tanh(W_c [s; c]): the RNN output and its context as one vector (..., H)."""
+        return torch.tanh(self.combine(torch.cat([out, context], -1)))
 
     def step(self, tokens: Tensor, state: DecoderState) -> tuple[Tensor, DecoderState]:
         """tokens (B,) -> logits (B, V), new state."""
         emb = self.dropout(self.embedding(tokens))  # (B, E)
-        h = hidden_of(state.rnn)  # (L, B, H)
-        if self.kind == "bahdanau":
-            context, attn = self._attend(h[-1], state)  # (B, K), (B, S)
-            out, rnn = self.rnn.step(torch.cat([emb, context], -1), state.rnn)  # (B, H)
-            hidden = torch.tanh(self.combine(torch.cat([out, context], -1)))  # (B, H)
-        else:
-            x = torch.cat([emb, state.feed], -1) if self.input_feed else emb
-            out, rnn = self.rnn.step(x, state.rnn)  # (B, H)
-            hidden, attn = out, None
-            if self.kind == "luong":
-                context, attn = self._attend(out, state)
-                hidden = torch.tanh(self.combine(torch.cat([out, context], -1)))  # (B, H)
-        logits = self.project(hidden)  # (B, V)
+        hidden, rnn, attn = self.wiring.step(self, emb, state)  # (B, H)
         feed = hidden if self.input_feed else None
-        return logits, replace(state, rnn=rnn, feed=feed, attn=attn)
-
-    @property
-    def parallel(self) -> bool:
-        """True when teacher-forced decoding can run the RNN over all steps in one call (no
-        step's input depends on the previous step's attention)."""
-        return self.kind in ("none", "luong") and not self.input_feed
+        return self.project(hidden), replace(state, rnn=rnn, feed=feed, attn=attn)
 
     def forward_teacher(self, tgt_in: Tensor, state: DecoderState) -> tuple[Tensor, Tensor | None]:
         """Teacher forcing: tgt_in (B, T) -> pre-output hidden (B, T, H), attn (B, T, S) or None.
 
-        Only the recurrence runs step by step: with ``parallel`` the RNN runs over all T steps
-        in one call; with Bahdanau the combine layer runs once over all steps after the loop
-        (its output feeds nothing back). ``project`` turns the hidden states into logits, so
-        a caller can score only the positions it needs. Equal to a loop over :meth:`step`.
+        Only the recurrence runs step by step (see :mod:`seqlab.models.wiring`); ``project``
+        turns the hidden states into logits, so a caller can score only the positions it
+        needs. Equal to a loop over :meth:`step`.
         """
         emb = self.dropout(self.embedding(tgt_in))  # (B, T, E)
-        if self.parallel:
-            out, _ = self.rnn(emb, state=state.rnn)  # (B, T, H)
-            if self.kind == "none":
-                return out, None
-            context, attn = self._attend(out, state)  # (B, T, K), (B, T, S)
-            return torch.tanh(self.combine(torch.cat([out, context], -1))), attn  # (B, T, H)
-        rnn, feed = state.rnn, state.feed
-        outs, contexts, attns = [], [], []
-        for t in range(tgt_in.shape[1]):
-            if self.kind == "bahdanau":
-                h = hidden_of(rnn)  # (L, B, H)
-                context, attn = self._attend(h[-1], state)  # (B, K), (B, S)
-                out, rnn = self.rnn.step(torch.cat([emb[:, t], context], -1), rnn)  # (B, H)
-                contexts.append(context)
-            else:  # luong with input feeding: h~_t is the next step's input
-                out, rnn = self.rnn.step(torch.cat([emb[:, t], feed], -1), rnn)  # (B, H)
-                context, attn = self._attend(out, state)
-                out = feed = torch.tanh(self.combine(torch.cat([out, context], -1)))
-            outs.append(out)
-            attns.append(attn)
-        hidden = torch.stack(outs, 1)  # (B, T, H)
-        if self.kind == "bahdanau":
-            hidden = torch.tanh(self.combine(torch.cat([hidden, torch.stack(contexts, 1)], -1)))
-        return hidden, torch.stack(attns, 1)  # (B, T, H), (B, T, S)
+        return self.wiring.teacher(self, emb, state)
 
     def forward(
         self,
