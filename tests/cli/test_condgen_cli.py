@@ -65,6 +65,10 @@ def test_class_conditions_generate_names(tmp_path, capsys):
     main(["generate", str(run), "--condition", "Aa", "--n", "4", "--temperature", "0"])
     greedy = capsys.readouterr().out.splitlines()
     assert len(set(greedy)) == 1 and set(greedy[0]) <= set("ab")
+    main(["generate", str(run), "--condition", "Aa", "--n", "3", "--beam", "4"])
+    best = capsys.readouterr().out.splitlines()
+    assert len(best) == 3 and len(set(best)) == 3  # the three best of one search, all different
+    assert all(set(b) <= set("ab") for b in best)
     with pytest.raises(SystemExit) as e:
         main(["generate", str(run), "--condition", "Korean"])
     assert e.value.code == 2

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from seqlab.decode.strategy import sampling
+from seqlab.decode.strategy import Beam, sampling
 from seqlab.tasks import load_run
 from seqlab.tasks.options import GenerateOptions
 
@@ -29,6 +29,9 @@ def generate(
     n: int = typer.Option(
         None, "--n", help="Number of samples (default: 1 for lm, 10 for condgen)."
     ),
+    beam: int = typer.Option(
+        0, "--beam", help="Beam search of this size instead of sampling (condgen: the n best)."
+    ),
     which: str = typer.Option("best", help="Checkpoint: best or last."),
 ) -> None:
     """Generate autoregressively, feeding the model's own output back; one sample streams to
@@ -36,7 +39,7 @@ def generate(
     options = GenerateOptions(
         prime=prime,
         max_tokens=length,
-        strategy=sampling(temperature, top_k, top_p, seed),
+        strategy=Beam(beam) if beam else sampling(temperature, top_k, top_p, seed),
         condition=condition,
         n=n,
     )

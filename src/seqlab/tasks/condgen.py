@@ -14,7 +14,7 @@ its data scores near 1, one that invents new names much lower.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ from seqlab.data.names import Target, load_features, read_class_dir, read_target
 from seqlab.data.tokenizers import Tokenizer, build_tokenizer, tokenizer_from_dict
 from seqlab.data.vocab import EOS_ID, PAD_ID, SOS_ID, Vocab
 from seqlab.decode.loop import decode
-from seqlab.decode.strategy import Sample, Strategy
+from seqlab.decode.strategy import Beam, Sample, Strategy
 from seqlab.errors import SeqlabError
 from seqlab.tasks.base import PieceCallback, Task
 from seqlab.tasks.options import GenerateOptions
@@ -243,8 +243,9 @@ class CondGenTask(Task):
     def sample(
         self, model: nn.Module, cond: Tensor, strategy: Strategy, max_length: int | None = None
     ) -> list[str]:
-        """One text per condition row (B,) or (B, F), decoded token by token until <eos> (or
-        ``max_length`` tokens; default ``data.max_length`` + 1); <pad> and <sos> never come."""
+        """Texts for condition rows (B,) or (B, F), decoded token by token until <eos> (or
+        ``max_length`` tokens; default ``data.max_length`` + 1); <pad> and <sos> never come.
+        One per row, or each row's ``n_best`` for beam search."""
         model.eval()
         device = next(model.parameters()).device
         limit = max_length or self.config.data.max_length + 1
@@ -260,7 +261,7 @@ class CondGenTask(Task):
             banned=(PAD_ID, SOS_ID),
             scores=False,
         )
-        return [self.tokenizer.detokenize(self.vocab.decode(h[0].tokens)) for h in hyps]
+        return [self.tokenizer.detokenize(self.vocab.decode(h.tokens)) for hs in hyps for h in hs]
 
     def parse_condition(self, condition: str | None, n: int) -> Tensor:
         """A class name, or ``FILE.npy`` / ``FILE.npy:ROW`` for feature conditions; n copies."""
@@ -288,8 +289,14 @@ class CondGenTask(Task):
         """``options.n`` (default 10) samples for ``options.condition``; ``on_piece`` receives
         each whole sample."""
         n = options.n or self.default_samples
-        cond = self.parse_condition(options.condition, n)
-        texts = self.sample(model, cond, options.strategy, options.max_tokens)
+        strategy = options.strategy
+        if isinstance(strategy, Beam):  # one search, its n best outputs
+            strategy = replace(strategy, n_best=min(n, strategy.size))
+            cond = self.parse_condition(options.condition, 1)
+            texts = self.sample(model, cond, strategy, options.max_tokens)
+        else:
+            cond = self.parse_condition(options.condition, n)
+            texts = self.sample(model, cond, strategy, options.max_tokens)
         if on_piece is not None:
             for i, text in enumerate(texts):
                 on_piece(i, text)
