@@ -127,7 +127,7 @@ def build(name: str, data_dir: Path, run_dir: Path, train_over: dict) -> Trainer
 def calibrate(name: str, data_dir: Path, tmp: Path, precision: str) -> tuple[float, float]:
     """Seconds per training step and per full validation."""
     trainer = build(name, data_dir, tmp / "calib", {"precision": precision})
-    trainer._setup()
+    trainer.setup()
     for i in range(3):
         trainer.train_step(trainer.task.train_batch(0, i))
     start = time.perf_counter()

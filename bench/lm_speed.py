@@ -90,7 +90,7 @@ def seqlab_trainer(layers: int, bf16: bool, corpus: Path, run_dir: Path) -> Trai
     task = LanguageModelTask(cfg)
     task.prepare()
     trainer = Trainer(task, run_dir)
-    trainer._setup()
+    trainer.setup()
     return trainer
 
 

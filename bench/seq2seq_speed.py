@@ -49,7 +49,7 @@ def measured_training_rate(
     task.prepare(run)
     with tempfile.TemporaryDirectory() as d:
         trainer = Trainer(task, Path(d), emulated_bf16=emulated_bf16)
-        trainer._setup()
+        trainer.setup()
         for i in range(warmup):
             trainer.train_step(task.train_batch(0, i))
         tokens, start = 0, time.perf_counter()

@@ -37,6 +37,15 @@ def test_gradients_text_report(tmp_path, capsys):
     )  # fmt: skip
     assert "max sigmoid'(z) = 0.2500" in out and "max tanh'(z) = 1.0000" in out
     assert "| gru, init |" in out and "before clip_grad_norm_" in out
+    assert "random token windows (no --text given" in out or "text " in out.splitlines()[1]
+    text = tmp_path / "t.txt"
+    text.write_text("the quick brown fox jumps over the lazy dog. " * 20)
+    out = run(
+        ["diagnose", "gradients", "--cells", "gru", "--length", "8", "--hidden-size", "4",
+         "--train-steps", "0", "--text", str(text)],
+        capsys,
+    )  # fmt: skip
+    assert f"text {text}" in out.splitlines()[1] and "None" not in out
 
 
 def test_adding_json_and_plot(tmp_path, capsys):

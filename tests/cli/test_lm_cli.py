@@ -130,3 +130,39 @@ def test_adaptive_cutoffs_beyond_the_vocabulary_are_one_line(lm_config, capsys):
     sets = ["model.softmax=adaptive", "model.adaptive_cutoffs=[5,100000]"]
     msg = fails(["train", cfg, *[a for s in sets for a in ("--set", s)]], capsys)
     assert "model.adaptive_cutoffs" in msg and "vocab size" in msg
+
+
+@pytest.mark.parametrize(
+    "option,value,message",
+    [
+        ("--temperature", "-1", "temperature (--temperature): must be >= 0"),
+        ("--top-p", "0", "top_p (--top-p): must be in (0, 1]"),
+        ("--top-p", "1.5", "top_p (--top-p): must be in (0, 1]"),
+        ("--top-k", "-2", "top_k (--top-k): must be >= 0"),
+        ("--length", "-1", "max_tokens (--length): must be >= 0"),
+        ("--n", "0", "n (--n): must be >= 1"),
+    ],
+)
+def test_generate_refuses_out_of_range_sampling_options(
+    lm_config, tmp_path, capsys, option, value, message
+):
+    run(["train", lm_config(name="g"), "--set", "train.max_steps=1"], capsys)
+    for temperature in ("0.8", "0"):  # refused whether or not the option would be used
+        args = ["generate", tmp_path / "g", option, value]
+        if option != "--temperature":
+            args += ["--temperature", temperature]
+        assert message in fails(args, capsys)
+
+
+def test_a_checkpoint_with_non_finite_weights_is_refused_naming_the_tensor(
+    lm_config, tmp_path, capsys
+):
+    from safetensors.torch import load_file, save_file
+
+    run(["train", lm_config(name="nan"), "--set", "train.max_steps=1"], capsys)
+    weights = tmp_path / "nan/checkpoints/best/model.safetensors"
+    tensors = load_file(str(weights))
+    tensors["output.bias"][3] = float("nan")  # the header stays intact: only a value is bad
+    save_file(tensors, str(weights))
+    err = fails(["evaluate", tmp_path / "nan", "--data", tmp_path / "nan/../corpus.txt"], capsys)
+    assert "tensor 'output.bias' holds NaN or infinite values" in err

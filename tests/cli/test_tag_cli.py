@@ -80,6 +80,13 @@ def test_train_predict_evaluate(tmp_path, capsys):
     assert metrics["f1"] > 0.9 and "f1_PER" in metrics and "f1_LOC" in metrics
     main(["evaluate", str(run), "--data", str(data)])
     assert "PER" in capsys.readouterr().out
+    unseen = tmp_path / "unseen.conll"
+    unseen.write_text("Anna B-PER\nvisited O\nACME B-ORG\n")  # ORG never in training
+    with pytest.raises(SystemExit) as e:
+        main(["evaluate", str(run), "--data", str(unseen)])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and err.count("\n") == 1
+    assert "unseen.conll:3: entity type 'ORG' was not seen in training (known: LOC, PER)" in err
 
 
 def test_bad_files_exit_2_with_file_and_line(tmp_path, capsys):

@@ -288,6 +288,13 @@ def format_table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _source(text: str | None) -> str:
+    """What the gradients were measured on: a text file, or random tokens when there is none."""
+    if text is not None:
+        return f"text {text}"
+    return "random token windows (no --text given and no tiny-shakespeare beside the repository)"
+
+
 def format_report(result: dict[str, Any]) -> str:
     """The full text report: activation bounds, the table, training losses, clipping."""
     boom = result["exploding"]
@@ -295,7 +302,7 @@ def format_report(result: dict[str, Any]) -> str:
         f"max sigmoid'(z) = {result['sigmoid_prime_max']:.4f}   "
         f"max tanh'(z) = {result['tanh_prime_max']:.4f}   (autograd on z in [-10, 10])",
         f"||dL/dh_t||, loss on the last step only, T = {result['length']}, "
-        f"hidden {result['hidden_size']}, seed {result['seed']}, text {result['text']}",
+        f"hidden {result['hidden_size']}, seed {result['seed']}, {_source(result['text'])}",
         "",
         format_table(result),
         "",

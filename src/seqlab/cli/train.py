@@ -18,9 +18,12 @@ def train(
     config: Path = typer.Argument(None, help="YAML config (see configs/)."),
     set_: list[str] = typer.Option([], "--set", help="Override a key: --set train.lr=0.002"),
     resume: Path = typer.Option(None, "--resume", help="Continue the run in this directory."),
+    force: bool = typer.Option(
+        False, "--force", help="Train into a non-empty directory that is not a seqlab run."
+    ),
 ) -> None:
     """Train a model from CONFIG (or resume RUN) into a run directory."""
-    summary = run_train(config, parse_overrides(set_), resume)
+    summary = run_train(config, parse_overrides(set_), resume, force=force)
     metrics = " ".join(f"{k}={v:.4g}" for k, v in summary["metrics"].items())
     print(f"done ({summary['reason']}) at step {summary['step']}: {metrics}")
     print(f"run directory: {summary['run_dir']}")

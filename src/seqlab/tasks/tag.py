@@ -170,6 +170,8 @@ class TagTask(Task):
             self.chars = Vocab.build(list(t) for s in train for t in s.tokens)
             self.tags = ["O", *sorted({t for s in train for t in s.tags} - {"O"})]
         self.train_data = self.encode(train)
+        if d.valid:
+            self.check_types(valid, d.valid)
         self.valid_sentences = valid
         self.valid_data = self.encode(valid) if valid else []
 
@@ -265,6 +267,18 @@ class TagTask(Task):
                 predicted.append([self.tags[i] for i in best])
         return predicted, total / max(1, count)
 
+    def check_types(self, sentences: list[TaggedSentence], path: str) -> None:
+        """Refuse entity types the model never saw in training, naming the file and line
+        (scoring them would count every such entity as missed, silently)."""
+        known = {t[2:] for t in self.tags if t != "O"}
+        for s in sentences:
+            for k, tag in enumerate(s.tags):
+                if tag != "O" and tag[2:] not in known:
+                    raise SeqlabError(
+                        f"{path}:{s.line + k}: entity type {tag[2:]!r} was not seen in training "
+                        f"(known: {', '.join(sorted(known)) or 'none'})"
+                    )
+
     def score(self, model: nn.Module, sentences: list[TaggedSentence]) -> dict[str, Any]:
         predicted, loss = self.tag_rows(model, self.encode(sentences))
         gold = [s.tags for s in sentences]
@@ -298,6 +312,7 @@ class TagTask(Task):
         if not path:
             raise SeqlabError("evaluate: a tagger needs --data FILE (CoNLL, same columns as train)")
         sentences = self.read(path)
+        self.check_types(sentences, path)
         result = self.score(model, sentences)
         m = result["metrics"]
         summary = (

@@ -124,10 +124,15 @@ def load_weights(path: Path, model: torch.nn.Module) -> None:
             f"{path}: weights do not match the model (missing {sorted(missing)[:3]}, "
             f"unexpected {sorted(unexpected)[:3]})"
         )
-    try:
-        model.load_state_dict(state, strict=False)
-    except RuntimeError as e:
-        raise SeqlabError(f"{file}: weights do not fit the model ({str(e)[:200]})") from None
+    expected = model.state_dict()
+    for name, tensor in state.items():
+        if tensor.shape != expected[name].shape:
+            raise SeqlabError(
+                f"{file}: weights do not match the model: {name!r} is "
+                f"{tuple(tensor.shape)} in the checkpoint but {tuple(expected[name].shape)} in "
+                "the model the config describes (was a model size changed?)"
+            )
+    model.load_state_dict(state, strict=False)
 
 
 def _renamed(state: dict[str, torch.Tensor], legacy: dict[str, str]) -> dict[str, torch.Tensor]:

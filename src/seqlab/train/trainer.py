@@ -89,6 +89,13 @@ class Trainer:
         self.pos = Position()
 
     # ------------------------------------------------------------------------------ setup
+    def setup(self) -> None:
+        """Build the model and optimizer, and restore ``last`` when resuming. Writes nothing:
+        a resume that fails here leaves the run directory as it was."""
+        if getattr(self, "model", None) is not None:
+            return
+        self._setup()
+
     def _setup(self) -> None:
         if self.cfg.threads:
             torch.set_num_threads(self.cfg.threads)
@@ -141,7 +148,15 @@ class Trainer:
         self.carry = ckpt.unpack_state("carry", tensors, self.device)
         if meta.get("world_size", 1) == self.world_size:
             set_rng_state(tensors, meta["rng"])
-        self.log.truncate_after(self.pos.step)
+
+    def _kept_checkpoint(self) -> str:
+        """What a stop leaves behind: the last checkpoint written, or that there is none."""
+        last = self.run_dir / "checkpoints" / "last"
+        try:
+            step = ckpt.read_meta(last)["position"]["step"]
+        except SeqlabError:
+            return "and no checkpoint exists yet (none is written before the first validation)"
+        return f"the last good checkpoint (step {step}) is kept in {last}"
 
     # ------------------------------------------------------------------------------ steps
     def _autocast(self):
@@ -157,8 +172,8 @@ class Trainer:
         value = loss.item()
         if not math.isfinite(value):
             raise SeqlabError(
-                f"loss became {value} at step {self.pos.step + 1}; training stopped, the last "
-                f"good checkpoint is kept in {self.run_dir / 'checkpoints'}"
+                f"loss became {value} at step {self.pos.step + 1}; training stopped, "
+                f"{self._kept_checkpoint()}"
             )
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -190,7 +205,7 @@ class Trainer:
         if not math.isfinite(metrics.get("loss", 0.0)) or not math.isfinite(value):
             raise SeqlabError(
                 f"validation {name} became {value} at step {self.pos.step}; training stopped, "
-                f"the last good checkpoint is kept in {self.run_dir / 'checkpoints'}"
+                f"{self._kept_checkpoint()}"
             )
         mode = self.task.metric_modes.get(name, "min")
         improved = self.pos.best is None or (
@@ -229,7 +244,9 @@ class Trainer:
         return None
 
     def fit(self) -> dict[str, Any]:
-        self._setup()
+        self.setup()
+        if self.resume:  # log lines after the checkpoint belong to steps that will run again
+            self.log.truncate_after(self.pos.step)
         start = time.monotonic()
         old_handler = _install_sigint(self)
         try:

@@ -1,0 +1,171 @@
+"""Run directories are guarded: one training at a time, never over something that is not a run,
+nothing left behind by a run that fails early, and a failed resume changes no file."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from seqlab.cli import main
+from seqlab.errors import SeqlabError
+from seqlab.tasks.run import train
+from seqlab.train.checkpoint import read_meta
+from seqlab.train.rundir import RunLock
+
+
+def _error(capsys, argv: list[str]) -> str:
+    """Run the CLI expecting a user error: exit 2 and one ``error:`` line on stderr."""
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and err.startswith("error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    return err
+
+
+def _hashes(run: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(run)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(run.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_a_second_training_is_refused_while_one_holds_the_directory(lm_config, tmp_path, capsys):
+    cfg = lm_config(name="r")
+    main(["train", str(cfg), "--set", "train.max_steps=2"])
+    capsys.readouterr()
+    with RunLock(tmp_path / "r"):  # as a running training holds it
+        err = _error(capsys, ["train", "--resume", str(tmp_path / "r")])
+        assert f"another training (PID {os.getpid()})" in err
+        err = _error(capsys, ["train", str(cfg)])
+        assert f"PID {os.getpid()}" in err
+    assert not (tmp_path / "r" / ".lock").exists()  # released, and the file gone
+
+
+def test_a_lock_left_by_a_killed_training_does_not_block_resume(lm_config, tmp_path, capsys):
+    main(["train", str(lm_config(name="r")), "--set", "train.max_steps=2"])
+    holder = subprocess.Popen(  # takes the lock, then dies without releasing it
+        [sys.executable, "-c", _HOLD, str(tmp_path / "r")], stdout=subprocess.PIPE
+    )
+    assert holder.stdout.readline().strip() == b"locked"
+    holder.kill()
+    holder.wait()
+    assert (tmp_path / "r" / ".lock").read_text().strip() == str(holder.pid)
+    main(["train", "--resume", str(tmp_path / "r"), "--set", "train.max_steps=4"])
+    assert read_meta(tmp_path / "r/checkpoints/last")["position"]["step"] == 4
+
+
+_HOLD = """
+import sys, time
+from pathlib import Path
+from seqlab.train.rundir import RunLock
+lock = RunLock(Path(sys.argv[1])).__enter__()
+print("locked", flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_directory_that_is_not_a_run_needs_force(lm_config, tmp_path, capsys):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me\n")
+    cfg = lm_config(name="c", extra=f"out_dir: {out}\n")
+    err = _error(capsys, ["train", str(cfg)])
+    assert "not empty and not a seqlab run" in err and "--force" in err
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]  # nothing written
+    main(["train", str(cfg), "--force", "--set", "train.max_steps=2"])
+    assert (out / "notes.txt").read_text() == "keep me\n" and (out / "checkpoints").is_dir()
+
+
+def test_an_out_dir_that_is_a_file(lm_config, tmp_path, capsys):
+    out = tmp_path / "afile"
+    out.write_text("x")
+    err = _error(capsys, ["train", str(lm_config(name="c", extra=f"out_dir: {out}\n"))])
+    assert "out_dir is a file" in err and out.read_text() == "x"
+
+
+def test_bad_data_leaves_no_run_directory(tmp_path, capsys):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"task: lm\nout_dir: {tmp_path / 'run'}\ndata: {{train: {empty}}}\n")
+    _error(capsys, ["train", str(cfg)])
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_run_that_fails_before_its_first_checkpoint_removes_its_directory(lm_config, tmp_path):
+    def fail(trainer):
+        raise RuntimeError("a bug at step 1")
+
+    with pytest.raises(RuntimeError):
+        train(lm_config(name="gone"), {"train": {"eval_every": 100}}, on_step=fail)
+    assert not (tmp_path / "gone").exists()
+
+
+@pytest.mark.parametrize(
+    "override,message",
+    [
+        ("train.lr=-1", "lr: must be > 0"),
+        ("model.hidden_size=7", "weights do not match"),
+        ("model.cell=gru", "weights do not match"),
+    ],
+)
+def test_a_failed_resume_changes_no_file(lm_config, tmp_path, capsys, override, message):
+    main(["train", str(lm_config(name="r")), "--set", "train.max_steps=3"])
+    capsys.readouterr()
+    before = _hashes(tmp_path / "r")
+    err = _error(capsys, ["train", "--resume", str(tmp_path / "r"), "--set", override])
+    assert message in err
+    assert _hashes(tmp_path / "r") == before
+
+
+def test_two_trainings_into_one_directory_one_wins_and_its_config_is_the_one_kept(
+    lm_config, tmp_path
+):
+    cfg = lm_config(name="race", extra="")
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "seqlab", "train", str(cfg), "--set", f"train.seed={seed}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        for seed in (7, 99)
+    ]
+    results = [(p.wait(timeout=300), p.stderr.read().decode()) for p in procs]
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 2], results
+    (winner,) = [seed for seed, (code, _) in zip((7, 99), results, strict=True) if code == 0]
+    _, loser_err = next(r for r in results if r[0] == 2)
+    assert "Traceback" not in loser_err
+    assert "another training" in loser_err or "already holds a run" in loser_err
+    config = yaml.safe_load((tmp_path / "race" / "config.yaml").read_text())
+    assert config["train"]["seed"] == winner
+
+
+def test_the_stop_message_says_when_no_checkpoint_exists_yet(lm_config, tmp_path):
+    def poison(trainer):
+        with torch.no_grad():
+            trainer.model.output.bias.fill_(float("nan"))
+
+    with pytest.raises(SeqlabError, match="no checkpoint exists yet"):
+        train(lm_config(name="n"), {"train": {"eval_every": 100}}, on_step=poison)
+
+
+def test_the_stop_message_names_the_checkpoint_it_kept(lm_config, tmp_path):
+    def poison(trainer):
+        if trainer.pos.step == 6:
+            with torch.no_grad():
+                trainer.model.output.bias.fill_(float("nan"))
+
+    with pytest.raises(SeqlabError, match=r"the last good checkpoint \(step 5\) is kept in"):
+        train(lm_config(name="k"), {"train": {"eval_every": 5}}, on_step=poison)
