@@ -154,6 +154,11 @@ def test_generate_refuses_out_of_range_sampling_options(
         assert message in fails(args, capsys)
 
 
+@pytest.mark.bad_input(
+    kind="checkpoint",
+    command="seqlab evaluate RUN, a NaN inside model.safetensors (header intact)",
+    outcome="error: FILE: tensor 'output.bias' holds NaN or infinite values (exit 2)",
+)
 def test_a_checkpoint_with_non_finite_weights_is_refused_naming_the_tensor(
     lm_config, tmp_path, capsys
 ):

@@ -94,6 +94,11 @@ def test_the_untampered_run_loads(run, capsys):
 # ----------------------------------------------------------------------------- checkpoints
 
 
+@pytest.mark.bad_input(
+    kind="checkpoint",
+    command="seqlab evaluate RUN, model.safetensors replaced by a torch.save pickle",
+    outcome="error: FILE: cannot load weights (exit 2); the pickle is never loaded",
+)
 def test_weights_that_are_a_torch_pickle(run, capsys, marker):
     torch.save(_Payload(marker), run / "checkpoints" / "last" / "model.safetensors")
     err = _evaluate(capsys, run)
@@ -109,6 +114,11 @@ def test_trainer_state_that_is_a_pickle(run, marker):
     assert not marker.exists()
 
 
+@pytest.mark.bad_input(
+    kind="checkpoint",
+    command="seqlab evaluate RUN, checkpoint.json replaced by a pickle or a JSON list",
+    outcome="error: FILE: corrupt checkpoint metadata (exit 2)",
+)
 @pytest.mark.parametrize("content", ["pickle", "[1, 2]"])
 def test_checkpoint_json_that_is_not_a_json_object(run, capsys, marker, content):
     meta = run / "checkpoints" / "last" / "checkpoint.json"
@@ -145,6 +155,11 @@ def test_checkpoint_args_cannot_ask_for_a_pickle(run, capsys, marker, tmp_path):
         ("[1]", "expected a JSON object"),
     ],
 )
+@pytest.mark.bad_input(
+    kind="pickle",
+    command="seqlab evaluate RUN, tokenizer.json replaced by a pickle or a non-tokenizer",
+    outcome="error: RUN: cannot read ... (exit 2); no code runs",
+)
 def test_tokenizer_json_that_is_not_a_tokenizer(run, capsys, marker, content, message):
     if content == "pickle":
         data = _pickled(marker)
@@ -179,6 +194,11 @@ def test_npy_object_array_is_refused(tmp_path, marker):
     assert not marker.exists()
 
 
+@pytest.mark.bad_input(
+    kind="pickle",
+    command="a .npy condition that is a pickle or an .npz archive",
+    outcome="error: FILE: ... (exit 2); numpy loads with allow_pickle=False",
+)
 def test_npy_that_is_a_pickle_or_an_npz_is_refused(tmp_path, marker):
     pickled = tmp_path / "pickled.npy"
     pickled.write_bytes(_pickled(marker))
@@ -199,6 +219,11 @@ def _python_tag(marker: Path) -> str:
     return f"!!python/object/apply:builtins.open ['{marker}', 'w']"
 
 
+@pytest.mark.bad_input(
+    kind="pickle",
+    command="seqlab train CONFIG holding a !!python/object tag",
+    outcome="error: CONFIG:LINE: invalid YAML (exit 2); YAML is read with a safe loader",
+)
 def test_yaml_config_with_a_python_tag(tmp_path, capsys, marker):
     cfg = tmp_path / "c.yaml"
     cfg.write_text(f"task: lm\ndata: {_python_tag(marker)}\n")

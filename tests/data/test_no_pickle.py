@@ -116,6 +116,17 @@ def _embed_argv(tmp_path: Path, command: str, vectors: Path) -> list[str]:
     return ["embed", *[a.format(v=vectors, **files) for a in _COMMANDS[command]]]
 
 
+@pytest.mark.bad_input(
+    kind="pickle",
+    command=(
+        "seqlab embed eval|neighbors|compare|plot|convert VECTORS, a crafted pickle named .kv, "
+        ".txt or .bin"
+    ),
+    outcome=(
+        "error: FILE: ... a pickle can run code; --trust-pickle or seqlab embed convert (exit 2);"
+        " no code runs"
+    ),
+)
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("command", list(_COMMANDS))
 def test_embed_commands_refuse_a_pickle(tmp_path, capsys, marker, command, name):
@@ -156,6 +167,11 @@ def _task_config(tmp_path: Path, task: str, embedding: str) -> Path:
     return cfg
 
 
+@pytest.mark.bad_input(
+    kind="pickle",
+    command="seqlab train CONFIG with model.embedding.path a crafted pickle (lm, classify, tag)",
+    outcome="error: FILE: ... embedding.trust_pickle: true (exit 2); no code runs",
+)
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("task", ["lm", "classify", "tag"])
 def test_embedding_path_refuses_a_pickle(tmp_path, capsys, marker, task, name):

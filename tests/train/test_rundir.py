@@ -38,6 +38,14 @@ def _hashes(run: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.bad_input(
+    kind="run directory",
+    command="seqlab train CONFIG (or --resume RUN) while another training writes the same out_dir",
+    outcome=(
+        "error: RUN: another training (PID N) is writing this run directory (exit 2); RUN/.lock "
+        "names the holder"
+    ),
+)
 def test_a_second_training_is_refused_while_one_holds_the_directory(lm_config, tmp_path, capsys):
     cfg = lm_config(name="r")
     main(["train", str(cfg), "--set", "train.max_steps=2"])
@@ -50,6 +58,11 @@ def test_a_second_training_is_refused_while_one_holds_the_directory(lm_config, t
     assert not (tmp_path / "r" / ".lock").exists()  # released, and the file gone
 
 
+@pytest.mark.bad_input(
+    kind="resume",
+    command="seqlab train --resume RUN after the training was killed (kill -9)",
+    outcome="the lock died with its process: the resume continues from the last checkpoint",
+)
 def test_a_lock_left_by_a_killed_training_does_not_block_resume(lm_config, tmp_path, capsys):
     main(["train", str(lm_config(name="r")), "--set", "train.max_steps=2"])
     holder = subprocess.Popen(  # takes the lock, then dies without releasing it
@@ -73,6 +86,13 @@ time.sleep(600)
 """
 
 
+@pytest.mark.bad_input(
+    kind="run directory",
+    command="seqlab train CONFIG, out_dir a non-empty directory that is not a seqlab run",
+    outcome=(
+        "error: RUN: not empty and not a seqlab run ...; pass --force (exit 2); nothing written"
+    ),
+)
 def test_a_directory_that_is_not_a_run_needs_force(lm_config, tmp_path, capsys):
     out = tmp_path / "mine"
     out.mkdir()
@@ -85,6 +105,11 @@ def test_a_directory_that_is_not_a_run_needs_force(lm_config, tmp_path, capsys):
     assert (out / "notes.txt").read_text() == "keep me\n" and (out / "checkpoints").is_dir()
 
 
+@pytest.mark.bad_input(
+    kind="run directory",
+    command="seqlab train CONFIG, out_dir an existing file",
+    outcome="error: RUN: out_dir is a file, not a directory (exit 2)",
+)
 def test_an_out_dir_that_is_a_file(lm_config, tmp_path, capsys):
     out = tmp_path / "afile"
     out.write_text("x")
@@ -92,6 +117,11 @@ def test_an_out_dir_that_is_a_file(lm_config, tmp_path, capsys):
     assert "out_dir is a file" in err and out.read_text() == "x"
 
 
+@pytest.mark.bad_input(
+    kind="run directory",
+    command="seqlab train CONFIG, bad training data",
+    outcome="the data is read before the run directory is made: error (exit 2), no directory left",
+)
 def test_bad_data_leaves_no_run_directory(tmp_path, capsys):
     empty = tmp_path / "empty.txt"
     empty.write_text("")
@@ -101,6 +131,11 @@ def test_bad_data_leaves_no_run_directory(tmp_path, capsys):
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.bad_input(
+    kind="run directory",
+    command="a training that fails before its first checkpoint",
+    outcome="the run directory it created is removed",
+)
 def test_a_run_that_fails_before_its_first_checkpoint_removes_its_directory(lm_config, tmp_path):
     def fail(trainer):
         raise RuntimeError("a bug at step 1")
@@ -118,6 +153,11 @@ def test_a_run_that_fails_before_its_first_checkpoint_removes_its_directory(lm_c
         ("model.cell=gru", "weights do not match"),
     ],
 )
+@pytest.mark.bad_input(
+    kind="resume",
+    command="seqlab train --resume RUN --set train.lr=-1 (or a changed model size or cell)",
+    outcome="error: ... (exit 2); every file in RUN is byte-identical (checked by hash)",
+)
 def test_a_failed_resume_changes_no_file(lm_config, tmp_path, capsys, override, message):
     main(["train", str(lm_config(name="r")), "--set", "train.max_steps=3"])
     capsys.readouterr()
@@ -127,6 +167,11 @@ def test_a_failed_resume_changes_no_file(lm_config, tmp_path, capsys, override, 
     assert _hashes(tmp_path / "r") == before
 
 
+@pytest.mark.bad_input(
+    kind="run directory",
+    command="two seqlab train processes into one out_dir at once",
+    outcome="one trains; the other gets one error line (exit 2); config.yaml is the winner's",
+)
 def test_two_trainings_into_one_directory_one_wins_and_its_config_is_the_one_kept(
     lm_config, tmp_path
 ):
@@ -152,6 +197,13 @@ def test_two_trainings_into_one_directory_one_wins_and_its_config_is_the_one_kep
     assert config["train"]["seed"] == winner
 
 
+@pytest.mark.bad_input(
+    kind="checkpoint",
+    command="a NaN loss before the first validation",
+    outcome=(
+        "error: loss became nan at step N; training stopped, and no checkpoint exists yet (exit 2)"
+    ),
+)
 def test_the_stop_message_says_when_no_checkpoint_exists_yet(lm_config, tmp_path):
     def poison(trainer):
         with torch.no_grad():
@@ -161,6 +213,11 @@ def test_the_stop_message_says_when_no_checkpoint_exists_yet(lm_config, tmp_path
         train(lm_config(name="n"), {"train": {"eval_every": 100}}, on_step=poison)
 
 
+@pytest.mark.bad_input(
+    kind="checkpoint",
+    command="NaN weights after a checkpoint was written",
+    outcome="error: ... the last good checkpoint (step N) is kept in RUN/checkpoints/last (exit 2)",
+)
 def test_the_stop_message_names_the_checkpoint_it_kept(lm_config, tmp_path):
     def poison(trainer):
         if trainer.pos.step == 6:
