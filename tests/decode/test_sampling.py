@@ -39,6 +39,23 @@ def test_a_finished_row_never_changes_another_rows_draws():
     every = Picker(Sample(1.0, seed=4), 3)
     some = Picker(Sample(1.0, seed=4), 3)
     for _ in range(5):
-        all_rows = every(logits, torch.arange(3))
-        last_row = some(logits[2:], torch.tensor([2]))
+        all_rows = every(logits, [0, 1, 2])
+        last_row = some(logits[2:], [2])
         assert all_rows[2] == last_row[0]
+
+
+def test_each_group_of_rows_draws_what_it_would_draw_alone():
+    """Two callers' rows side by side, each group with its own stream from the same seed: each
+    gets the draws it gets alone, even after the other group has finished."""
+    from seqlab.decode.greedy import Picker
+    from seqlab.decode.strategy import Sample
+
+    logits = torch.randn(5, 20)
+    together = Picker(Sample(1.0, seed=4), 5, groups=[2, 3])
+    first, second = Picker(Sample(1.0, seed=4), 2), Picker(Sample(1.0, seed=4), 3)
+    for step in range(4):
+        live = [0, 1, 2, 3, 4] if step < 2 else [3, 4]  # the first group finishes after step 2
+        got = together(logits[live], live)
+        if step < 2:
+            assert torch.equal(got[:2], first(logits[:2], [0, 1]))
+        assert torch.equal(got[-2:], second(logits[3:], [1, 2]))

@@ -9,7 +9,7 @@ row's draws depend on its position in the batch, never on when other rows finish
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import Tensor
@@ -23,26 +23,48 @@ TokenCallback = Callable[[list[int], list[int]], None]
 
 
 class Picker:
-    """Chooses the next token of each live row: argmax, or a draw with its own random stream.
+    """Chooses the next token of each live row: argmax, or a draw from a random stream.
 
-    For sampling, Exp(1) noise is drawn for every row of the original batch at every step and
-    the live rows take theirs, so a row's draws do not depend on when other rows finish.
+    For sampling, the batch may be several callers' rows side by side (``groups``: how many rows
+    each has, in order); each group has its own stream, from the strategy's seed, so its draws
+    are what they would be alone. A group draws Exp(1) noise for all its rows at every step
+    while any of them is going, so a row's draws never depend on when other rows finish.
     """
 
-    def __init__(self, strategy: Greedy | Sample, batch: int):
+    def __init__(self, strategy: Greedy | Sample, batch: int, groups: Sequence[int] | None = None):
         self.sample = strategy if isinstance(strategy, Sample) else None
-        self.generator = self.sample.make_generator() if self.sample else None
+        sizes = list(groups) if groups else [batch]
+        if sum(sizes) != batch:
+            raise ValueError(f"groups {sizes} do not add up to the batch of {batch}")
+        starts = [sum(sizes[:i]) for i in range(len(sizes))]
+        self.groups = [(start, start + n) for start, n in zip(starts, sizes, strict=True)]
+        self.generators = [self.sample.make_generator() if self.sample else None for _ in sizes]
+        self.group_of = [g for g, n in enumerate(sizes) for _ in range(n)]  # row -> group
         self.batch = batch
 
-    def __call__(self, logits: Tensor, rows: Tensor) -> Tensor:
-        """logits (A, V), rows (A,) the batch row of each live row -> ids (A,)."""
+    def __call__(self, logits: Tensor, live: list[int]) -> Tensor:
+        """logits (A, V), live (A,) the batch row of each live row -> ids (A,)."""
         if self.sample is None:
             return logits.argmax(-1)
         s = self.sample
-        noise = race_noise((self.batch, logits.shape[-1]), self.generator)  # (B, V)
-        if rows.shape[0] < self.batch:
-            noise = noise[rows.cpu()]
-        return draw(reshape_logits(logits, s.temperature, s.top_k, s.top_p), noise)
+        return draw(
+            reshape_logits(logits, s.temperature, s.top_k, s.top_p),
+            self._noise(live, logits.shape[-1]),
+        )
+
+    def _noise(self, live: list[int], vocab: int) -> Tensor:
+        """Exp(1) noise (A, V) for the live rows, drawn group by group."""
+        if len(self.groups) == 1:
+            noise = race_noise((self.batch, vocab), self.generators[0])  # (B, V)
+            return noise if len(live) == self.batch else noise[live]
+        going = sorted({self.group_of[row] for row in live})
+        drawn = {
+            g: race_noise((b - a, vocab), self.generators[g])
+            for g, (a, b) in ((g, self.groups[g]) for g in going)
+        }
+        return torch.stack(
+            [drawn[self.group_of[r]][r - self.groups[self.group_of[r]][0]] for r in live]
+        )
 
 
 class GreedySearch:
@@ -90,7 +112,7 @@ class GreedySearch:
     def advance(self, logits: Tensor, attn: Tensor | None) -> None:
         """logits (A, V) of the live rows, attn (A, S) or None: choose, score, retire rows."""
         t = len(self.steps)
-        nxt = self.picker(logits, self.rows)  # (A,)
+        nxt = self.picker(logits, self.live)  # (A,)
         logp = None
         if self.scored:
             logp = torch.log_softmax(logits, -1).gather(1, nxt[:, None]).squeeze(1)  # (A,)

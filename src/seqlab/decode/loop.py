@@ -37,6 +37,7 @@ def start_search(
     compact: bool = True,
     on_token: TokenCallback | None = None,
     scores: bool = True,
+    groups: Sequence[int] | None = None,
 ) -> GreedySearch | BeamSearch:
     """The per-call search state of ``strategy`` (see :func:`decode` for the arguments)."""
     if isinstance(strategy, Beam):
@@ -46,7 +47,7 @@ def start_search(
             raise SeqlabError("beam search cannot stream tokens: its best output is known last")
         return BeamSearch(strategy, first, limits, eos, attention=attention)
     return GreedySearch(
-        Picker(strategy, limits.shape[0]),
+        Picker(strategy, limits.shape[0], groups),
         first,
         limits,
         eos,
@@ -71,6 +72,7 @@ def decode(
     compact: bool = True,
     on_token: TokenCallback | None = None,
     scores: bool = True,
+    groups: Sequence[int] | None = None,
 ) -> list[list[Hypothesis]]:
     """Decode a batch; per sentence, its hypotheses (one, or ``n_best`` for beam search).
 
@@ -88,8 +90,11 @@ def decode(
             tokens just produced, for streaming.
         scores: greedy and sampling sum each output's log-probability; without, its score is
             NaN (generation, which shows none, saves that work at every step).
+        groups: sampling only: the batch is several callers' rows side by side, this many
+            each; every group draws from its own stream (seeded alike), as it would alone.
     """
-    options = {"attention": attention, "compact": compact, "on_token": on_token, "scores": scores}
+    options = {"attention": attention, "compact": compact, "on_token": on_token}
+    options.update(scores=scores, groups=groups)
     search = start_search(strategy, first, limits, eos, **options)
     if search.expand is not None:
         state = model.select(state, search.expand)

@@ -131,12 +131,22 @@ class LanguageModel(nn.Module):
         out, state = self.rnn.step(x, state)  # (B, H)
         return self._head(out), state
 
-    def start(self, prime: Tensor) -> State | None:
+    def start(self, prime: Tensor, lengths: Tensor | None = None) -> State | None:
         """The state after reading ``prime`` (B, T) one step at a time, as generation will go
-        on (T may be 0: the zero state). Decoding then feeds the token that follows."""
+        on (T may be 0: the zero state). Decoding then feeds the token that follows.
+
+        ``lengths`` (B,): row b reads only its first ``lengths[b]`` tokens (right padding), and
+        its state then stays as it is, so primes of different lengths share a batch.
+        """
         state = None
         for t in range(prime.shape[1]):
-            _, state = self.step(prime[:, t], state)
+            _, new = self.step(prime[:, t], state)
+            if lengths is None or bool((lengths > t).all()):
+                state = new
+                continue
+            old = state if state is not None else self.rnn.initial_state(prime.shape[0])
+            keep = (lengths > t).to(prime.device)[None, :, None]  # (1, B, 1)
+            state = _where(keep, new, old)
         return state
 
     @staticmethod
@@ -160,6 +170,13 @@ class LanguageModel(nn.Module):
             cached = LSTMInference(self.rnn, self.embedding.weight)
             self.__dict__["_stepper"] = cached  # not a submodule: never saved or moved
         return cached
+
+
+def _where(keep: Tensor, new: State, old: State) -> State:
+    """``new`` where ``keep``, else ``old``, tensor by tensor of a state."""
+    if isinstance(new, Tensor):
+        return torch.where(keep, new, old)
+    return tuple(torch.where(keep, n, o) for n, o in zip(new, old, strict=True))
 
 
 class CutoffError(ValueError):

@@ -56,6 +56,17 @@ class Task(TrainingTask):
         self, model: nn.Module, options: GenerateOptions, on_piece: PieceCallback | None = None
     ) -> list[str]:
         """Generate ``options.n`` texts (``seqlab generate``); ``on_piece`` streams them."""
+        return self.generate_many(model, [options], on_piece)[0]
+
+    def generate_many(
+        self,
+        model: nn.Module,
+        requests: list[GenerateOptions],
+        on_piece: PieceCallback | None = None,
+    ) -> list[list[str]]:
+        """Several generations in one batch: the requests share their strategy and length; each
+        has its own prime or condition and ``n``, and samples what it would alone. ``on_piece``
+        numbers the samples of all requests in order."""
         raise self._refuse("generate")
 
     def translate(

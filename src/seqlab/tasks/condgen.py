@@ -39,7 +39,7 @@ from seqlab.decode.loop import decode
 from seqlab.decode.strategy import Beam, Sample, Strategy
 from seqlab.errors import SeqlabError
 from seqlab.tasks.base import PieceCallback, Task
-from seqlab.tasks.options import GenerateOptions
+from seqlab.tasks.options import GenerateOptions, shared_decoding, split_rows
 
 
 @dataclass(frozen=True)
@@ -241,7 +241,13 @@ class CondGenTask(Task):
 
     # -- generation ----------------------------------------------------------------------------
     def sample(
-        self, model: nn.Module, cond: Tensor, strategy: Strategy, max_length: int | None = None
+        self,
+        model: nn.Module,
+        cond: Tensor,
+        strategy: Strategy,
+        max_length: int | None = None,
+        *,
+        groups: list[int] | None = None,
     ) -> list[str]:
         """Texts for condition rows (B,) or (B, F), decoded token by token until <eos> (or
         ``max_length`` tokens; default ``data.max_length`` + 1); <pad> and <sos> never come.
@@ -260,6 +266,7 @@ class CondGenTask(Task):
             eos=EOS_ID,
             banned=(PAD_ID, SOS_ID),
             scores=False,
+            groups=groups,
         )
         return [self.tokenizer.detokenize(self.vocab.decode(h.tokens)) for hs in hyps for h in hs]
 
@@ -283,21 +290,25 @@ class CondGenTask(Task):
             raise SeqlabError(f"{path}: row {index} does not exist ({matrix.shape[0]} rows)")
         return torch.from_numpy(matrix[index]).expand(n, -1).clone()
 
-    def generate(
-        self, model: nn.Module, options: GenerateOptions, on_piece: PieceCallback | None = None
-    ) -> list[str]:
-        """``options.n`` (default 10) samples for ``options.condition``; ``on_piece`` receives
-        each whole sample."""
-        n = options.n or self.default_samples
-        strategy = options.strategy
-        if isinstance(strategy, Beam):  # one search, its n best outputs
-            strategy = replace(strategy, n_best=min(n, strategy.size))
-            cond = self.parse_condition(options.condition, 1)
-            texts = self.sample(model, cond, strategy, options.max_tokens)
+    def generate_many(
+        self,
+        model: nn.Module,
+        requests: list[GenerateOptions],
+        on_piece: PieceCallback | None = None,
+    ) -> list[list[str]]:
+        """For each request, ``n`` (default 10) samples for its condition; beam search gives
+        the n best outputs of one search. ``on_piece`` receives each whole sample."""
+        strategy, length = shared_decoding(requests)
+        ns = [r.n or self.default_samples for r in requests]
+        if isinstance(strategy, Beam):  # one search per request, its n best outputs
+            out = []
+            for r, n in zip(requests, ns, strict=True):
+                best = replace(strategy, n_best=min(n, strategy.size))
+                out.append(self.sample(model, self.parse_condition(r.condition, 1), best, length))
         else:
-            cond = self.parse_condition(options.condition, n)
-            texts = self.sample(model, cond, strategy, options.max_tokens)
+            cond = torch.cat([self.parse_condition(r.condition, n) for r, n in zip(requests, ns)])
+            out = split_rows(self.sample(model, cond, strategy, length, groups=ns), ns)
         if on_piece is not None:
-            for i, text in enumerate(texts):
+            for i, text in enumerate(t for texts in out for t in texts):
                 on_piece(i, text)
-        return texts
+        return out

@@ -26,6 +26,7 @@ from seqlab.config import (
     check_positive,
     embedding_args,
 )
+from seqlab.data.batching import pad_ids
 from seqlab.data.io import read_text
 from seqlab.data.lm_stream import LMStream, as_tensor, stream_rows
 from seqlab.data.tokenizers import TOKENIZER_KINDS, Tokenizer, build_tokenizer, tokenizer_from_dict
@@ -35,7 +36,13 @@ from seqlab.decode.strategy import Beam
 from seqlab.errors import ConfigError, SeqlabError
 from seqlab.nn.recurrent import detach_state
 from seqlab.tasks.base import PieceCallback, Task
-from seqlab.tasks.options import EvaluateOptions, Evaluation, GenerateOptions
+from seqlab.tasks.options import (
+    EvaluateOptions,
+    Evaluation,
+    GenerateOptions,
+    shared_decoding,
+    split_rows,
+)
 
 
 @dataclass(frozen=True)
@@ -273,44 +280,61 @@ class LanguageModelTask(Task):
         text = self.vocab.itos[token]
         return text.replace("\u2581", " ") if kind in ("bpe", "unigram") else " " + text
 
-    def generate(
-        self, model: nn.Module, options: GenerateOptions, on_piece: PieceCallback | None = None
-    ) -> list[str]:
-        """``options.n`` continuations of the prime (each starting with it), fed back token by
+    def generate_many(
+        self,
+        model: nn.Module,
+        requests: list[GenerateOptions],
+        on_piece: PieceCallback | None = None,
+    ) -> list[list[str]]:
+        """Continuations of each request's prime (each starting with it), fed back token by
         token; ``on_piece(i, text)`` receives each sample's pieces as they are made."""
-        n = options.n or self.default_samples
-        device = next(model.parameters()).device
-        prime = self.prime_ids(options.prime).to(device)[None].expand(n, -1)  # (n, T)
-        pieces: list[list[str]] = [[] for _ in range(n)]
+        strategy, length = shared_decoding(requests)
+        ns = [r.n or self.default_samples for r in requests]
+        primes = [
+            self.prime_ids(r.prime) for r, n in zip(requests, ns, strict=True) for _ in range(n)
+        ]
+        texts = [[r.prime] for r, n in zip(requests, ns, strict=True) for _ in range(n)]
+        streaming = not isinstance(strategy, Beam)
 
         def on_token(rows: list[int], tokens: list[int]) -> None:
             for row, token in zip(rows, tokens, strict=True):
-                pieces[row].append(self.piece(token))
+                texts[row].append(self.piece(token))
                 if on_piece is not None:
-                    on_piece(row, pieces[row][-1])
+                    on_piece(row, texts[row][-1])
 
-        streaming = not isinstance(options.strategy, Beam)
         if on_piece is not None:
-            for row in range(n):
-                on_piece(row, options.prime)
-        with torch.inference_mode():
-            state = model.start(prime[:, :-1])
-        hyps = decode(
-            model,
-            state,
-            options.strategy,
-            first=prime[:, -1],
-            limits=torch.full((n,), options.max_tokens, device=device),
-            eos=None if streaming else self.vocab.stoi[EOS],
-            on_token=on_token if streaming else None,
-            scores=not streaming,
+            for row, parts in enumerate(texts):
+                on_piece(row, parts[0])
+        hyps = self._decode_primes(
+            model, primes, strategy, length, on_token if streaming else None, ns
         )
         if not streaming:
-            pieces = [[self.piece(t) for t in h[0].tokens] for h in hyps]
-            for row, p in enumerate(pieces):
+            for row, h in enumerate(hyps):
+                texts[row].append("".join(self.piece(t) for t in h[0].tokens))
                 if on_piece is not None:
-                    on_piece(row, "".join(p))
-        return [options.prime + "".join(p) for p in pieces]
+                    on_piece(row, texts[row][-1])
+        return split_rows(["".join(parts) for parts in texts], ns)
+
+    def _decode_primes(self, model, primes: list[Tensor], strategy, length: int, on_token, groups):
+        """Decode from primes (T_i,) each: all but their last token read first (right padded)."""
+        device = next(model.parameters()).device
+        context, lengths = pad_ids([p[:-1].tolist() for p in primes])  # (B, T-1), (B,)
+        same = bool((lengths == lengths[0]).all())
+        with torch.inference_mode():
+            state = model.start(
+                context[:, : int(lengths.max())].to(device), None if same else lengths
+            )
+        return decode(
+            model,
+            state,
+            strategy,
+            first=torch.tensor([int(p[-1]) for p in primes], device=device),
+            limits=torch.full((len(primes),), length, device=device),
+            eos=None if on_token is not None else self.vocab.stoi[EOS],
+            on_token=on_token,
+            scores=on_token is None,
+            groups=groups,
+        )
 
 
 @torch.no_grad()

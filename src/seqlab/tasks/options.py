@@ -61,6 +61,21 @@ class GenerateOptions:
             raise SeqlabError(f"n (--n): must be >= 1, got {self.n}")
 
 
+def shared_decoding(requests: list[GenerateOptions]) -> tuple[Strategy, int]:
+    """The strategy and length a batch of generation requests shares (they must agree)."""
+    first = requests[0]
+    for r in requests[1:]:
+        if r.strategy != first.strategy or r.max_tokens != first.max_tokens:
+            raise ValueError("generation requests in one batch must share strategy and length")
+    return first.strategy, first.max_tokens
+
+
+def split_rows(rows: list, sizes: list[int]) -> list[list]:
+    """Consecutive rows back into one list per request (``sizes`` rows each)."""
+    starts = [sum(sizes[:i]) for i in range(len(sizes))]
+    return [rows[start : start + n] for start, n in zip(starts, sizes, strict=True)]
+
+
 @dataclass(frozen=True)
 class TranslateOptions:
     """strategy: greedy or beam. on_long: truncate (with a warning) or error for sources over the
