@@ -48,6 +48,7 @@ from seqlab.cli import (
     generate,
     params,
     predict,
+    serve,
     train,
     translate,
 )
@@ -64,7 +65,18 @@ app = typer.Typer(
 )
 
 # command modules, in help order; each defines register(app)
-_COMMAND_MODULES = (train, evaluate, generate, translate, predict, params, explain, diagnose, embed)
+_COMMAND_MODULES = (
+    train,
+    evaluate,
+    generate,
+    translate,
+    predict,
+    serve,
+    params,
+    explain,
+    diagnose,
+    embed,
+)
 
 
 @dataclass(frozen=True)

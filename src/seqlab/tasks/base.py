@@ -40,6 +40,12 @@ class Task(TrainingTask):
 
     #: samples ``generate`` makes when the options do not say
     default_samples = 1
+    #: the server routes this task answers (``/v1/<route>``)
+    serves: tuple[str, ...] = ()
+
+    def describe(self) -> dict[str, int | list[str]]:
+        """The sizes (and, when short, the entries) of its vocabularies and label sets."""
+        return {}
 
     def offers(self, verb: str) -> bool:
         """Whether this task answers to ``verb`` (a key of :data:`VERBS`)."""

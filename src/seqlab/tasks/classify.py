@@ -121,6 +121,10 @@ class ClassifyTask(Task):
     DataConfig = ClassifyDataConfig
     ModelConfig = ClassifyModelConfig
     metric_modes = {"loss": "min", "accuracy": "max", "macro_f1": "max"}
+    serves = ("classify",)
+
+    def describe(self) -> dict[str, int | list[str]]:
+        return {"tokens": len(self.vocab), "labels": self.labels}
 
     tokenizer: Tokenizer
     vocab: Vocab

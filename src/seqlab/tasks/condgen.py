@@ -91,6 +91,12 @@ class CondGenTask(Task):
     DataConfig = CondGenDataConfig
     ModelConfig = CondGenModelConfig
     metric_modes = {"loss": "min", "copy_rate": "min"}
+    serves = ("generate",)
+
+    def describe(self) -> dict[str, int | list[str]]:
+        conditions = {"labels": self.labels} if self.labels else {"features": self.feature_size}
+        return {"tokens": len(self.vocab), **conditions}
+
     default_samples = 10
 
     tokenizer: Tokenizer

@@ -127,6 +127,10 @@ class LanguageModelTask(Task):
     DataConfig = LMDataConfig
     ModelConfig = LMModelConfig
     metric_modes = {"loss": "min", "ppl": "min", "bpt": "min"}
+    serves = ("generate",)
+
+    def describe(self) -> dict[str, int | list[str]]:
+        return {"tokens": len(self.vocab)}
 
     tokenizer: Tokenizer
     vocab: Vocab

@@ -107,6 +107,12 @@ class TagTask(Task):
     name = "tag"
     DataConfig = TagDataConfig
     ModelConfig = TagModelConfig
+    serves = ("tag",)
+
+    def describe(self) -> dict[str, int | list[str]]:
+        types = sorted({t[2:] for t in self.tags if t != "O"})
+        return {"words": len(self.words), "chars": len(self.chars), "entity_types": types}
+
     metric_modes = {
         "loss": "min",
         "f1": "max",
@@ -326,7 +332,12 @@ class TagTask(Task):
         self, model: nn.Module, lines: list[str], options: PredictOptions
     ) -> list[TagPrediction]:
         """Tag whitespace-tokenized sentences; blank lines give empty results."""
-        tokens = [line.split() for line in lines]
+        return self.predict_tokens(model, [line.split() for line in lines], options)
+
+    def predict_tokens(
+        self, model: nn.Module, tokens: list[list[str]], options: PredictOptions
+    ) -> list[TagPrediction]:
+        """Tag sentences given as token lists; an empty list gives an empty result."""
         rows = [(*self.encode_tokens(t), [0] * len(t)) for t in tokens if t]
         predicted = iter(self.tag_rows(model, rows, options.batch_size)[0] if rows else [])
         out = []

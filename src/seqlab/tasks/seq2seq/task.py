@@ -73,6 +73,10 @@ class Seq2SeqTask(Seq2SeqUse, Task):
     DataConfig = Seq2SeqDataConfig
     ModelConfig = Seq2SeqModelConfig
     metric_modes = {"loss": "min", "ppl": "min", "bleu": "max"}
+    serves = ("translate", "chat")
+
+    def describe(self) -> dict[str, int | list[str]]:
+        return {"source": len(self.src_vocab), "target": len(self.tgt_vocab)}
 
     src_tokenizer: Tokenizer
     tgt_tokenizer: Tokenizer
@@ -262,9 +266,11 @@ class Seq2SeqTask(Seq2SeqUse, Task):
         attention: bool = False,
         batch_size: int = 0,
         compact: bool = True,
+        max_length: int = 0,
     ) -> list[list[Hypothesis]]:
         """Source id lists (no <eos>) -> per source its hypotheses (``n_best`` for beam
-        search), decoded ``batch_size`` sources at a time (0: the evaluation batch size)."""
+        search), decoded ``batch_size`` sources at a time (0: the evaluation batch size), each
+        at most ``max_length`` tokens long if > 0 (else the model's length rule)."""
         model.eval()
         device = next(model.parameters()).device
         m, out = self.config.model, []
@@ -274,12 +280,15 @@ class Seq2SeqTask(Seq2SeqUse, Task):
             src, lengths = src.to(device), lengths.to(device)
             with torch.inference_mode():
                 state = model.start(src, lengths)
+            limits = max_lengths(lengths, m.max_len_ratio, m.max_len_offset)
+            if max_length:
+                limits = limits.clamp(max=max_length)
             out += decode(
                 model,
                 state,
                 strategy,
                 first=torch.full_like(lengths, SOS_ID),
-                limits=max_lengths(lengths, m.max_len_ratio, m.max_len_offset),
+                limits=limits,
                 eos=EOS_ID,
                 attention=attention,
                 compact=compact,

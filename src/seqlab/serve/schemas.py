@@ -1,0 +1,151 @@
+"""Requests and responses of the JSON API (``/v1/...``): every field has a type, a range and a
+default, so the OpenAPI schema at ``/docs`` says all a client needs to know.
+
+Decoding options mirror the CLI's (``seqlab translate --beam``, ``seqlab generate --top-p``...);
+the server turns them into the same strategy objects (:mod:`seqlab.decode.strategy`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_INPUTS = 256
+MAX_TEXT = 100_000  # characters of one input; the request body limit bounds the total
+
+
+class Strict(BaseModel):
+    """Unknown fields are an error, as in a config file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TranslateRequest(Strict):
+    model: str = Field(description="Name of a loaded seq2seq run (GET /v1/models).")
+    inputs: list[str] = Field(min_length=1, max_length=MAX_INPUTS, description="Sentences.")
+    beam: int = Field(5, ge=1, le=32, description="Beam size; 1 is greedy decoding.")
+    n_best: int = Field(1, ge=1, le=32, description="Hypotheses per input (at most beam).")
+    length_penalty: Literal["none", "avg", "gnmt"] = Field("gnmt", description="Beam ranking.")
+    alpha: float = Field(0.6, ge=0.0, le=10.0, description="GNMT length-penalty exponent.")
+    max_length: int = Field(
+        0, ge=0, le=1000, description="Most output tokens; 0 = the model's own limit."
+    )
+    return_attention: bool = Field(False, description="Include target x source weights.")
+    truncate: bool = Field(
+        False, description="Cut inputs over the model's length limit instead of refusing them."
+    )
+
+
+class Hypothesis(BaseModel):
+    text: str
+    score: float = Field(description="Log-probability (length-normalised for beam search).")
+
+
+class Translation(BaseModel):
+    text: str
+    score: float
+    n_best: list[Hypothesis]
+    src_tokens: list[str]
+    tgt_tokens: list[str]
+    attention: list[list[float]] | None = Field(
+        None, description="Rows: target tokens (and <eos>); columns: source tokens and <eos>."
+    )
+    truncated: bool = False
+
+
+class TranslateResponse(BaseModel):
+    model: str
+    outputs: list[Translation]
+
+
+class GenerateRequest(Strict):
+    model: str = Field(description="Name of a loaded language model or conditional generator.")
+    prime: str = Field("", max_length=MAX_TEXT, description="Text to continue (lm).")
+    condition: str | None = Field(None, description="A class name (condgen).")
+    max_tokens: int = Field(200, ge=0, le=2000, description="Tokens to generate per sample.")
+    temperature: float = Field(0.8, ge=0.0, le=10.0, description="0 = greedy.")
+    top_k: int = Field(0, ge=0, le=1_000_000, description="Sample from the k most likely.")
+    top_p: float = Field(1.0, gt=0.0, le=1.0, description="Nucleus sampling mass.")
+    seed: int | None = Field(None, ge=0, le=2**63 - 1, description="Reproducible samples.")
+    n: int = Field(1, ge=1, le=32, description="Samples.")
+    stream: bool = Field(False, description="Server-sent events: tokens as they are made.")
+
+
+class GenerateResponse(BaseModel):
+    model: str
+    outputs: list[str]
+
+
+class ClassifyRequest(Strict):
+    model: str
+    inputs: list[str] = Field(min_length=1, max_length=MAX_INPUTS)
+
+
+class ClassPrediction(BaseModel):
+    label: str
+    probability: float
+    probabilities: dict[str, float]
+
+
+class ClassifyResponse(BaseModel):
+    model: str
+    outputs: list[ClassPrediction]
+
+
+class TagRequest(Strict):
+    model: str
+    inputs: list[str | list[str]] = Field(
+        min_length=1,
+        max_length=MAX_INPUTS,
+        description="Sentences as text (split on whitespace) or as token lists.",
+    )
+
+
+class Span(BaseModel):
+    type: str
+    start: int = Field(description="Character offset of the first character.")
+    end: int = Field(description="Character offset after the last character.")
+    text: str
+    tokens: list[int] = Field(description="[first token, last token + 1].")
+
+
+class Tagging(BaseModel):
+    tokens: list[str]
+    tags: list[str]
+    spans: list[Span]
+
+
+class TagResponse(BaseModel):
+    model: str
+    outputs: list[Tagging]
+
+
+class ExplainRequest(Strict):
+    text: str = Field("hello", min_length=2, max_length=32, description="Text to learn.")
+    cell: Literal["rnn", "lstm", "gru"] = "rnn"
+    hidden_size: int = Field(4, ge=1, le=16)
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    steps: int = Field(100, ge=0, le=500, description="Adam steps of training.")
+    lr: float = Field(0.05, gt=0.0, le=1.0)
+
+
+class ModelInfo(BaseModel):
+    name: str
+    task: str
+    run: str
+    routes: list[str]
+    cell: str
+    sizes: dict[str, int | bool | str]
+    vocabularies: dict[str, int | list[str]]
+    parameters: dict[str, int | None] = Field(description="Totals, Keras and PyTorch counting.")
+    options: dict[str, dict] = Field(description="Per route: the decoding options it accepts.")
+
+
+class ModelsResponse(BaseModel):
+    models: list[ModelInfo]
+
+
+class ErrorResponse(BaseModel):
+    error: str = Field(description="One line: what was wrong and what was expected.")
+    request_id: str
