@@ -140,14 +140,11 @@ async def _submit(request: Request, loaded: LoadedModel, key, rows, limits: Limi
 
 
 def _routes(app: FastAPI, models, limits: Limits, explainer) -> None:
-    @app.get("/health")
-    async def health() -> dict:
-        return {"status": "ok", "models": sorted(models)}
+    _model_routes(app, models, limits)
+    _other_routes(app, models, limits, explainer)
 
-    @app.get("/v1/models", response_model=schemas.ModelsResponse)
-    async def list_models() -> schemas.ModelsResponse:
-        return schemas.ModelsResponse(models=[describe(m) for m in models.values()])
 
+def _model_routes(app: FastAPI, models, limits: Limits) -> None:
     async def translate(req: schemas.TranslateRequest, request: Request, route: str):
         loaded = _model(models, req.model, route)
         key, rows = translate_rows(loaded, req)
@@ -182,6 +179,16 @@ def _routes(app: FastAPI, models, limits: Limits, explainer) -> None:
         key, rows = tag_rows(req)
         outputs = await _submit(request, loaded, key, rows, limits)
         return schemas.TagResponse(model=loaded.name, outputs=outputs)
+
+
+def _other_routes(app: FastAPI, models, limits: Limits, explainer) -> None:
+    @app.get("/health")
+    async def health() -> dict:
+        return {"status": "ok", "models": sorted(models)}
+
+    @app.get("/v1/models", response_model=schemas.ModelsResponse)
+    async def list_models() -> schemas.ModelsResponse:
+        return schemas.ModelsResponse(models=[describe(m) for m in models.values()])
 
     @app.post("/v1/explain")
     async def explain_route(req: schemas.ExplainRequest, request: Request) -> dict:
