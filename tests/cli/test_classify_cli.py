@@ -62,7 +62,10 @@ def test_train_predict_evaluate(tmp_path, capsys):
     assert "macro_f1=" in out
     for name in ("config.yaml", "labels.json", "vocab.json", "test.tsv", "confusion.png"):
         assert (run / name).is_file(), name
-    assert len((run / "test.tsv").read_text().splitlines()) == 12  # stratified 10% of 120
+    held_out = (run / "test.tsv").read_text().splitlines()
+    assert len(held_out) == 12  # stratified 10% of 120
+    assert set(held_out) <= set(data.read_text().splitlines())  # the lines, unchanged
+    assert sum(line.startswith("spam\t") for line in held_out) == 3  # a quarter are spam
 
     inputs = tmp_path / "in.txt"
     inputs.write_text("win free cash now\nsee you at dinner\n")
