@@ -7,10 +7,9 @@ import random
 from pathlib import Path
 
 import pytest
+from tests.conftest import SHARED_DATA, needs_shared
 
 from seqlab.cli import main
-
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
 
 def _write_data(path: Path, n: int = 120, seed: int = 0) -> None:
@@ -113,9 +112,10 @@ def test_bad_label_column_exits_2_naming_the_line(tmp_path, capsys):
     assert "bad.tsv:3: text column 1 is out of range" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(not (SHARED / "sms-spam").is_dir(), reason="../shared/data is not present")
+@needs_shared
 def test_sms_spam_slice(tmp_path, capsys):
-    lines = (SHARED / "sms-spam" / "SMSSpamCollection").read_text(encoding="utf-8").splitlines()
+    collection = SHARED_DATA / "sms-spam" / "SMSSpamCollection"
+    lines = collection.read_text(encoding="utf-8").splitlines()
     data = tmp_path / "sms.tsv"
     data.write_text("\n".join(lines[:400]) + "\n", encoding="utf-8")
     run = tmp_path / "run"
