@@ -45,18 +45,25 @@ def records(run_dir: Path, split: str) -> list[dict]:
 def runs(module_tiny_task) -> Path:
     """Runs ``one-NAME`` (one process) and ``two-NAME`` (2 DDP processes) for every task
     with equal-length examples (NAME = task) and, for the token-averaged tasks, with uneven
-    lengths (NAME = task-uneven)."""
+    lengths (NAME = task-uneven). The one-process runs train while the two processes start."""
     names = {task: True for task in TASKS} | {f"{task}-uneven": False for task in UNEVEN}
-    two = []
-    for name, equal in names.items():
-        task = name.removesuffix("-uneven")
-        main(["train", str(module_tiny_task(task, f"one-{name}", equal_lengths=equal)), *SETS])
-        two.append(str(module_tiny_task(task, f"two-{name}", equal_lengths=equal)))
+
+    def configs(copies: str) -> list[str]:
+        return [
+            str(module_tiny_task(n.removesuffix("-uneven"), f"{copies}-{n}", equal_lengths=equal))
+            for n, equal in names.items()
+        ]
+
+    one, two = configs("one"), configs("two")
     root = Path(two[0]).parent
     (root / "worker.py").write_text(WORKER)
     ports = ",".join(str(free_port()) for _ in two)
-    command = [sys.executable, str(root / "worker.py"), " ".join(SETS), ports, *two]
-    launch_two(command, root)
+    procs = start_two([sys.executable, str(root / "worker.py"), " ".join(SETS), ports, *two], root)
+    try:
+        for config in one:
+            main(["train", config, *SETS])
+    finally:
+        wait_for(procs, root)
     return root
 
 
@@ -66,14 +73,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def launch_two(command: list[str], root: Path) -> None:
-    """Run ``command`` as ranks 0 and 1 of a 2-process gloo group; both must succeed."""
+def start_two(command: list[str], root: Path) -> list[subprocess.Popen]:
+    """Start ``command`` as ranks 0 and 1 of a 2-process gloo group, logging to rankN.log."""
     env = {**os.environ, "OMP_NUM_THREADS": "1", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1"}
     procs = []
     for rank in range(2):
         rank_env = {**env, "RANK": str(rank), "LOCAL_RANK": str(rank)}
         with open(root / f"rank{rank}.log", "w") as log:
             procs.append(subprocess.Popen(command, env=rank_env, stdout=log, stderr=log))
+    return procs
+
+
+def wait_for(procs: list[subprocess.Popen], root: Path) -> None:
+    """Both ranks must exit 0 within 5 minutes; a rank still running is killed."""
     try:
         codes = [p.wait(timeout=300) for p in procs]
     finally:
