@@ -1,6 +1,6 @@
 """Tiny runs of the four sentence tasks (seq2seq, classify, tag, condgen), written on the fly.
 
-Each task gets a few dozen examples and a model of a few hundred parameters, so a run of a dozen
+Each task gets a few dozen examples and a model 8 units wide, so a run of a dozen
 steps takes about a second. ``equal_lengths`` makes every example of a task the same length,
 so that each DDP rank holds the same number of tokens in every batch.
 """
