@@ -7,10 +7,9 @@ import random
 from pathlib import Path
 
 import pytest
+from tests.conftest import SHARED_DATA, needs_shared
 
 from seqlab.cli import main
-
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
 
 def _write_data(path: Path, n: int = 120, seed: int = 0) -> None:
@@ -62,7 +61,10 @@ def test_train_predict_evaluate(tmp_path, capsys):
     assert "macro_f1=" in out
     for name in ("config.yaml", "labels.json", "vocab.json", "test.tsv", "confusion.png"):
         assert (run / name).is_file(), name
-    assert len((run / "test.tsv").read_text().splitlines()) == 12  # stratified 10% of 120
+    held_out = (run / "test.tsv").read_text().splitlines()
+    assert len(held_out) == 12  # stratified 10% of 120
+    assert set(held_out) <= set(data.read_text().splitlines())  # the lines, unchanged
+    assert sum(line.startswith("spam\t") for line in held_out) == 3  # a quarter are spam
 
     inputs = tmp_path / "in.txt"
     inputs.write_text("win free cash now\nsee you at dinner\n")
@@ -110,9 +112,10 @@ def test_bad_label_column_exits_2_naming_the_line(tmp_path, capsys):
     assert "bad.tsv:3: text column 1 is out of range" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(not (SHARED / "sms-spam").is_dir(), reason="../shared/data is not present")
+@needs_shared
 def test_sms_spam_slice(tmp_path, capsys):
-    lines = (SHARED / "sms-spam" / "SMSSpamCollection").read_text(encoding="utf-8").splitlines()
+    collection = SHARED_DATA / "sms-spam" / "SMSSpamCollection"
+    lines = collection.read_text(encoding="utf-8").splitlines()
     data = tmp_path / "sms.tsv"
     data.write_text("\n".join(lines[:400]) + "\n", encoding="utf-8")
     run = tmp_path / "run"

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.conftest import SHARED_DATA, needs_shared
 
 from seqlab.cli import main
-
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
 
 def _train(tmp_path: Path, data: str, *sets: str) -> Path:
@@ -115,12 +114,12 @@ def test_feature_conditions(tmp_path, capsys):
     assert f"5 feature rows but {target} has 18 lines" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(not (SHARED / "names").is_dir(), reason="../shared/data is not present")
+@needs_shared
 def test_names_slice(tmp_path, capsys):
     names = tmp_path / "names"
     names.mkdir()
     for lang in ("Korean", "Irish", "Greek"):
-        rows = (SHARED / "names" / f"{lang}.txt").read_text(encoding="utf-8").splitlines()
+        rows = (SHARED_DATA / "names" / f"{lang}.txt").read_text(encoding="utf-8").splitlines()
         (names / f"{lang}.txt").write_text("\n".join(rows[:60]) + "\n", encoding="utf-8")
     run = _train(tmp_path, str(names), "train.epochs=2")
     last = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])

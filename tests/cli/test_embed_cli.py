@@ -77,14 +77,38 @@ def test_train_prints_speed(tmp_path, capsys):
     assert "words/s" in text and f"wrote {tmp_path / 'v.safetensors'}" in text
 
 
+def _matrix(text: str, title: str) -> tuple[list[str], list[list[float]]]:
+    """(column words, rows of numbers) of the cosine matrix titled ``title``."""
+    lines = text.split(title + "\n", 1)[1].split("\n\n")[0].splitlines()
+    words = lines[0].split()
+    rows = [line.split() for line in lines[1:]]
+    assert [r[0] for r in rows] == words  # rows and columns name the same words
+    return words, [[float(x) for x in r[1:]] for r in rows]
+
+
 def test_neighbors_and_compare(trained, capsys):
     _, out = trained
     text = _run(capsys, "neighbors", f"{out}.safetensors", "dog", "car", "--k", "3")
     dog_line = next(line for line in text.splitlines() if line.startswith("dog:"))
     assert len(dog_line.split(",")) == 3
+    vocabulary = {w.lower() for w in ANIMALS + VEHICLES}  # the corpus, lowercased
+    for line in text.splitlines():
+        word, near = line.split(": ")
+        pairs = [item.rsplit(" ", 1) for item in near.split(", ")]
+        assert {n for n, _ in pairs} <= vocabulary - {word}  # real words, never the query
+        cosines = [float(c) for _, c in pairs]
+        assert cosines == sorted(cosines, reverse=True) and all(-1 <= c <= 1 for c in cosines)
     text = _run(capsys, "compare", f"{out}.bin", "dog", "cat", "car")
     assert "one-hot cosine" in text and "word2vec cosine" in text
     assert "   dog  1.00   0.00   0.00" in text
+    for title in ("one-hot cosine", "word2vec cosine"):
+        words, m = _matrix(text, title)
+        assert words == ["dog", "cat", "car"]
+        assert all(m[i][j] == m[j][i] for i in range(3) for j in range(3))  # symmetric
+        assert [m[i][i] for i in range(3)] == [1.0, 1.0, 1.0]
+        assert all(-1 <= x <= 1 for row in m for x in row)
+    _, one_hot = _matrix(text, "one-hot cosine")
+    assert all(one_hot[i][j] == 0 for i in range(3) for j in range(3) if i != j)
 
 
 @pytest.mark.parametrize("suffix", [".safetensors", ".txt"])

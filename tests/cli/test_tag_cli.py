@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
+from tests.conftest import SHARED_DATA, needs_shared
 
 from seqlab.cli import main
-
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
 
 def _write_iob1(path: Path, n: int = 60, seed: int = 0) -> None:
@@ -103,11 +103,12 @@ def test_bad_files_exit_2_with_file_and_line(tmp_path, capsys):
     assert "bad.conll:3: tag sequence breaks BIO" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(not (SHARED / "wnut17").is_dir(), reason="../shared/data is not present")
+@needs_shared
 def test_wnut17_slice(tmp_path, capsys):
-    text = (SHARED / "wnut17" / "wnut17train.conll").read_text(encoding="utf-8")
+    text = (SHARED_DATA / "wnut17" / "wnut17train.conll").read_text(encoding="utf-8")
     data = tmp_path / "wnut.conll"
-    data.write_text("\n\n".join(text.split("\n\n")[:80]) + "\n", encoding="utf-8")
+    sentences = re.split(r"\n[ \t]*\n", text)  # most blank lines hold a tab
+    data.write_text("\n\n".join(sentences[:80]) + "\n", encoding="utf-8")
     run = _train(tmp_path, data, "data.scheme=bio", "train.epochs=1", "model.output=softmax")
     last = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
     assert 0 <= last["f1"] <= 1 and last["accuracy"] > 0.5

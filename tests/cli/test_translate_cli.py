@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 
@@ -54,18 +55,44 @@ def test_train_smoke_writes_a_run(run_dir):
     assert (run_dir / "checkpoints" / "best").is_dir()
 
 
+MOSES = re.compile(r"(\d+) \|\|\| (.*) \|\|\| (-?\d+\.\d{4})")  # index ||| text ||| score
+
+
+def _moses(lines: list[str]) -> list[tuple[int, str, float]]:
+    matches = [MOSES.fullmatch(line) for line in lines]
+    assert all(matches), lines
+    return [(int(m[1]), m[2], float(m[3])) for m in matches]
+
+
 @pytest.mark.parametrize("beam", ["1", "3"])
 def test_translate_stdin_keeps_alignment(run_dir, monkeypatch, capsys, beam):
     _stdin(monkeypatch, "hello\n\na zebra unknown words\n")
     main(["translate", str(run_dir), "--beam", beam])
     lines = capsys.readouterr().out.split("\n")
     assert len(lines) == 4 and lines[1] == "" and lines[3] == ""  # 3 outputs + final newline
+    for source, line in (("hello", lines[0]), ("a zebra unknown words", lines[2])):
+        main(["translate", str(run_dir), "--beam", beam, source])  # the sentence alone
+        assert capsys.readouterr().out == line + "\n"  # batched with others or not, the same
 
 
 def test_translate_n_best_and_sentence(run_dir, capsys):
     main(["translate", str(run_dir), "--beam", "3", "--n-best", "2", "a cat"])
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and all(line.startswith("0 ||| ") for line in lines)
+    (_, first, best), (_, second, runner_up) = _moses(lines)
+    assert first != second and 0 >= best >= runner_up  # log-probabilities, best first
+
+
+def test_n_best_moses_lines_for_each_input_line(run_dir, monkeypatch, capsys):
+    _stdin(monkeypatch, "the dog\n\nthank you\n")
+    main(["translate", str(run_dir), "--beam", "3", "--n-best", "3"])
+    rows = _moses(capsys.readouterr().out.splitlines())
+    assert [i for i, _, _ in rows] == [0, 0, 0, 1, 2, 2, 2]  # an empty line: one empty entry
+    assert rows[3][1:] == ("", 0.0)
+    for index in (0, 2):
+        scores = [score for i, _, score in rows if i == index]
+        assert scores == sorted(scores, reverse=True)  # best first
+        assert len({text for i, text, _ in rows if i == index}) == 3  # three different ones
 
 
 def test_long_source_truncated_or_rejected(run_dir, capsys):
@@ -77,10 +104,13 @@ def test_long_source_truncated_or_rejected(run_dir, capsys):
     assert "longer than the model's limit of 4" in capsys.readouterr().err
 
 
-def test_attention_plot(run_dir, tmp_path):
+def test_attention_plot(run_dir, tmp_path, capsys):
     out = tmp_path / "att.png"
     main(["translate", str(run_dir), "--attention-plot", str(out), "the dog"])
-    assert out.stat().st_size > 1000
+    assert out.stat().st_size > 1000 and out.read_bytes()[:4] == b"\x89PNG"
+    plotted = capsys.readouterr().out
+    main(["translate", str(run_dir), "the dog"])
+    assert plotted == capsys.readouterr().out  # the plot shows the translation it prints
 
 
 def test_evaluate_reports_bleu_and_chrf(run_dir, tmp_path, capsys):

@@ -17,6 +17,7 @@ from seqlab.nn.cells import (
 )
 
 BATCH, INPUT, HIDDEN = 3, 5, 4
+EXACT = {"atol": 1e-12, "rtol": 1e-12}  # float64 agrees to ~1e-16; a float32 step would not
 
 
 def _params(cell: nn.RNNCellBase) -> CellWeights:
@@ -38,7 +39,7 @@ def test_rnn_cell_equals_torch(bias: bool, nonlinearity: str) -> None:
     ref = nn.RNNCell(INPUT, HIDDEN, bias=bias, nonlinearity=nonlinearity).double()
     x, h, _ = _inputs()
     got = rnn_cell(x, h, _params(ref), nonlinearity=nonlinearity)
-    torch.testing.assert_close(got, ref(x, h))
+    torch.testing.assert_close(got, ref(x, h), **EXACT)
 
 
 @pytest.mark.parametrize("bias", [True, False])
@@ -48,8 +49,8 @@ def test_lstm_cell_equals_torch(bias: bool) -> None:
     x, h, c = _inputs()
     got_h, got_c = lstm_cell(x, (h, c), _params(ref))
     ref_h, ref_c = ref(x, (h, c))
-    torch.testing.assert_close(got_h, ref_h)
-    torch.testing.assert_close(got_c, ref_c)
+    torch.testing.assert_close(got_h, ref_h, **EXACT)
+    torch.testing.assert_close(got_c, ref_c, **EXACT)
 
 
 @pytest.mark.parametrize("bias", [True, False])
@@ -57,7 +58,7 @@ def test_gru_cell_equals_torch(bias: bool) -> None:
     torch.manual_seed(0)
     ref = nn.GRUCell(INPUT, HIDDEN, bias=bias).double()
     x, h, _ = _inputs()
-    torch.testing.assert_close(gru_cell(x, h, _params(ref)), ref(x, h))
+    torch.testing.assert_close(gru_cell(x, h, _params(ref)), ref(x, h), **EXACT)
 
 
 def test_rnn_gates_add_up() -> None:

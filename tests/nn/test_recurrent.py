@@ -49,14 +49,18 @@ def _run(model: Recurrent, impl: str, x: torch.Tensor, lengths=None, state=None)
     return {"output": output.detach(), "final": detach_state(final), "grads": grads}
 
 
+# float64 explicit and fused kernels differ by about 1e-15; a float32 round trip anywhere moves a
+# value by about 1e-8, so this tolerance catches one (test_tolerance_catches_a_float32_round_trip)
+EXACT = {"atol": 1e-12, "rtol": 1e-12}
+
+
 def _assert_same(a: dict, b: dict) -> None:
-    tol = {"atol": 1e-5, "rtol": 1e-5}
-    torch.testing.assert_close(a["output"], b["output"], **tol)
+    torch.testing.assert_close(a["output"], b["output"], **EXACT)
     for sa, sb in zip(_states(a["final"]), _states(b["final"]), strict=True):
-        torch.testing.assert_close(sa, sb, **tol)
+        torch.testing.assert_close(sa, sb, **EXACT)
     assert a["grads"].keys() == b["grads"].keys()
     for name in a["grads"]:
-        torch.testing.assert_close(a["grads"][name], b["grads"][name], **tol, msg=name)
+        torch.testing.assert_close(a["grads"][name], b["grads"][name], **EXACT, msg=name)
 
 
 @pytest.mark.parametrize("with_lengths", [False, True], ids=["full", "padded"])
@@ -76,6 +80,25 @@ def test_explicit_equals_fused(
     if with_lengths:
         for b, n in enumerate(LENGTHS):
             assert (explicit["output"][b, n:] == 0).all()
+
+
+@pytest.mark.parametrize("part", ["output", "final", "grads"])
+def test_tolerance_catches_a_float32_round_trip(part: str) -> None:
+    fused = _run(_model("lstm", num_layers=2, bidirectional=True), "fused", _x(), None)
+    _assert_same(fused, fused)
+
+    def round_trip(t: torch.Tensor) -> torch.Tensor:
+        return t.float().double()
+
+    if part == "grads":
+        rounded = {
+            **fused,
+            "grads": {**fused["grads"], "input": round_trip(fused["grads"]["input"])},
+        }
+    else:
+        rounded = {**fused, part: map_state(fused[part], round_trip)}
+    with pytest.raises(AssertionError):
+        _assert_same(fused, rounded)
 
 
 @pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])

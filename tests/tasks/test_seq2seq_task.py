@@ -147,3 +147,34 @@ def test_shipped_configs_are_valid(name):
 
     config = load_run_config(Path(__file__).resolve().parents[2] / "configs" / f"{name}.yaml")
     assert config.task == "seq2seq"
+
+
+def test_label_smoothed_loss_equals_the_formula(tmp_path):
+    """loss = mean over target tokens of (1 - eps) * -log p(y) + eps * mean_v -log p(v);
+    padding is not a target token."""
+    path = tmp_path / "pairs.tsv"
+    path.write_text("a b\tb a\nc d e\te d c x\nf\tf g\n")  # targets of 3 lengths: padding
+    data = {"train": str(path), "tokenizer": "word", "valid_fraction": 0.0}
+    model_config = {"embedding_dim": 8, "hidden_size": 8, "dropout": 0.0, "label_smoothing": 0.1}
+    config = run_config_from_dict({"task": "seq2seq", "data": data, "model": model_config})
+    task = Seq2SeqTask(config)
+    task.prepare()
+    torch.manual_seed(0)
+    model = task.build_model()
+    batch = task.train_batch(0, 0)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    for _ in range(30):  # overfit the batch: a model sure of its targets, where smoothing shows
+        optimizer.zero_grad()
+        task.batch_loss(model, batch, None)[0].backward()
+        optimizer.step()
+    keep = batch.tgt_out != PAD_ID  # (B, T)
+    with torch.no_grad():
+        logits, _ = model(batch.src, batch.src_lengths, batch.tgt_in, keep=keep)  # (N, V)
+        loss, ntokens, _ = task.batch_loss(model, batch, None)
+    logp = logits.double().log_softmax(-1)
+    nll = -logp.gather(1, batch.tgt_out[keep][:, None]).squeeze(1)  # (N,)
+    uniform = -logp.mean(-1)  # (N,): cross-entropy against the uniform distribution
+
+    assert ntokens == int(keep.sum()) == 3 + 5 + 3  # every target token and its <eos>
+    assert float(loss) == pytest.approx(float((0.9 * nll + 0.1 * uniform).mean()), rel=1e-6)
+    assert float(loss) > float(nll.mean()) + 0.1  # smoothing charges a sure model for it
