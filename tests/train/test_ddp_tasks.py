@@ -112,16 +112,6 @@ def test_two_processes_match_one(runs, task):
     assert_same_training(runs, task)
 
 
-TOKEN_WEIGHTING = pytest.mark.xfail(
-    strict=True,
-    reason="each DDP rank's loss is a mean over its own tokens and DDP averages the ranks: "
-    "a rank's tokens weigh more the fewer they are, so with uneven lengths two processes train "
-    "differently from one at the same global batch; the fix (weight each rank's loss by its "
-    "share of the global token count) belongs in train/trainer.py",
-)
-
-
-@TOKEN_WEIGHTING
 @pytest.mark.parametrize("task", UNEVEN)
 def test_two_processes_match_one_with_uneven_lengths(runs, task):
     assert_same_training(runs, f"{task}-uneven")

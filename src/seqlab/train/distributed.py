@@ -41,6 +41,15 @@ def all_reduce_mean(value: float) -> float:
     return float(t.item()) / dist.get_world_size()
 
 
+def all_reduce_sum(value: float) -> float:
+    """The sum of ``value`` over every rank (the value itself in one process)."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return value
+    t = torch.tensor([value], dtype=torch.float64)
+    dist.all_reduce(t)
+    return float(t.item())
+
+
 def shutdown() -> None:
     if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()

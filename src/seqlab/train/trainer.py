@@ -169,6 +169,9 @@ class Trainer:
         lr = self.schedule.set_step(self.pos.step)
         with self._autocast():
             loss, ntokens, carry = self.task.batch_loss(self.train_model, batch, self.carry)
+        if self.world_size > 1:  # each rank's mean, weighted by its share of the tokens
+            share = ntokens * self.world_size / ddp.all_reduce_sum(ntokens)
+            loss = loss * share  # DDP averages gradients: the global token mean's gradient
         value = loss.item()
         if not math.isfinite(value):
             raise SeqlabError(
@@ -272,7 +275,7 @@ class Trainer:
                 loss, ntok = self.train_step(batch)
                 bar.update(loss, ntok * self.world_size, self.lr)
                 if cfg.log_every and self.pos.step % cfg.log_every == 0:
-                    loss = ddp.all_reduce_mean(loss)
+                    loss = ddp.all_reduce_mean(loss)  # weighted: the mean over all tokens
                     self.log.write(
                         {
                             "split": "train",
