@@ -125,6 +125,7 @@ RANKS = {
     "config": 2,
     "nn": 3,
     "models": 4,
+    "runtime": 4.5,
     "decode": 5,
     "analysis": 5,
     "train": 5,

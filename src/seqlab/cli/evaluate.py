@@ -22,6 +22,9 @@ def evaluate(
     src: Path = typer.Option(None, "--src", help="Source sentences (seq2seq)."),
     ref: Path = typer.Option(None, "--ref", help="Reference translations (seq2seq)."),
     which: str = typer.Option("best", help="Checkpoint: best or last."),
+    backend: str = typer.Option(
+        "torch", "--backend", help="torch, onnx or onnx-int8 (see seqlab export)."
+    ),
     encoding: str = typer.Option("utf-8", help="Text encoding of the files."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -29,6 +32,6 @@ def evaluate(
     accuracy and F1; tagger entity F1; seq2seq BLEU and chrF."""
     files = {name: None if p is None else str(p) for name, p in (("data", data), ("src", src))}
     options = EvaluateOptions(**files, ref=None if ref is None else str(ref), encoding=encoding)
-    task, model = load_run(run, which)
+    task, model = load_run(run, which, backend=backend)
     result = task.evaluate(model, options)
     print(json.dumps(result.metrics) if as_json else result.report)

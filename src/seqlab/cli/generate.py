@@ -33,6 +33,9 @@ def generate(
         0, "--beam", help="Beam search of this size instead of sampling (condgen: the n best)."
     ),
     which: str = typer.Option("best", help="Checkpoint: best or last."),
+    backend: str = typer.Option(
+        "torch", "--backend", help="torch, onnx or onnx-int8 (see seqlab export)."
+    ),
 ) -> None:
     """Generate autoregressively, feeding the model's own output back; one sample streams to
     stdout as it is made."""
@@ -43,7 +46,7 @@ def generate(
         condition=condition,
         n=n,
     )
-    task, model = load_run(run, which)
+    task, model = load_run(run, which, backend=backend)
     if (n or task.default_samples) == 1:
         task.generate(model, options, on_piece=_write)
         sys.stdout.write("\n")

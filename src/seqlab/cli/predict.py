@@ -32,12 +32,15 @@ def predict(
     output_format: str = typer.Option("text", "--format", help="text or jsonl."),
     spans: bool = typer.Option(False, "--spans", help="Tagger: list entity spans."),
     which: str = typer.Option("best", help="Checkpoint: best or last."),
+    backend: str = typer.Option(
+        "torch", "--backend", help="torch, onnx or onnx-int8 (see seqlab export)."
+    ),
     encoding: str = typer.Option("utf-8", help="Text encoding of the input file."),
 ) -> None:
     """Predict a label per line (classifier) or a tag per token (tagger)."""
     if output_format not in ("text", "jsonl"):
         raise SeqlabError(f"--format: {output_format!r} is not valid; expected text or jsonl")
-    task, model = load_run(run, which)
+    task, model = load_run(run, which, backend=backend)
     lines = list(iter_lines(input_file, encoding, what="input file"))
     for prediction in task.predict(model, lines, PredictOptions()):
         if output_format == "jsonl":

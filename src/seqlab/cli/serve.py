@@ -35,31 +35,26 @@ def serve(
     api_key_env: str = typer.Option(
         None, "--api-key-env", help="Environment variable holding the API key (Bearer)."
     ),
+    backend: str = typer.Option(
+        "torch", "--backend", help="torch, onnx or onnx-int8 (see seqlab export)."
+    ),
     threads: int = typer.Option(
         0, min=0, help="torch threads of inference (0: the cores less one, at least one)."
     ),
 ) -> None:
     """Load each run once, then answer /v1/translate, /v1/chat, /v1/generate, /v1/classify,
     /v1/tag and /v1/explain, batching concurrent requests; the studio is at /."""
-    import torch
     import uvicorn
 
     from seqlab.serve.app import Limits, create_app
-    from seqlab.serve.models import load_models
 
     key = _api_key(api_key_env)
     if host not in LOCAL and key is None:
         warning = f"warning: serving on {host} without an API key: anyone who reaches it can use it"
         print(f"{warning}; pass --api-key-env VAR", file=sys.stderr)
-    # the event loop needs a core too: torch's intra-op threads spinning on every core slow
-    # both down (on 2 cores, 1 thread answered 1.5-6x the requests/s of 2 under load)
-    torch.set_num_threads(threads or max(1, (os.cpu_count() or 2) - 1))
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    models = load_models(runs, device)
+    models = _load(runs, backend, threads)
     limits = Limits(max_batch, max_wait_ms / 1000, max_queue, timeout_s, max_body)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    names = ", ".join(models)
-    print(f"seqlab serve: {names} on {device}; studio http://{host}:{port}/", file=sys.stderr)
     config = uvicorn.Config(
         create_app(models, limits, key),
         host=host,
@@ -69,6 +64,21 @@ def serve(
         timeout_graceful_shutdown=max(1, round(timeout_s)),
     )
     _server_class()(config).run()
+
+
+def _load(runs: list[str], backend: str, threads: int) -> dict:
+    """Set torch's threads and load every run; says what it loaded, on which device."""
+    import torch
+
+    from seqlab.serve.models import load_models
+
+    # the event loop needs a core too: torch's intra-op threads spinning on every core slow
+    # both down (on 2 cores, 1 thread answered 1.5-6x the requests/s of 2 under load)
+    torch.set_num_threads(threads or max(1, (os.cpu_count() or 2) - 1))
+    device = "cuda" if torch.cuda.is_available() and backend == "torch" else "cpu"
+    models = load_models(runs, device, backend)
+    print(f"seqlab serve: {', '.join(models)} on {device} ({backend})", file=sys.stderr)
+    return models
 
 
 def _server_class():

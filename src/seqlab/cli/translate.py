@@ -37,6 +37,9 @@ def translate(
         None, "--attention-plot", help="Draw SENTENCE's attention heatmap to this PNG."
     ),
     which: str = typer.Option("best", help="Checkpoint: best or last."),
+    backend: str = typer.Option(
+        "torch", "--backend", help="torch, onnx or onnx-int8 (see seqlab export)."
+    ),
     encoding: str = typer.Option("utf-8", help="Encoding of --input."),
 ) -> None:
     """Translate SENTENCE, the lines of --input, or stdin line by line (one output line per
@@ -45,7 +48,7 @@ def translate(
     options = TranslateOptions(strategy=strategy, on_long=on_long)
     if sentence is not None and input_ is not None:
         raise SeqlabError("translate: give a SENTENCE or --input FILE, not both")
-    task, model = load_run(run, which)
+    task, model = load_run(run, which, backend=backend)
     if attention_plot is not None:
         _plot(task, model, sentence, attention_plot, options)
         return
@@ -84,13 +87,17 @@ def _plot(task, model, sentence: str | None, path: Path, options: TranslateOptio
 
 def chat(
     run: Path = typer.Argument(..., help="Run directory of a seq2seq (chatbot) model."),
+    *,
     beam: int = typer.Option(5, help="Beam size (1 = greedy)."),
     length_penalty: str = typer.Option("gnmt", help="none | avg | gnmt."),
     which: str = typer.Option("best", help="Checkpoint: best or last."),
+    backend: str = typer.Option(
+        "torch", "--backend", help="torch, onnx or onnx-int8 (see seqlab export)."
+    ),
 ) -> None:
     """Talk to a model: one line in, one reply out; Ctrl-D or 'quit' ends."""
     options = TranslateOptions(strategy=beam_or_greedy(beam, 1, length_penalty))
-    task, model = load_run(run, which)
+    task, model = load_run(run, which, backend=backend)
     interactive = sys.stdin.isatty()
     if interactive:
         print("type a line and press Enter; Ctrl-D or 'quit' ends", file=sys.stderr)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from seqlab.nn.recurrent import hidden_of
+from seqlab.nn.recurrent import State, hidden_of
 from seqlab.nn.stack import EmbeddingChoice, RecurrentShape, embed_and_recur
 
 POOLINGS = ("last", "mean", "max")
@@ -33,7 +33,7 @@ def final_hidden(state: Tensor | tuple[Tensor, Tensor], num_layers: int, directi
     """The top layer's final h of every direction, concatenated: (B, D*H)."""
     h = hidden_of(state)  # (L*D, B, H)
     top = h.view(num_layers, directions, *h.shape[1:])[-1]  # (D, B, H)
-    return torch.cat(list(top), dim=-1)  # (B, D*H)
+    return top.permute(1, 0, 2).reshape(top.shape[1], -1)  # (B, D*H): the directions side by side
 
 
 def pool(outputs: Tensor, lengths: Tensor, pooling: str) -> Tensor:
@@ -68,13 +68,20 @@ class SequenceClassifier(nn.Module):
         self.output = nn.Linear(self.rnn.output_size, num_classes)
         self.num_classes = num_classes
 
-    def summary(self, tokens: Tensor, lengths: Tensor) -> Tensor:
-        """tokens (B, T), lengths (B,) -> one vector per sequence (B, D*H)."""
+    def encode(self, tokens: Tensor, lengths: Tensor) -> tuple[Tensor, State]:
+        """tokens (B, T), lengths (B,) -> outputs (B, T, D*H) (padded positions 0), final state."""
         x = self.dropout(self.embedding(tokens))  # (B, T, E)
-        outputs, state = self.rnn(x, lengths)  # (B, T, D*H), padded positions 0
+        return self.rnn(x, lengths)
+
+    def summarize(self, outputs: Tensor, state: State, lengths: Tensor) -> Tensor:
+        """One vector per sequence (B, D*H) from the outputs or the final state."""
         if self.pooling == "last":
             return final_hidden(state, self.rnn.num_layers, self.rnn.num_directions)
         return pool(outputs, lengths, self.pooling)
+
+    def summary(self, tokens: Tensor, lengths: Tensor) -> Tensor:
+        """tokens (B, T), lengths (B,) -> one vector per sequence (B, D*H)."""
+        return self.summarize(*self.encode(tokens, lengths), lengths)
 
     def forward(self, tokens: Tensor, lengths: Tensor) -> Tensor:
         """tokens (B, T), lengths (B,) -> logits (B, C)."""

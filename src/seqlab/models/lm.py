@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from seqlab.nn.lstm_inference import LSTMInference
-from seqlab.nn.recurrent import State, map_state
+from seqlab.nn.recurrent import State, blend_state, map_state
 from seqlab.nn.stack import EmbeddingChoice, RecurrentShape, embed_and_recur
 
 
@@ -146,7 +146,7 @@ class LanguageModel(nn.Module):
                 continue
             old = state if state is not None else self.rnn.initial_state(prime.shape[0])
             keep = (lengths > t).to(prime.device)[None, :, None]  # (1, B, 1)
-            state = _where(keep, new, old)
+            state = blend_state(keep, new, old)
         return state
 
     @staticmethod
@@ -170,13 +170,6 @@ class LanguageModel(nn.Module):
             cached = LSTMInference(self.rnn, self.embedding.weight)
             self.__dict__["_stepper"] = cached  # not a submodule: never saved or moved
         return cached
-
-
-def _where(keep: Tensor, new: State, old: State) -> State:
-    """``new`` where ``keep``, else ``old``, tensor by tensor of a state."""
-    if isinstance(new, Tensor):
-        return torch.where(keep, new, old)
-    return tuple(torch.where(keep, n, o) for n, o in zip(new, old, strict=True))
 
 
 class CutoffError(ValueError):

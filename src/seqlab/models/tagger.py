@@ -68,11 +68,17 @@ class SequenceTagger(nn.Module):
         out, _ = self.rnn(self.dropout(x), lengths)  # (B, T, D*H)
         return self.output(self.dropout(out))  # (B, T, K)
 
-    @torch.no_grad()
     def decode(self, emissions: Tensor, lengths: Tensor) -> list[list[int]]:
         """The best tag ids per sentence (Viterbi with a CRF, per-token argmax without)."""
-        mask = lengths_mask(lengths.to(emissions.device), emissions.shape[1])  # (B, T)
-        if self.crf is not None:
-            return self.crf.decode(emissions.float(), mask=mask)
-        best = emissions.argmax(-1)  # (B, T)
-        return [row[:n].tolist() for row, n in zip(best, lengths.tolist(), strict=True)]
+        return decode_tags(self.crf, emissions, lengths)
+
+
+@torch.no_grad()
+def decode_tags(crf: CRF | None, emissions: Tensor, lengths: Tensor) -> list[list[int]]:
+    """emissions (B, T, K), lengths (B,) -> the best tag ids of each sentence: Viterbi through
+    the CRF's transitions, or each token's argmax without a CRF."""
+    mask = lengths_mask(lengths.to(emissions.device), emissions.shape[1])  # (B, T)
+    if crf is not None:
+        return crf.decode(emissions.float(), mask=mask)
+    best = emissions.argmax(-1)  # (B, T)
+    return [row[:n].tolist() for row, n in zip(best, lengths.tolist(), strict=True)]

@@ -58,6 +58,13 @@ def hidden_of(state: State) -> Tensor:
     return state[0] if isinstance(state, tuple) else state
 
 
+def blend_state(keep: Tensor, new: State, old: State) -> State:
+    """``new`` where ``keep`` (broadcast over (L, B, H)) is True, else ``old``, per tensor."""
+    if isinstance(new, Tensor):
+        return torch.where(keep, new, old)
+    return tuple(torch.where(keep, n, o) for n, o in zip(new, old, strict=True))
+
+
 def detach_state(state: State | None) -> State | None:
     """Cut the autograd graph between BPTT windows, keeping the values."""
     return map_state(state, Tensor.detach)

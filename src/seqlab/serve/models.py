@@ -66,11 +66,11 @@ def parse_specs(specs: list[str]) -> list[tuple[str, Path]]:
     return out
 
 
-def load_models(specs: list[str], device: str) -> dict[str, LoadedModel]:
-    """Every run, loaded once, on ``device``."""
+def load_models(specs: list[str], device: str, backend: str = "torch") -> dict[str, LoadedModel]:
+    """Every run, loaded once, on ``device`` (torch) or as its ONNX export (``backend``)."""
     models = {}
     for name, run in parse_specs(specs):
-        task, model = load_run(run, "best", device)
+        task, model = load_run(run, "best", device, backend)
         models[name] = LoadedModel(name, run, task, model)
     return models
 

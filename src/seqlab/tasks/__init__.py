@@ -12,6 +12,7 @@ import torch
 
 from seqlab.config import RunConfig, TrainConfig, from_dict, load_yaml, merge
 from seqlab.errors import ConfigError
+from seqlab.runtime.backend import check_backend, load_export
 from seqlab.tasks.base import Task
 from seqlab.tasks.classify import ClassifyTask
 from seqlab.tasks.condgen import CondGenTask
@@ -66,9 +67,20 @@ def load_run_config(path: str | Path, overrides: dict | None = None) -> RunConfi
 
 
 def load_run(
-    run_dir: str | Path, which: str = "best", device: str = "cpu"
+    run_dir: str | Path, which: str = "best", device: str = "cpu", backend: str = "torch"
 ) -> tuple[Task, torch.nn.Module]:
-    """Rebuild (task, model) from a run directory alone: config, tokenizer, vocab, weights."""
+    """Rebuild (task, model) from a run directory alone: config, tokenizer, vocab, weights.
+
+    ``backend`` onnx or onnx-int8: the model is the run's export on ONNX Runtime (``run_dir``
+    may also be the export directory itself), with the same interface.
+    """
+    check_backend(backend)
+    if backend != "torch":
+        export_dir, _, model = load_export(Path(run_dir), backend)
+        config = load_run_config(export_dir / CONFIG_FILE)
+        task = task_class(config.task)(config)
+        task.load_artifacts(export_dir)
+        return task, model
     run = check_run_dir(run_dir)
     config = load_run_config(run / CONFIG_FILE)
     task = task_class(config.task)(config)

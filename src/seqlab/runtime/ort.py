@@ -1,0 +1,273 @@
+"""ONNX Runtime models with the interface the tasks and the decoding loop use.
+
+Each class stands in for its torch model: the tasks call the same methods (``start``, ``step``,
+``select``; or the model itself on a batch), get torch tensors back, and the decoding loop never
+knows which backend it drives. Tensors cross to NumPy and back without copies where they can.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from seqlab.errors import SeqlabError
+from seqlab.nn.recurrent import blend_state
+
+
+class Session:
+    """One ONNX graph: ``session(name=array, ...)`` -> {output name: array}."""
+
+    def __init__(self, path: Path, threads: int = 0):
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or torch.get_num_threads()
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        try:
+            self.session = ort.InferenceSession(
+                str(path), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as e:  # ONNX Runtime raises its own error types
+            raise SeqlabError(f"{path}: ONNX Runtime cannot load this graph ({e})") from None
+        self.inputs = [i.name for i in self.session.get_inputs()]
+        self.outputs = [o.name for o in self.session.get_outputs()]
+
+    def __call__(self, **feeds: np.ndarray) -> dict[str, np.ndarray]:
+        values = self.session.run(None, {name: feeds[name] for name in self.inputs})
+        return dict(zip(self.outputs, values, strict=True))
+
+
+def _np(t: Tensor) -> np.ndarray:
+    return t.detach().cpu().contiguous().numpy()
+
+
+def _t(a: np.ndarray) -> Tensor:
+    return torch.from_numpy(np.ascontiguousarray(a))
+
+
+class RuntimeModel:
+    """What the tasks use of an ``nn.Module``: ``eval``, ``parameters`` (for the device)."""
+
+    training = False
+
+    def eval(self) -> RuntimeModel:
+        return self
+
+    def train(self, mode: bool = True) -> RuntimeModel:
+        if mode:
+            raise SeqlabError("an exported model cannot be trained; train the run with torch")
+        return self
+
+    def parameters(self) -> Iterator[Tensor]:
+        yield torch.zeros(0)  # the CPU: where every input is made
+
+
+@dataclass
+class EncodedState:
+    """Decoder state as arrays: h, c (L, B, H) or None; feed (B, H) or None; memory (B, S, K);
+    keys (B, S, A) or None; mask (B, S) bool; attn (B, S) (a torch tensor) or None."""
+
+    h: np.ndarray
+    c: np.ndarray | None
+    feed: np.ndarray | None
+    memory: np.ndarray
+    keys: np.ndarray | None
+    mask: np.ndarray
+    attn: Tensor | None = None
+
+
+class OrtSeq2Seq(RuntimeModel):
+    """The encoder graph once per batch, the one-step decoder graph per token."""
+
+    def __init__(self, export_dir: Path, manifest: dict[str, Any], threads: int = 0):
+        graphs = manifest["graphs"]
+        self.encoder = Session(export_dir / graphs["encoder"], threads)
+        self.decoder = Session(export_dir / graphs["step"], threads)
+        self.has_attention = bool(manifest["attention"])
+
+    def start(self, src: Tensor, src_lengths: Tensor) -> EncodedState:
+        """src (B, S), src_lengths (B,) -> the state before the first step."""
+        out = self.encoder(src=_np(src), lengths=_np(src_lengths))
+        return EncodedState(
+            out["h"], out.get("c"), out.get("feed"), out["memory"], out.get("keys"), out["mask"]
+        )
+
+    encode = start
+
+    def step(self, tokens: Tensor, state: EncodedState) -> tuple[Tensor, EncodedState]:
+        """tokens (B,) -> log-probabilities (B, V), the next state (``attn`` (B, S))."""
+        feeds = {"tokens": _np(tokens), "h": state.h, "memory": state.memory, "mask": state.mask}
+        for name in ("c", "feed", "keys"):
+            if getattr(state, name) is not None:
+                feeds[name] = getattr(state, name)
+        out = self.decoder(**feeds)
+        attn = _t(out["attn"]) if "attn" in out else None
+        new = replace(state, h=out["h_out"], c=out.get("c_out"), feed=out.get("feed_out"))
+        return _t(out["logp"]), replace(new, attn=attn)
+
+    @staticmethod
+    def select(state: EncodedState, index: Tensor) -> EncodedState:
+        rows = _np(index)
+
+        def take(a: np.ndarray | None, axis: int = 0) -> np.ndarray | None:
+            return None if a is None else np.take(a, rows, axis=axis)
+
+        return EncodedState(
+            take(state.h, 1),
+            take(state.c, 1),
+            take(state.feed),
+            take(state.memory),
+            take(state.keys),
+            take(state.mask),
+            None if state.attn is None else state.attn.index_select(0, index),
+        )
+
+
+class _Recurrent(RuntimeModel):
+    """A step graph over an (h[, c]) state, for the language model and the generator."""
+
+    lstm: bool
+
+    def _state(self, state: Any, batch: int) -> dict[str, np.ndarray]:
+        if state is None:
+            zeros = np.zeros((self.layers, batch, self.hidden), dtype=np.float32)
+            return {"h": zeros, "c": zeros} if self.lstm else {"h": zeros}
+        if self.lstm:
+            return {"h": _np(state[0]), "c": _np(state[1])}
+        return {"h": _np(state)}
+
+    def _new_state(self, out: dict[str, np.ndarray]) -> Any:
+        h = _t(out["h_out"])
+        return (h, _t(out["c_out"])) if self.lstm else h
+
+    @staticmethod
+    def select(state: Any, index: Tensor) -> Any:
+        if state is None:
+            return None
+        if isinstance(state, Tensor):
+            return state.index_select(1, index)
+        return tuple(s.index_select(1, index) for s in state)
+
+
+class OrtLanguageModel(_Recurrent):
+    """The step graph for generation, the whole-window graph for ``evaluate``."""
+
+    def __init__(self, export_dir: Path, manifest: dict[str, Any], threads: int = 0):
+        self.step_graph = Session(export_dir / manifest["graphs"]["step"], threads)
+        self.forward_graph = Session(export_dir / manifest["graphs"]["forward"], threads)
+        self.lstm = manifest["cell"] == "lstm"
+        self.layers, self.hidden = manifest["num_layers"], manifest["hidden_size"]
+
+    def step(self, tokens: Tensor, state: Any = None) -> tuple[Tensor, Any]:
+        out = self.step_graph(tokens=_np(tokens), **self._state(state, tokens.shape[0]))
+        return _t(out["logp"]), self._new_state(out)
+
+    def start(self, prime: Tensor, lengths: Tensor | None = None) -> Any:
+        """As :meth:`seqlab.models.lm.LanguageModel.start`: read the prime step by step."""
+        state = None
+        for t in range(prime.shape[1]):
+            _, new = self.step(prime[:, t], state)
+            if lengths is None or bool((lengths > t).all()):
+                state = new
+                continue
+            old = state if state is not None else self._zeros(prime.shape[0])
+            state = blend_state((lengths > t)[None, :, None], new, old)
+        return state
+
+    def _zeros(self, batch: int) -> Any:
+        h = torch.zeros(self.layers, batch, self.hidden)
+        return (h, torch.zeros_like(h)) if self.lstm else h
+
+    def __call__(
+        self, tokens: Tensor, state: Any = None, targets: Tensor | None = None
+    ) -> tuple[Tensor, Any]:
+        """tokens (B, T) -> log-probabilities (B, T, V), or with targets the NLL (B, T)."""
+        out = self.forward_graph(tokens=_np(tokens), **self._state(state, tokens.shape[0]))
+        logp = _t(out["logp"])
+        if targets is None:
+            return logp, self._new_state(out)
+        return -logp.gather(2, targets.unsqueeze(2)).squeeze(2), self._new_state(out)
+
+
+class OrtConditionalGenerator(_Recurrent):
+    """The start graph (condition -> state) and the step graph."""
+
+    def __init__(self, export_dir: Path, manifest: dict[str, Any], threads: int = 0):
+        self.start_graph = Session(export_dir / manifest["graphs"]["start"], threads)
+        self.step_graph = Session(export_dir / manifest["graphs"]["step"], threads)
+        self.lstm = manifest["cell"] == "lstm"
+        self.layers, self.hidden = manifest["num_layers"], manifest["hidden_size"]
+
+    def start(self, condition: Tensor) -> tuple[Any, Tensor]:
+        out = self.start_graph(condition=_np(condition))
+        return self._new_state(out), _t(out["cond"])
+
+    def step(self, tokens: Tensor, state: tuple[Any, Tensor]) -> tuple[Tensor, tuple]:
+        rnn, cond = state
+        feeds = self._state(rnn, tokens.shape[0])
+        out = self.step_graph(tokens=_np(tokens), cond=_np(cond), **feeds)
+        return _t(out["logp"]), (self._new_state(out), cond)
+
+    @staticmethod
+    def select(state: tuple[Any, Tensor], index: Tensor) -> tuple[Any, Tensor]:
+        rnn, cond = state
+        return _Recurrent.select(rnn, index), cond.index_select(0, index)
+
+
+class OrtClassifier(RuntimeModel):
+    def __init__(self, export_dir: Path, manifest: dict[str, Any], threads: int = 0):
+        self.graph = Session(export_dir / manifest["graphs"]["classifier"], threads)
+
+    def __call__(self, tokens: Tensor, lengths: Tensor) -> Tensor:
+        """tokens (B, T), lengths (B,) -> logits (B, C)."""
+        return _t(self.graph(tokens=_np(tokens), lengths=_np(lengths))["logits"])
+
+
+class OrtTagger(RuntimeModel):
+    """The emissions graph; the CRF's Viterbi decoding stays in torch (its weights are saved
+    beside the graph)."""
+
+    def __init__(self, export_dir: Path, manifest: dict[str, Any], threads: int = 0):
+        from safetensors.torch import load_file
+        from torchcrf import CRF
+
+        self.graph = Session(export_dir / manifest["graphs"]["emissions"], threads)
+        self.chars = True if manifest["char_features"] else None
+        self.crf = None
+        if manifest["crf"]:
+            weights = load_file(str(export_dir / manifest["crf"]))
+            self.crf = CRF(weights["transitions"].shape[0], batch_first=True)
+            self.crf.load_state_dict(weights)
+
+    def __call__(self, tokens: Tensor, lengths: Tensor, chars: Tensor | None = None) -> Tensor:
+        """tokens (B, T), lengths (B,), chars (B, T, C) -> emissions (B, T, K)."""
+        feeds = {"tokens": _np(tokens), "lengths": _np(lengths)}
+        if self.chars is not None:
+            feeds["chars"] = _np(chars)
+        return _t(self.graph(**feeds)["emissions"])
+
+    def decode(self, emissions: Tensor, lengths: Tensor) -> list[list[int]]:
+        from seqlab.models.tagger import decode_tags
+
+        return decode_tags(self.crf, emissions, lengths)
+
+
+RUNTIME_MODELS = {
+    "seq2seq": OrtSeq2Seq,
+    "lm": OrtLanguageModel,
+    "condgen": OrtConditionalGenerator,
+    "classify": OrtClassifier,
+    "tag": OrtTagger,
+}
+
+
+def runtime_model(export_dir: Path, manifest: dict[str, Any], threads: int = 0) -> RuntimeModel:
+    """The runtime model of an export (its task named in the manifest)."""
+    return RUNTIME_MODELS[manifest["task"]](Path(export_dir), manifest, threads)
