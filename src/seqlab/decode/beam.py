@@ -59,10 +59,18 @@ class BeamSearch:
     """
 
     def __init__(
-        self, beam: Beam, first: Tensor, limits: Tensor, eos: int, *, attention: bool = False
+        self,
+        beam: Beam,
+        first: Tensor,
+        limits: Tensor,
+        eos: int,
+        *,
+        attention: bool = False,
+        normalized: bool = False,
     ):
         B, K, device = limits.shape[0], beam.size, limits.device
         self.beam, self.eos, self.keep_attention = beam, eos, attention
+        self.normalized = normalized  # outputs are log-probabilities already
         self.expand = torch.arange(B, device=device).repeat_interleave(K)  # each sentence K times
         self.tokens = first.repeat_interleave(K)  # (B*K,)
         self.scores = torch.full((B, K), _NEG_INF, dtype=torch.float64, device=device)
@@ -78,7 +86,8 @@ class BeamSearch:
     def advance(self, logits: Tensor, attn: Tensor | None) -> None:
         """logits (A*K, V), attn (A*K, S) or None: extend, finish and prune every beam."""
         A, K, V = len(self.active), self.beam.size, logits.shape[-1]
-        logp = torch.log_softmax(logits, -1).double().view(A, K, V)
+        logp = logits if self.normalized else torch.log_softmax(logits, -1)
+        logp = logp.double().view(A, K, V)
         cand = (self.scores.unsqueeze(-1) + logp).view(A, K * V)
         top_scores, top_idx = cand.topk(min(2 * K, K * V), dim=-1)  # (A, 2K)
         attn_now = None

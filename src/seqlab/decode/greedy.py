@@ -79,6 +79,7 @@ class GreedySearch:
         limits: (B,) at most this many tokens per sentence (<eos> not counted).
         eos: the end token, or None to run every row to its limit.
         scores: sum each sentence's log-probability (NaN without: a little faster at batch 1).
+        normalized: the model's outputs are log-probabilities already (an exported graph's).
     """
 
     expand: Tensor | None = None  # rows are not duplicated
@@ -94,10 +95,11 @@ class GreedySearch:
         compact: bool = True,
         on_token: TokenCallback | None = None,
         scores: bool = True,
+        normalized: bool = False,
     ):
         batch = limits.shape[0]
         self.picker, self.eos, self.limits = picker, eos, limits.tolist()
-        self.scored = scores
+        self.scored, self.normalized = scores, normalized
         self.keep_attention, self.compact, self.on_token = attention, compact, on_token
         self.rows = torch.arange(batch, device=limits.device)  # (A,) batch row of each live row
         self.live = list(range(batch))  # the same rows, as a list
@@ -115,7 +117,8 @@ class GreedySearch:
         nxt = self.picker(logits, self.live)  # (A,)
         logp = None
         if self.scored:
-            logp = torch.log_softmax(logits, -1).gather(1, nxt[:, None]).squeeze(1)  # (A,)
+            logp = logits if self.normalized else torch.log_softmax(logits, -1)
+            logp = logp.gather(1, nxt[:, None]).squeeze(1)  # (A,)
         flags = None if self.compact else list(self.alive)
         self.steps.append((self.live, flags, logp, attn if self.keep_attention else None))
         fresh_rows, fresh_tokens = [], []

@@ -38,6 +38,7 @@ def start_search(
     on_token: TokenCallback | None = None,
     scores: bool = True,
     groups: Sequence[int] | None = None,
+    normalized: bool = False,
 ) -> GreedySearch | BeamSearch:
     """The per-call search state of ``strategy`` (see :func:`decode` for the arguments)."""
     if isinstance(strategy, Beam):
@@ -45,7 +46,7 @@ def start_search(
             raise SeqlabError("beam search needs an end token; this model has none")
         if on_token is not None:
             raise SeqlabError("beam search cannot stream tokens: its best output is known last")
-        return BeamSearch(strategy, first, limits, eos, attention=attention)
+        return BeamSearch(strategy, first, limits, eos, attention=attention, normalized=normalized)
     return GreedySearch(
         Picker(strategy, limits.shape[0], groups),
         first,
@@ -55,6 +56,7 @@ def start_search(
         compact=compact,
         on_token=on_token,
         scores=scores,
+        normalized=normalized,
     )
 
 
@@ -95,6 +97,7 @@ def decode(
     """
     options = {"attention": attention, "compact": compact, "on_token": on_token}
     options.update(scores=scores, groups=groups)
+    options["normalized"] = getattr(model, "log_probs", False)  # an export's step: log-probs
     search = start_search(strategy, first, limits, eos, **options)
     if search.expand is not None:
         state = model.select(state, search.expand)

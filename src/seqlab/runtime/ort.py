@@ -8,7 +8,7 @@ knows which backend it drives. Tensors cross to NumPy and back without copies wh
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,7 @@ class RuntimeModel:
     """What the tasks use of an ``nn.Module``: ``eval``, ``parameters`` (for the device)."""
 
     training = False
+    log_probs = True  # the step graphs end in log_softmax: decoding need not normalize again
 
     def eval(self) -> RuntimeModel:
         return self
@@ -109,8 +110,8 @@ class OrtSeq2Seq(RuntimeModel):
                 feeds[name] = getattr(state, name)
         out = self.decoder(**feeds)
         attn = _t(out["attn"]) if "attn" in out else None
-        new = replace(state, h=out["h_out"], c=out.get("c_out"), feed=out.get("feed_out"))
-        return _t(out["logp"]), replace(new, attn=attn)
+        rnn = (out["h_out"], out.get("c_out"), out.get("feed_out"))
+        return _t(out["logp"]), EncodedState(*rnn, state.memory, state.keys, state.mask, attn)
 
     @staticmethod
     def select(state: EncodedState, index: Tensor) -> EncodedState:
