@@ -24,6 +24,7 @@ import torch
 from torch import Tensor, nn
 
 from seqlab.data.vocab import PAD_ID
+from seqlab.models.decoder_inference import DecoderInference
 from seqlab.models.wiring import wiring_for
 from seqlab.nn.attention import build_attention
 from seqlab.nn.recurrent import State, map_state
@@ -59,6 +60,8 @@ class DecoderState:
 
 
 class Decoder(nn.Module):
+    fast = True  # False: every step through the modules (the reference the fast step equals)
+
     def __init__(
         self,
         vocab_size: int,
@@ -105,10 +108,32 @@ class Decoder(nn.Module):
 
     def step(self, tokens: Tensor, state: DecoderState) -> tuple[Tensor, DecoderState]:
         """tokens (B,) -> logits (B, V), new state."""
-        emb = self.dropout(self.embedding(tokens))  # (B, E)
-        hidden, rnn, attn = self.wiring.step(self, emb, state)  # (B, H)
+        fast = self.inference()
+        if fast is not None:
+            logits, hidden, rnn, attn = fast.step(tokens, state)
+        else:
+            emb = self.dropout(self.embedding(tokens))  # (B, E)
+            hidden, rnn, attn = self.wiring.step(self, emb, state)  # (B, H)
+            logits = self.project(hidden)
         feed = hidden if self.input_feed else None
-        return self.project(hidden), replace(state, rnn=rnn, feed=feed, attn=attn)
+        return logits, replace(state, rnn=rnn, feed=feed, attn=attn)
+
+    def inference(self) -> DecoderInference | None:
+        """The prepared-weights step (:mod:`seqlab.models.decoder_inference`) when it applies:
+        ``fast`` is on, eval mode, no autograd, no autocast, a plain embedding."""
+        if (
+            not self.fast
+            or self.training
+            or torch.is_grad_enabled()
+            or torch.is_autocast_enabled(self.out.weight.device.type)
+            or not isinstance(self.embedding, nn.Embedding)
+        ):
+            return None
+        cached = self.__dict__.get("_inference")
+        if cached is None or not cached.fresh(self):
+            cached = DecoderInference(self)
+            self.__dict__["_inference"] = cached  # not a submodule: never saved or moved
+        return cached
 
     def forward_teacher(self, tgt_in: Tensor, state: DecoderState) -> tuple[Tensor, Tensor | None]:
         """Teacher forcing: tgt_in (B, T) -> pre-output hidden (B, T, H), attn (B, T, S) or None.

@@ -25,9 +25,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from seqlab.nn.lstm_inference import LSTMInference
 from seqlab.nn.recurrent import State, blend_state, map_state
 from seqlab.nn.stack import EmbeddingChoice, RecurrentShape, embed_and_recur
+from seqlab.nn.step_inference import StepInference
 
 
 class LanguageModel(nn.Module):
@@ -123,7 +123,7 @@ class LanguageModel(nn.Module):
         """One decoding step: tokens (B,) -> logits (B, V), new state."""
         fast = self._inference_stepper()
         if fast is not None:
-            out, state = fast.step(tokens, state)
+            out, state = fast.step(None, state, tokens)
             if not self.adaptive and self.proj is None:  # eval mode: dropout is the identity
                 return F.linear(out, self.output.weight, self.output.bias), state
             return self._head(out), state
@@ -154,20 +154,19 @@ class LanguageModel(nn.Module):
         """Rows ``index`` (N,) of a decoding state (beam reordering, finished rows leaving)."""
         return map_state(state, lambda t: t.index_select(1, index))
 
-    def _inference_stepper(self) -> LSTMInference | None:
-        """The table-driven LSTM step, when it applies: eval mode, no autograd, no autocast."""
+    def _inference_stepper(self) -> StepInference | None:
+        """The table-driven step, when it applies: eval mode, no autograd, no autocast."""
         if (
             self.training
             or torch.is_grad_enabled()
             or torch.is_autocast_enabled("cpu")
-            or self.rnn.mode != "lstm"
             or not isinstance(self.embedding, nn.Embedding)
             or self.embedding.weight.device.type != "cpu"
         ):
             return None
         cached = self.__dict__.get("_stepper")
         if cached is None or not cached.fresh(self.rnn, self.embedding.weight):
-            cached = LSTMInference(self.rnn, self.embedding.weight)
+            cached = StepInference(self.rnn, self.embedding.weight)
             self.__dict__["_stepper"] = cached  # not a submodule: never saved or moved
         return cached
 

@@ -1,0 +1,92 @@
+"""The decoder's step for inference: the same wiring, from weights prepared once.
+
+:class:`DecoderInference` stands in for the decoder inside a wiring's ``step``
+(:mod:`seqlab.models.wiring`): it has the ``rnn.step``, ``attend`` and ``combined`` a wiring
+calls, but
+
+- the RNN is a :class:`~seqlab.nn.step_inference.StepInference`; its first layer looks up the
+  embedding's share of the gates in a table, so the embedding itself is never multiplied;
+- additive attention projects the query with a pre-transposed ``W_q`` and scores with one
+  matrix-vector product against ``v``;
+- the combine layer runs as two ``addmm`` (no concatenation), and the output layer as one.
+
+Eval mode only (dropout is the identity). Logits equal :meth:`Decoder.step` to float rounding.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from seqlab.nn.attention import BahdanauAttention
+from seqlab.nn.step_inference import StepInference, parameters_key
+
+
+class _Rnn:
+    """``rnn.step(x, state)`` as a wiring calls it, with the step's tokens already known."""
+
+    def __init__(self, stepper: StepInference):
+        self.stepper = stepper
+        self.tokens: Tensor | None = None
+
+    def step(self, x: Tensor, state):
+        """x (B, I - E): what follows the embedding in the RNN input."""
+        return self.stepper.step(x, state, self.tokens)
+
+
+class DecoderInference:
+    """Prepared weights of one :class:`~seqlab.models.decoder.Decoder`, for ``step`` only."""
+
+    def __init__(self, decoder: Any):
+        self.key = parameters_key(list(decoder.parameters()))
+        self.wiring = decoder.wiring
+        self.embedding = decoder.embedding.weight  # (V, E)
+        self.embedding_size = self.embedding.shape[1]
+        self.rnn = _Rnn(StepInference(decoder.rnn, self.embedding))
+        self.generic_attend = decoder.attend
+        with torch.no_grad():
+            self.out_t, self.out_b = _transposed(decoder.out)  # (H, V), (V,)
+            self.query_t = self.v = None
+            if isinstance(decoder.attention, BahdanauAttention):
+                self.query_t = decoder.attention.query_proj.weight.t().contiguous()  # (Q, A)
+                self.v = decoder.attention.v.weight.t().contiguous()  # (A, 1)
+            if decoder.combine is not None:
+                w_t, self.combine_b = _transposed(decoder.combine)  # (H + K, H)
+                h = decoder.hidden_size
+                self.combine_out, self.combine_ctx = w_t[:h].contiguous(), w_t[h:].contiguous()
+
+    def fresh(self, decoder: Any) -> bool:
+        return self.key == parameters_key(list(decoder.parameters()))
+
+    def step(self, tokens: Tensor, state) -> tuple[Tensor, Tensor, Any, Tensor | None]:
+        """tokens (B,) -> logits (B, V), hidden (B, H), new RNN state, attention (B, S)."""
+        self.rnn.tokens = tokens
+        emb = tokens.new_empty(tokens.shape[0], 0, dtype=self.embedding.dtype)  # (B, 0)
+        hidden, rnn, attn = self.wiring.step(self, emb, state)
+        return torch.addmm(self.out_b, hidden, self.out_t), hidden, rnn, attn
+
+    def attend(self, query: Tensor, state) -> tuple[Tensor, Tensor]:
+        """query (B, Q) -> context (B, K), weights (B, S)."""
+        if self.query_t is None:
+            return self.generic_attend(query, state)
+        q = torch.mm(query, self.query_t)  # (B, A)
+        scores = torch.matmul(torch.tanh(state.keys + q.unsqueeze(1)), self.v)  # (B, S, 1)
+        scores = scores.squeeze(-1).masked_fill_(~state.mask, float("-inf"))
+        weights = torch.softmax(scores, -1)  # (B, S)
+        context = torch.bmm(weights.unsqueeze(1), state.memory).squeeze(1)  # (B, K)
+        return context, weights
+
+    def combined(self, out: Tensor, context: Tensor) -> Tensor:
+        """tanh(W_c [s; c] + b) as two products: out (B, H), context (B, K) -> (B, H)."""
+        pre = torch.addmm(self.combine_b, out, self.combine_out)
+        pre = torch.addmm(pre, context, self.combine_ctx)
+        return torch.tanh(pre)
+
+
+def _transposed(linear: nn.Linear) -> tuple[Tensor, Tensor]:
+    """(W^T contiguous (in, out), bias or zeros (out,))."""
+    w = linear.weight
+    bias = linear.bias if linear.bias is not None else w.new_zeros(w.shape[0])
+    return w.t().contiguous(), bias

@@ -1,0 +1,154 @@
+"""A faster one-step recurrence for token-by-token inference (decoding at small batches).
+
+At batch 1 a step is bound by reading weights, and by the calls around the arithmetic, not by
+the arithmetic. Three things help:
+
+- when the first layer's input starts with an embedding row, ``W_ih[:, :E] · e(token) + b`` is
+  looked up in a precomputed table (V, G*H) instead of multiplied at every step (skipped when
+  the table would pass ``table_limit`` bytes);
+- every other weight is stored transposed and contiguous, so each product is one ``addmm``
+  over memory in the order it is read;
+- the two biases of an LSTM or RNN only ever add up, so they are summed once.
+
+The gate equations are those of :mod:`seqlab.nn.cells`. The tensors are rebuilt whenever a
+weight changes (each parameter's in-place version counter is part of the key), so training or
+loading weights never leaves them stale. Inference only: no autograd. The results equal
+:meth:`Recurrent.step` to float rounding.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import torch
+from torch import Tensor
+
+from seqlab.nn.recurrent import Recurrent, State
+
+TABLE_LIMIT = 64 * 2**20  # bytes: above this the first layer multiplies the embedding row
+
+
+def parameters_key(params: list[Tensor]) -> tuple:
+    """Identity, in-place version and storage of each tensor: a changed value, a replaced
+    parameter or a ``.data`` swap (``.to(dtype)``) each change the key."""
+    key = []
+    for p in params:
+        try:
+            version = p._version
+        except RuntimeError:  # an inference tensor: never trained
+            version = -1
+        key.append((id(p), version, p.data_ptr()))
+    return tuple(key)
+
+
+class StepInference:
+    """``step(x, state, tokens)`` of a unidirectional :class:`Recurrent`, from prepared weights.
+
+    With ``embedding`` (V, E), the first layer's input is ``[embedding[tokens]; x]``: the
+    embedding part comes from ``tokens`` (B,), and ``x`` (B, I - E) is the rest (None if I = E).
+    """
+
+    def __init__(self, rnn: Recurrent, embedding: Tensor | None = None, table_limit=TABLE_LIMIT):
+        if rnn.bidirectional:
+            raise ValueError("StepInference needs a unidirectional Recurrent")
+        self.owner = weakref.ref(rnn)
+        self.mode, self.nonlinearity = rnn.mode, rnn.nonlinearity
+        # where each parameter lives, so freshness checks skip module recursion
+        self.slots = [
+            (m, n) for m in rnn.modules() for n, p in m._parameters.items() if p is not None
+        ]
+        self.key = parameters_key(self._current(embedding))
+        with torch.no_grad():
+            self.layers = [self._prepare(rnn, layer) for layer in range(rnn.num_layers)]
+            self.table, self.embedding = None, embedding
+            if embedding is not None:
+                self.table = self._table(embedding, table_limit)
+
+    def _current(self, embedding: Tensor | None) -> list[Tensor]:
+        own = [m._parameters[n] for m, n in self.slots]
+        return own if embedding is None else [embedding, *own]
+
+    def _prepare(self, rnn: Recurrent, layer: int) -> list[Tensor]:
+        """[W_ih^T (I, G*H), W_hh^T (H, G*H), input-side bias, hidden-side bias (G*H,)]."""
+        w_ih, w_hh, b_ih, b_hh = rnn.weights(layer)
+        zeros = torch.zeros(w_ih.shape[0], dtype=w_ih.dtype, device=w_ih.device)
+        b_ih = zeros if b_ih is None else b_ih
+        b_hh = zeros if b_hh is None else b_hh
+        if self.mode != "gru":  # the two biases only ever add up: once, on the input side
+            b_ih, b_hh = b_ih + b_hh, zeros
+        return [w_ih.t().contiguous(), w_hh.t().contiguous(), b_ih, b_hh]
+
+    def _table(self, embedding: Tensor, limit: int) -> Tensor | None:
+        """(V, G*H) = embedding @ W_ih[:, :E]^T + input bias; layer 0 keeps the rest of W_ih."""
+        w_ih_t, _, b_in, _ = self.layers[0]
+        vocab, e = embedding.shape
+        if vocab * w_ih_t.shape[1] * w_ih_t.element_size() > limit:
+            return None
+        self.layers[0][0] = w_ih_t[e:].contiguous() if w_ih_t.shape[0] > e else None
+        return torch.addmm(b_in, embedding, w_ih_t[:e])
+
+    def fresh(self, rnn: Recurrent, embedding: Tensor | None = None) -> bool:
+        if self.owner() is not rnn or (embedding is None) != (self.embedding is None):
+            return False
+        return self.key == parameters_key(self._current(embedding))
+
+    def _first_input(self, x: Tensor | None, tokens: Tensor | None) -> Tensor:
+        """Layer 0's W_ih · input + bias, (B, G*H)."""
+        w_ih_t, _, b_in, _ = self.layers[0]
+        if self.embedding is None:
+            return torch.addmm(b_in, x, w_ih_t)
+        if self.table is None:  # too large to tabulate: multiply the embedding row
+            e = self.embedding.index_select(0, tokens)  # (B, E)
+            x = e if x is None else torch.cat([e, x], -1)
+            return torch.addmm(b_in, x, w_ih_t)
+        gi = self.table.index_select(0, tokens)
+        return gi if w_ih_t is None else torch.addmm(gi, x, w_ih_t)
+
+    @torch.no_grad()
+    def step(
+        self, x: Tensor | None, state: State | None, tokens: Tensor | None = None
+    ) -> tuple[Tensor, State]:
+        """x (B, I) (or the non-embedding part), state (L, B, H) or (h, c) or None (zeros)
+        -> (top h (B, H), new state)."""
+        batch = (tokens if x is None else x).shape[0]
+        hs, cs = [], []
+        for layer, (w_ih_t, w_hh_t, b_in, b_hid) in enumerate(self.layers):
+            h, c = self._layer_state(state, layer, batch, w_hh_t)
+            gi = self._first_input(x, tokens) if layer == 0 else torch.addmm(b_in, x, w_ih_t)
+            if self.mode == "gru":
+                x = _gru(gi, torch.addmm(b_hid, h, w_hh_t), h)
+            elif self.mode == "lstm":
+                x, c = _lstm(torch.addmm(gi, h, w_hh_t), c)
+                cs.append(c)
+            else:
+                pre = torch.addmm(gi, h, w_hh_t)
+                x = torch.tanh(pre) if self.nonlinearity == "tanh" else torch.relu(pre)
+            hs.append(x)
+        h = torch.stack(hs)  # (L, B, H)
+        return x, ((h, torch.stack(cs)) if self.mode == "lstm" else h)
+
+    def _layer_state(self, state, layer: int, batch: int, w_hh_t: Tensor):
+        """(h, c) of one layer, each (B, H); c is None except for an LSTM."""
+        if state is None:
+            h = torch.zeros(batch, w_hh_t.shape[0], dtype=w_hh_t.dtype, device=w_hh_t.device)
+            return h, (torch.zeros_like(h) if self.mode == "lstm" else None)
+        if self.mode == "lstm":
+            return state[0][layer], state[1][layer]
+        return state[layer], None
+
+
+def _lstm(gates: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
+    """gates (B, 4H) in torch's order i, f, g, o -> (h, c), each (B, H)."""
+    n = c.shape[-1]
+    sig = torch.sigmoid(gates)  # over all 4H: fewer calls than one per gate; g's slice unused
+    c = torch.addcmul(sig[:, n : 2 * n] * c, sig[:, :n], torch.tanh(gates[:, 2 * n : 3 * n]))
+    return sig[:, 3 * n :] * torch.tanh(c), c
+
+
+def _gru(gi: Tensor, gh: Tensor, h: Tensor) -> Tensor:
+    """gi = W_i x + b_i, gh = W_h h + b_h, each (B, 3H) in torch's order r, z, n -> h (B, H)."""
+    n = h.shape[-1]
+    rz = torch.sigmoid(gi[:, : 2 * n] + gh[:, : 2 * n])
+    r, z = rz[:, :n], rz[:, n:]
+    candidate = torch.tanh(torch.addcmul(gi[:, 2 * n :], r, gh[:, 2 * n :]))
+    return torch.lerp(candidate, h, z)  # (1 - z) * n + z * h
