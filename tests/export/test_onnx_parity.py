@@ -124,3 +124,17 @@ def test_a_session_refuses_a_file_that_is_not_a_graph(tmp_path):
     bad.write_bytes(b"not a graph")
     with pytest.raises(SeqlabError, match="ONNX Runtime cannot load this graph"):
         Session(bad)
+
+
+def test_the_step_graph_is_the_module_step_not_the_prepared_one(tmp_path):
+    """The prepared step's embedding table is a product over the whole vocabulary: traced, it
+    would become a graph computation (or a quantized constant). The export traces the modules."""
+    import onnx
+
+    model = _model("lstm", True, "bahdanau", "general", False)
+    _export(model, tmp_path)
+    graph = onnx.load(str(tmp_path / "step.onnx")).graph
+    products = [n for n in graph.node if n.op_type in ("MatMul", "Gemm")]
+    embedding = {i.name for i in graph.initializer if "embedding" in i.name}
+    assert products and not any(set(n.input) & embedding for n in products)
+    assert any(n.op_type == "Gather" and set(n.input) & embedding for n in graph.node)

@@ -120,10 +120,11 @@ class Decoder(nn.Module):
 
     def inference(self) -> DecoderInference | None:
         """The prepared-weights step (:mod:`seqlab.models.decoder_inference`) when it applies:
-        ``fast`` is on, eval mode, no autograd, no autocast, a plain embedding."""
+        ``fast`` is on, eval mode, not tracing, no autograd or autocast, a plain embedding."""
         if (
             not self.fast
             or self.training
+            or torch.jit.is_tracing()  # an exported graph stays the plain one
             or torch.is_grad_enabled()
             or torch.is_autocast_enabled(self.out.weight.device.type)
             or not isinstance(self.embedding, nn.Embedding)

@@ -33,6 +33,7 @@ from seqlab.nn.step_inference import StepInference
 class LanguageModel(nn.Module):
     """Embedding -> Recurrent -> [projection] -> output layer (full or adaptive softmax)."""
 
+    fast = True  # False: every step through the modules (the reference the fast step equals)
     #: checkpoint keys written before the output layer was named ``output``
     LEGACY_KEYS = {"decoder.": "output."}
 
@@ -157,7 +158,9 @@ class LanguageModel(nn.Module):
     def _inference_stepper(self) -> StepInference | None:
         """The table-driven step, when it applies: eval mode, no autograd, no autocast."""
         if (
-            self.training
+            not self.fast
+            or self.training
+            or torch.jit.is_tracing()  # an exported graph stays the plain one
             or torch.is_grad_enabled()
             or torch.is_autocast_enabled("cpu")
             or not isinstance(self.embedding, nn.Embedding)

@@ -104,12 +104,12 @@ class StepInference:
         gi = self.table.index_select(0, tokens)
         return gi if w_ih_t is None else torch.addmm(gi, x, w_ih_t)
 
-    @torch.no_grad()
     def step(
         self, x: Tensor | None, state: State | None, tokens: Tensor | None = None
     ) -> tuple[Tensor, State]:
         """x (B, I) (or the non-embedding part), state (L, B, H) or (h, c) or None (zeros)
-        -> (top h (B, H), new state)."""
+        -> (top h (B, H), new state). Call it with autograd off (no_grad or inference_mode).
+        """
         batch = (tokens if x is None else x).shape[0]
         hs, cs = [], []
         for layer, (w_ih_t, w_hh_t, b_in, b_hid) in enumerate(self.layers):
