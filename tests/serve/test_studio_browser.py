@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -234,9 +235,9 @@ def test_generation_streams_in(page, url, shots):
     page.execute_script(OBSERVE, output)
     type_into(control(section, "prime"), "the ", enter=True)
 
-    polled = []  # what Selenium itself reads while the stream is on
-    while output.get_attribute("data-state") != "done":
-        assert output.get_attribute("data-state") in ("idle", "streaming")
+    polled, deadline = [], time.monotonic() + WAIT_S  # what Selenium reads while it streams
+    while (state := output.get_attribute("data-state")) != "done":
+        assert state in ("idle", "streaming") and time.monotonic() < deadline, state
         samples = output.find_elements(By.CSS_SELECTOR, ".sample")
         if samples:
             polled.append(page.execute_script("return arguments[0].textContent", samples[0]))
@@ -249,7 +250,8 @@ def test_generation_streams_in(page, url, shots):
     assert len(growing) >= 3, growing  # at least two texts before the last one
     assert all(len(a) < len(b) and b.startswith(a) for a, b in zip(growing, growing[1:]))
     assert growing[-1] == want
-    assert all(want.startswith(t) for t in polled)
+    assert all(want.startswith(t) for t in polled)  # Selenium's own reads, in order, grow too
+    assert polled == sorted(polled, key=len) and len(set(polled) - {want}) >= 2
     shoot(section, shots / "generate-lm.png")
 
 
@@ -400,6 +402,13 @@ def test_errors_show_beside_the_input_that_caused_them(page):
     type_into(sentence, "a b c", enter=True)
     assert "n_best: must be at most beam (2)" in error_beside(page, control(translate, "n_best"))
     assert not sentence.get_attribute("aria-invalid")  # the earlier error was cleared
+
+    lm = panel(page, "lm")  # a streamed request whose error comes as an event, not a status
+    prime = control(lm, "prime")
+    type_into(prime, "안녕", enter=True)
+    assert "prime: character(s) '녕안' are not in this model's vocabulary" in error_beside(
+        page, prime
+    )
 
 
 def test_the_page_asks_once_for_an_api_key(browser, loaded, serving):
