@@ -91,8 +91,9 @@ function askForKey(message) {
 
 /**
  * The events of a text/event-stream answer as they arrive: {event, data} with data parsed
- * from JSON. Events are separated by a blank line; a chunk from the network may hold several
- * events or end in the middle of one, so the text is buffered up to each blank line.
+ * from JSON. Events are separated by a blank line (seqlab ends its lines with "\n"); a chunk
+ * from the network may hold several events or end in the middle of one, so the text is
+ * buffered up to each blank line.
  */
 export async function* serverEvents(response) {
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();

@@ -138,8 +138,10 @@ function showError({ control, error: slot }, error) {
   control.setAttribute("aria-invalid", "true");
 }
 
-/** A panel: <section> with a heading, a line of facts about the model, and its content;
- * data-model names the model it serves. */
+/**
+ * A panel: <section> with a heading, a line of facts about the model, and its content;
+ * data-model names the model it serves.
+ */
 export function panel({ title, kind, facts, className, model }, ...content) {
   const heading = uniqueId("panel");
   return el(

@@ -71,8 +71,10 @@ function point(view, target) {
   else showRow(view, row);
 }
 
-/** A row: the row label is active and every source token is tinted by its weight in that row;
- * the one it attends to most is outlined (class "top"), and the readout lists the largest. */
+/**
+ * A row: the row label is active and every source token is tinted by its weight in that row;
+ * the one it attends to most is outlined (class "top"), and the readout lists the largest.
+ */
 function showRow(view, row) {
   const weights = view.weights[row];
   const best = weights.indexOf(Math.max(...weights));

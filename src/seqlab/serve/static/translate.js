@@ -5,7 +5,10 @@ import { post } from "./api.js";
 import { attentionHeatmap } from "./heatmap.js";
 import { el, field, numberInput, panel, panelForm, parameters } from "./dom.js";
 
-/** model: one entry of GET /v1/models whose routes include /v1/translate or /v1/chat. */
+/**
+ * model: one entry of GET /v1/models whose routes include /v1/translate or /v1/chat. A seq2seq
+ * run answers both with the same decoding; the panel asks /v1/translate.
+ */
 export function translatePanel(model) {
   const route = model.routes.includes("/v1/translate") ? "translate" : "chat";
   const options = model.options[route];
@@ -35,7 +38,7 @@ export function translatePanel(model) {
     {
       title: model.name,
       model: model.name,
-      kind: route,
+      kind: model.routes.map((r) => r.replace("/v1/", "")).join(" / "),
       facts: facts(model),
       className: "translate",
     },
@@ -49,7 +52,7 @@ function textInput(route) {
   return el("input", { name: "inputs", type: "text", placeholder: hint, autocomplete: "off" });
 }
 
-/** "LSTM, Bahdanau attention, bidirectional encoder, 23,097 parameters; also /v1/chat". */
+/** "LSTM, bahdanau attention, bidirectional encoder, 23,097 parameters". */
 function facts(model) {
   const parts = [model.cell.toUpperCase()];
   if (model.sizes.attention && model.sizes.attention !== "none") {
@@ -57,7 +60,7 @@ function facts(model) {
   }
   if (model.sizes.bidirectional) parts.push("bidirectional encoder");
   parts.push(parameters(model));
-  return `${parts.join(", ")}; answers ${model.routes.join(" and ")}`;
+  return parts.join(", ");
 }
 
 /** The best output, its score, the n-best list and (when the model has attention) the map. */
