@@ -1,0 +1,95 @@
+// translate.js: the panel of a seq2seq run (translation or chatbot): a sentence in, the best
+// output with its score, the n-best list of the beam, and the attention heatmap.
+
+import { post } from "./api.js";
+import { attentionHeatmap } from "./heatmap.js";
+import { el, field, numberInput, panel, panelForm, parameters } from "./dom.js";
+
+/**
+ * model: one entry of GET /v1/models whose routes include /v1/translate or /v1/chat. A seq2seq
+ * run answers both with the same decoding; the panel asks /v1/translate.
+ */
+export function translatePanel(model) {
+  const route = model.routes.includes("/v1/translate") ? "translate" : "chat";
+  const options = model.options[route];
+  const beam = numberInput("beam", options.beam);
+  const nBest = numberInput("n_best", options.n_best, { value: 3 });
+  const output = el("div", { class: "output", "aria-live": "polite" });
+  const { form } = panelForm({
+    fields: [
+      field(route === "chat" ? "Message" : "Sentence", textInput(route), { wide: true }),
+      field("Beam", beam),
+      field("N-best", nBest),
+    ],
+    main: "inputs",
+    submitLabel: route === "chat" ? "Reply" : "Translate",
+    onSubmit: async (values) => {
+      const body = {
+        ...values,
+        model: model.name,
+        inputs: [values.inputs],
+        return_attention: true,
+      };
+      const answer = await post(`v1/${route}`, body);
+      output.replaceChildren(...translation(answer.outputs[0]));
+    },
+  });
+  return panel(
+    {
+      title: model.name,
+      model: model.name,
+      kind: model.routes.map((r) => r.replace("/v1/", "")).join(" / "),
+      facts: facts(model),
+      className: "translate",
+    },
+    form,
+    output,
+  );
+}
+
+function textInput(route) {
+  const hint = route === "chat" ? "say something" : "a sentence in the source language";
+  return el("input", { name: "inputs", type: "text", placeholder: hint, autocomplete: "off" });
+}
+
+/** "LSTM, bahdanau attention, bidirectional encoder, 23,097 parameters". */
+function facts(model) {
+  const parts = [model.cell.toUpperCase()];
+  if (model.sizes.attention && model.sizes.attention !== "none") {
+    parts.push(`${model.sizes.attention} attention`);
+  }
+  if (model.sizes.bidirectional) parts.push("bidirectional encoder");
+  parts.push(parameters(model));
+  return parts.join(", ");
+}
+
+/** The best output, its score, the n-best list and (when the model has attention) the map. */
+function translation(out) {
+  const nodes = [
+    el("p", { class: "result" }, el("span", { class: "text" }, out.text || "∅ (empty)")),
+    el(
+      "p",
+      { class: "score" },
+      `score ${out.score.toFixed(3)}`,
+      out.truncated ? ", input truncated" : "",
+    ),
+  ];
+  if (out.n_best.length > 1) {
+    nodes.push(
+      el(
+        "ol",
+        { class: "nbest", "aria-label": "n-best list" },
+        out.n_best.map((h) =>
+          el(
+            "li",
+            {},
+            el("span", { class: "text" }, h.text || "∅"),
+            el("span", { class: "score" }, h.score.toFixed(3)),
+          ),
+        ),
+      ),
+    );
+  }
+  if (out.attention) nodes.push(attentionHeatmap(out.src_tokens, out.tgt_tokens, out.attention));
+  return nodes;
+}

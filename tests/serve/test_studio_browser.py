@@ -1,0 +1,446 @@
+"""The studio at ``/`` in a real browser: headless Chromium, driven through Selenium, against a
+live server with the tiny runs. Each panel shows what the API answers, the page reacts to the
+pointer and the keyboard, errors land beside the input that caused them, and the page fits a
+phone's width. One browser serves the whole module; every wait polls a condition.
+
+Screenshots of every panel (desktop width) and of the page at 375 px are written under the
+test's temporary directory (``studio-shots``) for a person to look at.
+
+Without Chromium or chromedriver these tests skip, except where the environment variable CI is
+set: there a missing browser fails them (``.ci/run`` installs it).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from seqlab.analysis.explain import explain
+from seqlab.serve.app import create_app
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome")
+DESKTOP = (1280, 900)
+WAIT_S = 30
+
+
+def _which_browser() -> tuple[str | None, str | None, str]:
+    """(browser, driver, what is missing: "" when both are there)."""
+    browser = next((path for name in BROWSERS if (path := shutil.which(name))), None)
+    driver = shutil.which("chromedriver")
+    missing = " and ".join(n for n, p in (("chromium", browser), ("chromedriver", driver)) if not p)
+    return browser, driver, missing
+
+
+BINARY, DRIVER, MISSING = _which_browser()
+NEEDS = f"the studio tests need {MISSING} (apt-get install chromium chromium-driver)"
+if MISSING and not os.environ.get("CI"):
+    pytest.skip(NEEDS, allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def url(loaded, serving) -> Iterator[str]:
+    """The studio's server, with every tiny run loaded."""
+    with serving(create_app(dict(loaded))) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[webdriver.Chrome]:
+    """One headless Chromium for the module."""
+    if MISSING:  # only where CI is set: elsewhere the module was skipped
+        pytest.fail(f"{NEEDS}; CI is set, so a missing browser is a failure", pytrace=False)
+    options = webdriver.ChromeOptions()
+    options.binary_location = BINARY
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",  # CI runs as root
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--lang=en-US",
+        "--force-device-scale-factor=1",
+        f"--window-size={DESKTOP[0]},{DESKTOP[1]}",
+    ):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=webdriver.ChromeService(DRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("studio-shots")
+
+
+@pytest.fixture
+def page(browser, url) -> webdriver.Chrome:
+    """The studio freshly loaded at desktop size, its panels built and the explainer shown."""
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    browser.get(f"{url}/")
+    wait(browser, lambda d: d.execute_script("return document.body.dataset.ready === 'true'"))
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".explain .phase"))
+    return browser
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def wait(driver, condition: Callable, timeout: float = WAIT_S):
+    """Poll condition until it is truthy; an element the page replaced meanwhile is retried."""
+    stale = (StaleElementReferenceException,)
+    return WebDriverWait(driver, timeout, 0.02, ignored_exceptions=stale).until(condition)
+
+
+def panel(driver, model: str) -> WebElement:
+    return driver.find_element(By.CSS_SELECTOR, f'section.panel[data-model="{model}"]')
+
+
+def control(section: WebElement, name: str) -> WebElement:
+    return section.find_element(By.CSS_SELECTOR, f'[name="{name}"]')
+
+
+def type_into(element: WebElement, text: str, enter: bool = False) -> None:
+    element.clear()
+    element.send_keys(text + (Keys.ENTER if enter else ""))
+
+
+def error_beside(driver, element: WebElement) -> str:
+    """The text of the error slot a control points at (aria-describedby), once it shows."""
+    slot = driver.find_element(By.ID, element.get_attribute("aria-describedby"))
+    wait(driver, lambda d: slot.is_displayed() and slot.text)
+    assert slot.find_element(By.XPATH, "..") == element.find_element(By.XPATH, "..")
+    return slot.text
+
+
+def api(url: str, route: str, **body) -> dict:
+    reply = httpx.post(f"{url}/v1/{route}", json=body, timeout=60)
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
+def fits_the_width(driver) -> bool:
+    return driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def shoot(element: WebElement, path: Path) -> None:
+    """A screenshot of one element, whole even where it is taller than the window."""
+    box = element.parent.execute_script(
+        "const r = arguments[0].getBoundingClientRect();"
+        "return {x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height};",
+        element,
+    )
+    _capture(element.parent, path, box)
+
+
+def shoot_page(driver, path: Path) -> None:
+    """The whole page, beyond the window."""
+    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    _capture(driver, path, {"x": 0, "y": 0, "width": size["width"], "height": size["height"]})
+
+
+def _capture(driver, path: Path, box: dict) -> None:
+    """The DevTools protocol's own screenshot of a region of the page, in CSS pixels."""
+    options = {"format": "png", "captureBeyondViewport": True, "clip": box | {"scale": 1}}
+    path.write_bytes(
+        base64.b64decode(driver.execute_cdp_cmd("Page.captureScreenshot", options)["data"])
+    )
+    assert path.stat().st_size > 1000
+
+
+# ------------------------------------------------------------------ translate
+
+
+def test_translate_shows_the_output_nbest_and_a_heatmap(page, url, pairs, shots):
+    section = panel(page, "s2s")
+    source = pairs[0][0]
+    type_into(control(section, "beam"), "4")
+    type_into(control(section, "inputs"), source, enter=True)
+    result = wait(page, lambda d: section.find_elements(By.CSS_SELECTOR, ".result .text"))[0]
+    want = api(
+        url, "translate", model="s2s", inputs=[source], beam=4, n_best=3, return_attention=True
+    )["outputs"][0]
+    assert result.text == want["text"] == pairs[0][1]
+    nbest = section.find_elements(By.CSS_SELECTOR, ".nbest .text")
+    assert [h.text for h in nbest] == [h["text"] for h in want["n_best"]]
+
+    src, tgt, weights = want["src_tokens"], want["tgt_tokens"], want["attention"]
+    cells = section.find_elements(By.CSS_SELECTOR, "table.attention td")
+    assert len(cells) == len(src) * len(tgt)
+    columns = section.find_elements(By.CSS_SELECTOR, "table.attention th.src")
+    rows = section.find_elements(By.CSS_SELECTOR, "table.attention th.tgt")
+    assert [c.text for c in columns] == src and [r.text for r in rows] == tgt
+    readout = section.find_element(By.CSS_SELECTOR, ".readout")
+
+    # pointing at a cell: its row and column light up and its weight is read out
+    row, col = 1, 2
+    cell = section.find_element(By.CSS_SELECTOR, f'td[data-row="{row}"][data-col="{col}"]')
+    ActionChains(page).move_to_element(cell).perform()
+    wait(page, lambda d: "active" in cell.get_attribute("class"))
+    assert f"{weights[row][col]:.3f}" in readout.text
+    assert "active" in columns[col].get_attribute("class")
+
+    # pointing at a row label: the source token it attends to most is outlined
+    def lights(row: int) -> None:
+        best = max(range(len(src)), key=lambda j: weights[row][j])
+        wait(page, lambda d: "top" in columns[best].get_attribute("class"))
+        assert all("lit" in c.get_attribute("class") for c in columns)
+        assert readout.text.startswith(f"\u201c{tgt[row]}\u201d attends to: {src[best]}")
+
+    ActionChains(page).move_to_element(rows[0]).perform()
+    lights(0)
+    shoot(section, shots / "translate.png")
+
+    # the same from the keyboard: Tab from the Translate button reaches the first row label
+    ActionChains(page).move_to_element(page.find_element(By.TAG_NAME, "h1")).perform()
+    wait(page, lambda d: not section.find_elements(By.CSS_SELECTOR, ".top"))
+    button = section.find_element(By.CSS_SELECTOR, "button[type=submit]")
+    page.execute_script("arguments[0].focus()", button)
+    button.send_keys(Keys.TAB)
+    assert page.switch_to.active_element == rows[0]
+    lights(0)
+
+
+# ------------------------------------------------------------------ generate
+
+
+OBSERVE = """
+// record the sample's text every time the page changes it, while the stream comes in
+const [output, seen] = [arguments[0], (window.seenTexts = [])];
+new MutationObserver(() => {
+  const sample = output.querySelector('[data-sample="0"]');
+  if (sample) seen.push(sample.textContent);
+}).observe(output, {childList: true, subtree: true, characterData: true});
+"""
+
+
+def test_generation_streams_in(page, url, shots):
+    section = panel(page, "lm")
+    settings = {"max_tokens": 600, "temperature": 0.9, "top_k": 20, "top_p": 0.95, "seed": 7}
+    for name, value in settings.items():
+        type_into(control(section, name), str(value))
+    output = section.find_element(By.CSS_SELECTOR, ".output")
+    page.execute_script(OBSERVE, output)
+    type_into(control(section, "prime"), "the ", enter=True)
+
+    polled, deadline = [], time.monotonic() + WAIT_S  # what Selenium reads while it streams
+    while (state := output.get_attribute("data-state")) != "done":
+        assert state in ("idle", "streaming") and time.monotonic() < deadline, state
+        samples = output.find_elements(By.CSS_SELECTOR, ".sample")
+        if samples:
+            polled.append(page.execute_script("return arguments[0].textContent", samples[0]))
+    final = output.find_element(By.CSS_SELECTOR, ".sample").get_attribute("textContent")
+    want = api(url, "generate", model="lm", prime="the ", n=1, **settings)["outputs"][0]
+    assert final == want and len(want) > 100
+
+    seen = [t for t in page.execute_script("return window.seenTexts") if t]
+    growing = [t for i, t in enumerate(seen) if i == 0 or t != seen[i - 1]]
+    assert len(growing) >= 3, growing  # at least two texts before the last one
+    assert all(len(a) < len(b) and b.startswith(a) for a, b in zip(growing, growing[1:]))
+    assert growing[-1] == want
+    assert all(want.startswith(t) for t in polled)  # Selenium's own reads, in order, grow too
+    assert polled == sorted(polled, key=len) and len(set(polled) - {want}) >= 2
+    shoot(section, shots / "generate-lm.png")
+
+
+def test_conditional_generation_with_a_condition_and_n(page, url, shots):
+    section = panel(page, "names")
+    type_into(control(section, "temperature"), "0")
+    type_into(control(section, "max_tokens"), "12")
+    type_into(control(section, "n"), "2")
+    condition = control(section, "condition")
+    condition.send_keys("Zz")  # typing picks an option; Enter submits from the select too
+    wait(page, lambda d: Select(condition).first_selected_option.text == "Zz")
+    condition.send_keys(Keys.ENTER)
+    output = section.find_element(By.CSS_SELECTOR, ".output")
+    wait(page, lambda d: output.get_attribute("data-state") == "done")
+    texts = [s.get_attribute("textContent") for s in output.find_elements(By.CSS_SELECTOR, "pre")]
+    body = {"model": "names", "condition": "Zz", "temperature": 0, "max_tokens": 12, "n": 2}
+    assert texts == api(url, "generate", **body)["outputs"]
+    shoot(section, shots / "generate-condgen.png")
+
+
+# ------------------------------------------------------------------ classify and tag
+
+
+def test_classify_bars_add_up_to_one(page, url, shots):
+    section = panel(page, "sentiment")
+    text = "good great 좋아요"
+    type_into(control(section, "inputs"), text, enter=True)
+    bars = wait(page, lambda d: section.find_elements(By.CSS_SELECTOR, ".bars li"))
+    want = api(url, "classify", model="sentiment", inputs=[text])["outputs"][0]
+    shown = {
+        b.get_attribute("data-label"): float(b.get_attribute("data-probability")) for b in bars
+    }
+    assert shown == pytest.approx(want["probabilities"])
+    assert sum(shown.values()) == pytest.approx(1, abs=1e-6)  # float32 softmax
+    widths = page.execute_script(
+        "return [...arguments[0].querySelectorAll('.bars li')].map(li =>"
+        " li.querySelector('.fill').getBoundingClientRect().width /"
+        " li.querySelector('.track').getBoundingClientRect().width)",
+        section,
+    )
+    assert sum(widths) == pytest.approx(1, abs=0.01)
+    assert section.find_element(By.CSS_SELECTOR, ".result .text").text == want["label"] == "pos"
+    assert section.find_element(By.CSS_SELECTOR, ".echo-text").text == text  # Hangul intact
+    shoot(section, shots / "classify.png")
+
+
+def test_tag_marks_each_span_in_its_type_colour(page, url, shots):
+    section = panel(page, "ner")
+    text = "Anna visited Paris ."
+    type_into(control(section, "inputs"), text, enter=True)
+    marks = wait(page, lambda d: section.find_elements(By.CSS_SELECTOR, "mark.entity"))
+    want = api(url, "tag", model="ner", inputs=[text])["outputs"][0]["spans"]
+    got = [
+        (m.get_attribute("data-type"), m.find_element(By.CSS_SELECTOR, ".entity-text").text)
+        for m in marks
+    ]
+    assert got == [(s["type"], s["text"]) for s in want] == [("PER", "Anna"), ("LOC", "Paris")]
+    assert section.find_element(By.CSS_SELECTOR, ".tagged").text.startswith("Anna")
+    legend = {
+        li.text: li.find_element(By.CSS_SELECTOR, ".swatch").value_of_css_property(
+            "background-color"
+        )
+        for li in section.find_elements(By.CSS_SELECTOR, ".legend li")
+    }
+    assert set(legend) == {"LOC", "PER"} and legend["LOC"] != legend["PER"]
+    for mark in marks:
+        assert (
+            mark.value_of_css_property("background-color")
+            == legend[mark.get_attribute("data-type")]
+        )
+    shoot(section, shots / "tag.png")
+
+
+# ------------------------------------------------------------------ explain
+
+
+def shown_vector(section: WebElement, phase: str, term: str) -> list[float]:
+    cells = section.find_elements(
+        By.CSS_SELECTOR, f'[data-phase="{phase}"] tr[data-term="{term}"] td'
+    )
+    return [float(c.get_attribute("data-value")) for c in cells]
+
+
+def test_explain_steps_to_t3_with_the_cli_numbers(page, shots):
+    section = page.find_element(By.CSS_SELECTOR, "section.explain")
+    Select(control(section, "cell")).select_by_value("gru")  # a new cell explains at once
+    wait(page, lambda d: "GRU" in section.find_element(By.CSS_SELECTOR, ".equations").text)
+    assert "(1 − z) ⊙ n + z ⊙ h" in section.find_element(By.CSS_SELECTOR, ".equations").text
+    stepper = section.find_element(By.CSS_SELECTOR, ".stepper")
+    stepper.send_keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT, Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)
+    wait(page, lambda d: stepper.get_attribute("data-t") == "3")  # the last step: it stops
+    label = section.find_element(By.CSS_SELECTOR, ".t-label").text
+    assert label.startswith("t = 3 of 3: input ‘l’, target ‘o’")
+
+    want = explain(text="hello", cell="gru", hidden_size=4, seed=0, steps=100, lr=0.05)
+    for phase in ("before", "after"):
+        record = want[phase][3]
+        assert shown_vector(section, phase, "h") == pytest.approx(record["h"], abs=1e-12)
+        assert shown_vector(section, phase, "z") == pytest.approx(record["terms"]["z"])
+        assert shown_vector(section, phase, "y") == pytest.approx(record["probs"])
+    assert shown_vector(section, "after", "h_prev") == pytest.approx(want["after"][2]["h"])
+    assert section.find_element(By.CSS_SELECTOR, ".generated").text == want["generation"]["text"]
+    shoot(section, shots / "explain-gru.png")
+
+    stepper.send_keys(Keys.HOME)
+    wait(page, lambda d: stepper.get_attribute("data-t") == "0")
+    section.find_element(By.CSS_SELECTOR, ".next").click()
+    wait(page, lambda d: stepper.get_attribute("data-t") == "1")
+
+
+def test_explain_reads_hangul(page, shots):
+    section = page.find_element(By.CSS_SELECTOR, "section.explain")
+    word = "안녕하세요"
+    type_into(control(section, "text"), word, enter=True)
+    stepper = section.find_element(By.CSS_SELECTOR, ".stepper")
+
+    def steps(driver) -> list[str]:
+        return [b.text for b in stepper.find_elements(By.CSS_SELECTOR, ".char")]
+
+    wait(page, lambda d: steps(d) == list(word[:-1]))
+    stepper.send_keys(Keys.ARROW_RIGHT)
+    wait(page, lambda d: stepper.get_attribute("data-t") == "1")
+    vocab = [th.text for th in section.find_elements(By.CSS_SELECTOR, ".x th.vocab")]
+    assert vocab == sorted(set(word))
+    assert "input ‘녕’, target ‘하’" in section.find_element(By.CSS_SELECTOR, ".t-label").text
+    x = section.find_elements(By.CSS_SELECTOR, 'tr[data-term="x"] td')
+    assert [float(c.get_attribute("data-value")) for c in x] == [v == "녕" for v in vocab]
+    shoot(section, shots / "explain-hangul.png")
+
+
+# ------------------------------------------------------------------ errors, key, phone
+
+
+def test_errors_show_beside_the_input_that_caused_them(page):
+    classify = panel(page, "sentiment")
+    box = control(classify, "inputs")
+    page.execute_script("arguments[0].value = 'a '.repeat(1 << 20)", box)  # a 2 MiB paste
+    box.send_keys(Keys.ENTER)
+    assert "request body over 1,048,576 bytes (HTTP 413)" in error_beside(page, box)
+    assert box.get_attribute("aria-invalid") == "true"
+
+    translate = panel(page, "s2s")
+    sentence = control(translate, "inputs")
+    type_into(sentence, "a " * 60, enter=True)
+    assert error_beside(page, sentence).startswith("inputs.0: 60 tokens, over the model's limit")
+    type_into(control(translate, "beam"), "2")
+    type_into(control(translate, "n_best"), "3")
+    type_into(sentence, "a b c", enter=True)
+    assert "n_best: must be at most beam (2)" in error_beside(page, control(translate, "n_best"))
+    assert not sentence.get_attribute("aria-invalid")  # the earlier error was cleared
+
+    lm = panel(page, "lm")  # a streamed request whose error comes as an event, not a status
+    prime = control(lm, "prime")
+    type_into(prime, "안녕", enter=True)
+    assert "prime: character(s) '녕안' are not in this model's vocabulary" in error_beside(
+        page, prime
+    )
+
+
+def test_the_page_asks_once_for_an_api_key(browser, loaded, serving):
+    with serving(create_app(dict(loaded), api_key="s3cret")) as base:
+        browser.get(f"{base}/")
+        key = wait(browser, lambda d: d.find_element(By.ID, "api-key"))
+        wait(browser, lambda d: key.is_displayed())
+        assert browser.switch_to.active_element == key
+        key.send_keys("s3cret", Keys.ENTER)
+        wait(browser, lambda d: d.execute_script("return document.body.dataset.ready === 'true'"))
+        section = panel(browser, "sentiment")
+        type_into(control(section, "inputs"), "awful bad", enter=True)
+        result = wait(browser, lambda d: section.find_elements(By.CSS_SELECTOR, ".result .text"))
+        assert result[0].text == "neg" and not key.is_displayed()
+        wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".explain .phase"))
+
+
+def test_the_page_fits_a_phone(page, shots):
+    page.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 375, "height": 812, "deviceScaleFactor": 1, "mobile": True},
+    )
+    page.refresh()
+    wait(page, lambda d: d.find_elements(By.CSS_SELECTOR, ".explain .phase"))
+    wait(page, lambda d: d.execute_script("return window.innerWidth") == 375)
+    section = panel(page, "s2s")
+    type_into(control(section, "inputs"), "a b c", enter=True)
+    wait(page, lambda d: section.find_elements(By.CSS_SELECTOR, "table.attention"))
+    for model, text in (("sentiment", "good"), ("ner", "Anna visited Paris .")):
+        box = control(panel(page, model), "inputs")
+        type_into(box, text, enter=True)
+    wait(page, lambda d: d.find_elements(By.CSS_SELECTOR, "mark.entity"))
+    assert fits_the_width(page)
+    shoot_page(page, shots / "phone-375.png")
+    page.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
