@@ -184,6 +184,9 @@ def test_bad_requests_get_their_status(url):
     _status(post(url, "translate", model="s2s", inputs=["a"], beams=2), 422, "beams:")
     _status(post(url, "translate", model="s2s", inputs=["a"], n_best=6), 422, "n_best:")
     _status(post(url, "generate", model="lm", top_p=0), 422, "top_p:")
+    streamed = post(url, "generate", model="lm", prime="안녕", stream=True)  # before the stream
+    _status(streamed, 422, "prime: character(s) '녕안' are not in this model's vocabulary")
+    _status(post(url, "generate", model="names"), 422, "generate: no condition; expected one of")
     bad_json = httpx.post(f"{url}/v1/translate", content=b"{oops", timeout=10)
     _status(bad_json, 422, "")
     long = "a " * 60

@@ -35,6 +35,7 @@ from seqlab.serve.models import (
     ClientError,
     LoadedModel,
     attach_batchers,
+    check_generate,
     describe,
     generate_rows,
     tag_rows,
@@ -163,6 +164,7 @@ def _model_routes(app: FastAPI, models, limits: Limits) -> None:
     async def generate(req: schemas.GenerateRequest, request: Request):
         loaded = _model(models, req.model, "generate")
         key, rows = generate_rows(req)
+        check_generate(loaded, req)
         if req.stream:
             return _stream(request, loaded, key, rows, limits)
         return await _submit(request, loaded, key, rows, limits)
@@ -250,4 +252,5 @@ def _final_event(work: asyncio.Future, request: Request) -> str:
     message = str(error) if isinstance(error, ClientError | SeqlabError) else "internal error"
     if isinstance(error, DeadlineExceeded):
         message = "the request passed its deadline (--timeout-s)"
-    return f"event: error\ndata: {json.dumps({'error': message, 'request_id': rid})}\n\n"
+    data = json.dumps({"error": message, "request_id": rid}, ensure_ascii=False)
+    return f"event: error\ndata: {data}\n\n"

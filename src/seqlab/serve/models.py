@@ -174,6 +174,19 @@ def generate_rows(req: schemas.GenerateRequest) -> tuple[tuple, list]:
     return ("generate", strategy, req.max_tokens), [options] * req.n
 
 
+def check_generate(loaded: LoadedModel, req: schemas.GenerateRequest) -> None:
+    """422 before any work (and before a stream starts) for what the model cannot take. A
+    feature-conditioned model's conditions are files: a request may not name server files."""
+    task = loaded.task
+    if task.name == "condgen" and not task.labels:
+        raise ClientError(
+            422,
+            "condition: this model is conditioned on feature files, which a request cannot "
+            "name; use seqlab generate --condition FILE.npy",
+        )
+    task.check_generate(GenerateOptions(prime=req.prime, condition=req.condition))
+
+
 def _run_generate(loaded: LoadedModel, key: tuple, jobs: list[Job]) -> list[Any]:
     requests = [dataclasses.replace(job.rows[0], n=len(job.rows)) for job in jobs]
     owners = [(job, k) for job in jobs for k in range(len(job.rows))]  # row -> request, sample

@@ -58,6 +58,10 @@ class Task(TrainingTask):
         """Score user files (``seqlab evaluate``)."""
         raise self._refuse("evaluate")
 
+    def check_generate(self, options: GenerateOptions) -> None:
+        """Refuse, before any work, what this model cannot generate from (an unknown prime
+        character, a missing condition): a server answers 422 before it starts a stream."""
+
     def generate(
         self, model: nn.Module, options: GenerateOptions, on_piece: PieceCallback | None = None
     ) -> list[str]:

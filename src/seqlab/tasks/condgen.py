@@ -276,11 +276,15 @@ class CondGenTask(Task):
         )
         return [self.tokenizer.detokenize(self.vocab.decode(h.tokens)) for hs in hyps for h in hs]
 
+    def check_generate(self, options: GenerateOptions) -> None:
+        if self.labels:
+            self.parse_condition(options.condition, 1)
+
     def parse_condition(self, condition: str | None, n: int) -> Tensor:
         """A class name, or ``FILE.npy`` / ``FILE.npy:ROW`` for feature conditions; n copies."""
         if self.labels:
             if condition not in self.labels:
-                given = "no --condition" if condition is None else f"{condition!r} is not a class"
+                given = "no condition" if condition is None else f"{condition!r} is not a class"
                 raise SeqlabError(f"generate: {given}; expected one of {', '.join(self.labels)}")
             return torch.full((n,), self.labels.index(condition), dtype=torch.long)
         if not condition:

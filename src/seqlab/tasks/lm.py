@@ -259,6 +259,9 @@ class LanguageModelTask(Task):
         )
         return Evaluation(m, report)
 
+    def check_generate(self, options: GenerateOptions) -> None:
+        self.prime_ids(options.prime)
+
     def prime_ids(self, prime: str) -> Tensor:
         """Token ids (T,) of a prime text (a newline when empty); characters outside a char
         model's vocabulary are an error."""
