@@ -91,5 +91,8 @@ seqlab diagnose gradients --cells rnn,lstm,gru --length 60 --train-steps 0 --tex
   --plot "$OUT/gradients.png"
 echo
 echo "Everything is in $OUT/. Next: docs/tour.md walks through the lecture section by section."
+echo "To try the trained models in the web studio (the chatbot, the topic classifier, the char LM"
+echo "and the hello explainer), run this and open http://127.0.0.1:8000/ :"
+echo "  .venv/bin/seqlab serve $OUT/chatbot $OUT/topics $OUT/char"
 # The one line that differs from run to run, so it goes to stderr.
 printf 'demo finished in %d min %d s\n' $((SECONDS / 60)) $((SECONDS % 60)) >&2

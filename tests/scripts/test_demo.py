@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from seqlab.tasks.run import train
@@ -41,6 +45,7 @@ EXPECTED = [
     "529,441",
     "| lstm, init |",
     "Everything is in runs/demo/.",
+    "  .venv/bin/seqlab serve runs/demo/chatbot runs/demo/topics runs/demo/char",
 ]
 
 
@@ -128,3 +133,47 @@ def test_a_bad_scale_is_refused_before_anything_runs(scale: str, tmp_path: Path)
     assert result.returncode == 2
     assert f"SEQLAB_DEMO_SCALE={scale}" in result.stderr
     assert not (tmp_path / "runs").exists()
+
+
+def test_the_printed_serve_command_serves_the_demo_runs(demo) -> None:
+    """The demo's last instruction, run as printed (with this interpreter for .venv/bin/seqlab),
+    serves all three runs: the chatbot answers, the classifier labels, the studio page loads."""
+    root, result = demo
+    assert result.returncode == 0
+    line = result.stdout.rstrip().splitlines()[-1].split()
+    assert line[:2] == [".venv/bin/seqlab", "serve"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "seqlab", *line[1:], "--port", str(port)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src"), "PYTHONWARNINGS": "ignore"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, proc.stderr.read()
+            assert time.monotonic() < deadline, "the server did not become healthy"
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)  # polling for start-up, not waiting for a result
+        names = {m["name"]: m["task"] for m in httpx.get(f"{url}/v1/models").json()["models"]}
+        assert names == {"chatbot": "seq2seq", "topics": "classify", "char": "lm"}
+        chat = httpx.post(f"{url}/v1/chat", json={"model": "chatbot", "inputs": ["hello"]})
+        assert chat.status_code == 200 and isinstance(chat.json()["outputs"][0]["text"], str)
+        label = httpx.post(f"{url}/v1/classify", json={"model": "topics", "inputs": ["who"]})
+        assert label.status_code == 200
+        assert httpx.get(f"{url}/").status_code == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        finally:
+            proc.kill()
