@@ -51,7 +51,11 @@ class TrainConfig:
     """Optimisation, schedule, evaluation and checkpointing; shared by every task.
 
     seed: seeds python, numpy and torch; the run is reproducible on CPU.
+    batch_type: sentences (``batch_size`` examples per step) | tokens (as many examples as fit
+        ``batch_tokens``, cut from length-sorted pools; seq2seq, classify, tag, condgen).
     batch_size: sequences per optimizer step (the *global* batch under DDP).
+    batch_tokens: with ``batch_type: tokens``, the padded tokens of one step's batch (global
+        under DDP): its examples times its longest example (seq2seq: the longer side).
     epochs / max_steps: stop after this many epochs, or steps if ``max_steps`` > 0.
     time_limit_minutes: also stop (with a final validation) after this wall-clock time, if > 0.
     lr, optimizer (adam | adamw | sgd), weight_decay, momentum (sgd only).
@@ -67,7 +71,9 @@ class TrainConfig:
     """
 
     seed: int = 1
+    batch_type: str = "sentences"
     batch_size: int = 32
+    batch_tokens: int = 0
     eval_batch_size: int = 0
     epochs: int = 1
     max_steps: int = 0
@@ -96,6 +102,7 @@ class TrainConfig:
         for name in ("max_steps", "warmup_steps", "eval_every", "patience", "threads"):
             check_non_negative(f"{name}", getattr(self, name))
         check_non_negative("eval_batch_size", self.eval_batch_size)
+        self._check_batch_type()
         check_non_negative("clip_grad_norm", self.clip_grad_norm)
         check_non_negative("time_limit_minutes", self.time_limit_minutes)
         if self.lr <= 0:
@@ -105,6 +112,19 @@ class TrainConfig:
         check_choice("precision", self.precision, ("fp32", "bf16"))
         if not 0 < self.lr_decay <= 1:
             raise ConfigError(f"lr_decay: must be in (0, 1], got {self.lr_decay}")
+
+    def _check_batch_type(self) -> None:
+        check_choice("batch_type", self.batch_type, ("sentences", "tokens"))
+        check_non_negative("batch_tokens", self.batch_tokens)
+        if self.batch_type == "tokens" and not self.batch_tokens:
+            raise ConfigError(
+                "batch_tokens: required with batch_type tokens (padded tokens per batch, e.g. 2000)"
+            )
+        if self.batch_type == "sentences" and self.batch_tokens:
+            raise ConfigError(
+                "batch_tokens: applies only to batch_type tokens; set batch_type: tokens, "
+                "or remove batch_tokens"
+            )
 
 
 # ----------------------------------------------------------------------------- validation helpers

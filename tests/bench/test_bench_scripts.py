@@ -1,5 +1,6 @@
 """The benchmark scripts import and answer --help without running anything, and the report writer
-keeps docs/benchmarks.md in its shape: summary table, sections, History."""
+keeps docs/benchmarks.md in its shape: summary table, sections, History. bench.train_profile
+also runs in its quick mode (two PTB steps), which measures and writes nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import types
 from pathlib import Path
 
 import pytest
+import torch
+from tests.conftest import needs_shared
 
 import seqlab
 
@@ -170,3 +173,25 @@ def test_rewriting_the_real_document_changes_nothing(report, tmp_path: Path) -> 
     for name, body in blocks:
         report.write_section(name, body, doc=doc)
     assert doc.read_text() == real
+
+
+@needs_shared
+def test_train_profile_quick_measures_without_writing(
+    bench_on_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """Two PTB steps on one thread: the ISA, the GEMM rate, a row of positive rates; no doc."""
+    module = importlib.import_module("bench.train_profile")
+    doc = REPO / "docs" / "benchmarks.md"
+    before = doc.read_text()
+    argv = ["bench.train_profile", "--quick", "--threads", "1", "--models", "ptb"]
+    monkeypatch.setattr(sys, "argv", argv)
+    module.main()
+    out = capsys.readouterr().out
+    isa = torch.backends.cpu.get_cpu_capability()
+    assert re.search(rf"^CPU: .+ \({re.escape(isa)}\)$", out, re.M)  # the ISA torch runs on
+    gemm = float(re.search(r"fp32 GEMM ([\d,.]+) GFLOP/s", out)[1].replace(",", ""))
+    row = re.search(r"^\| ptb, bptt \| 1 \| ([\d,]+) \| — \| ([\d,.]+) \|", out, re.M)
+    tokens, achieved = (float(x.replace(",", "")) for x in row.groups())
+    assert gemm > 0 and tokens > 0 and achieved > 0
+    assert "aten::" in out  # the profiled step's top operators
+    assert doc.read_text() == before

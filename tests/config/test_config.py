@@ -67,3 +67,28 @@ def test_train_config_checks():
         TrainConfig(optimizer="adagrad")
     with pytest.raises(ConfigError, match="batch_size: must be > 0"):
         TrainConfig(batch_size=0)
+
+
+@pytest.mark.parametrize(
+    "train, message",
+    [
+        ({"batch_type": "words"}, "train.batch_type: 'words' is not valid; expected one of"),
+        ({"batch_type": "tokens"}, "train.batch_tokens: required with batch_type tokens"),
+        ({"batch_tokens": 2000}, "train.batch_tokens: applies only to batch_type tokens"),
+        ({"batch_type": "tokens", "batch_tokens": -5}, "train.batch_tokens: must be >= 0"),
+    ],
+)
+def test_batch_type_and_budget_are_checked(train, message):
+    with pytest.raises(ConfigError, match=message):
+        run_config_from_dict({**BASE, "train": train})
+
+
+def test_a_language_model_refuses_token_batches():
+    from seqlab.tasks import task_class
+
+    train = {"batch_type": "tokens", "batch_tokens": 2000}
+    config = run_config_from_dict({**BASE, "train": train})
+    with pytest.raises(ConfigError, match="'tokens' does not apply to a lm run; expected sen"):
+        task_class("lm")(config)
+    seq2seq = {"task": "seq2seq", "data": {"train": "x.tsv"}, "train": train}
+    assert task_class("seq2seq")(run_config_from_dict(seq2seq)).batch_types[-1] == "tokens"

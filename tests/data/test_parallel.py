@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from seqlab.data.batching import epoch_batches
 from seqlab.data.chatterbot import chatterbot_pairs
 from seqlab.data.parallel import (
     PairStats,
-    epoch_batches,
     filter_lengths,
     make_batch,
     read_aligned,

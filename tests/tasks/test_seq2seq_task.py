@@ -63,7 +63,7 @@ def test_prepare_train_batch_and_loss(tmp_path):
 
 
 def test_each_epoch_is_batched_once(tmp_path, monkeypatch):
-    import seqlab.tasks.seq2seq.task as module
+    import seqlab.data.batching as module
 
     path = tmp_path / "pairs.tsv"
     path.write_text("".join(f"{'a b c d'[: 1 + 2 * (i % 4)]}\tx y\n" for i in range(23)))

@@ -79,16 +79,19 @@ def _condgen(folder: Path, rng: random.Random, equal: bool) -> str:
 WRITERS = {"seq2seq": _seq2seq, "classify": _classify, "tag": _tag, "condgen": _condgen}
 
 
-def write_tiny_run(root: Path, task: str, name: str, *, equal_lengths: bool = False) -> Path:
+def write_tiny_run(
+    root: Path, task: str, name: str, *, equal_lengths: bool = False, train: str = ""
+) -> Path:
     """Write tiny data (seeded: the same for every name) and a config whose ``out_dir`` is
-    ``root / name``; returns the config path."""
+    ``root / name``, with ``train`` (``"key: value, ..."``) added to its train section; returns
+    the config path."""
     folder = root / f"{name}-data"
     folder.mkdir()
     data = WRITERS[task](folder, random.Random(0), equal_lengths)
     config = root / f"{name}.yaml"
     config.write_text(
         f"task: {task}\nout_dir: {root / name}\ndata: {data}\n"
-        f"model: {MODELS[task]}\ntrain: {{{TRAIN}}}\n"
+        f"model: {MODELS[task]}\ntrain: {{{', '.join(filter(None, (TRAIN, train)))}}}\n"
     )
     return config
 

@@ -1,5 +1,6 @@
 """Two DDP processes (gloo, CPU) train every sentence task as one process does at the same
-global batch: the same losses step by step, the same validation.
+global batch: the same losses step by step, the same validation; with sentence batches and with
+token-budget batches (each rank takes its share of the global batch).
 
 The two processes are started the way ``torchrun`` starts them (RANK, WORLD_SIZE and a
 rendezvous address in the environment) and each trains all the runs in turn, with a new
@@ -25,6 +26,8 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the DDP test ru
 
 TASKS = ["seq2seq", "classify", "tag", "condgen"]
 UNEVEN = ["seq2seq", "tag", "condgen"]  # tasks whose loss is a mean over a batch's tokens
+TOKENS = ["seq2seq", "classify", "tag"]
+BUDGET = "batch_type: tokens, batch_tokens: 20"
 STEPS = 6
 SETS = ["--set", f"train.max_steps={STEPS}", "--set", "model.dropout=0.0"]
 WORKER = """import os, sys
@@ -44,14 +47,17 @@ def records(run_dir: Path, split: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def runs(module_tiny_task) -> Path:
     """Runs ``one-NAME`` (one process) and ``two-NAME`` (2 DDP processes) for every task
-    with equal-length examples (NAME = task) and, for the token-averaged tasks, with uneven
-    lengths (NAME = task-uneven). The one-process runs train while the two processes start."""
-    names = {task: True for task in TASKS} | {f"{task}-uneven": False for task in UNEVEN}
+    with equal-length examples (NAME = task), for the token-averaged tasks with uneven lengths
+    (NAME = task-uneven), and with token-budget batches (NAME = task-tokens). The one-process
+    runs train while the two processes start."""
+    names = {task: (task, True, "") for task in TASKS}
+    names |= {f"{task}-uneven": (task, False, "") for task in UNEVEN}
+    names |= {f"{task}-tokens": (task, False, BUDGET) for task in TOKENS}
 
     def configs(copies: str) -> list[str]:
         return [
-            str(module_tiny_task(n.removesuffix("-uneven"), f"{copies}-{n}", equal_lengths=equal))
-            for n, equal in names.items()
+            str(module_tiny_task(task, f"{copies}-{n}", equal_lengths=equal, train=train))
+            for n, (task, equal, train) in names.items()
         ]
 
     one, two = configs("one"), configs("two")
@@ -101,6 +107,9 @@ def assert_same_training(root: Path, name: str) -> None:
     one, two = root / f"one-{name}", root / f"two-{name}"
     a, b = records(one, "train"), records(two, "train")
     assert [r["step"] for r in a] == [r["step"] for r in b] == list(range(1, STEPS + 1))
+    # the same global batches: the padding fraction over both ranks' shares is the one batch's
+    # or less (each share is padded to its own longest example)
+    assert all(y["padding"] <= x["padding"] + 1e-9 for x, y in zip(a, b))
     # same data, same global batch, averaged gradients: equal up to float summation order
     assert max(abs(x["loss"] - y["loss"]) for x, y in zip(a, b)) < 1e-4
     va, vb = records(one, "valid"), records(two, "valid")
@@ -115,3 +124,8 @@ def test_two_processes_match_one(runs, task):
 @pytest.mark.parametrize("task", UNEVEN)
 def test_two_processes_match_one_with_uneven_lengths(runs, task):
     assert_same_training(runs, f"{task}-uneven")
+
+
+@pytest.mark.parametrize("task", TOKENS)
+def test_two_processes_match_one_with_token_batches(runs, task):
+    assert_same_training(runs, f"{task}-tokens")

@@ -20,6 +20,8 @@ def test_run_directory_contents_and_learning(lm_config, tmp_path):
     records = [json.loads(x) for x in (run / "metrics.jsonl").read_text().splitlines()]
     train_loss = [r["loss"] for r in records if r["split"] == "train"]
     assert train_loss[-1] < 0.6 * train_loss[0]  # it learns
+    # a language model's stream has no padding: no padding fraction is logged or summed up
+    assert not any("padding" in r for r in records) and summary["padding"] is None
     meta = read_meta(run / "checkpoints" / "best")
     assert meta["position"]["step"] == meta["position"]["best_step"]
     assert summary["best"] == min(r["loss"] for r in records if r["split"] == "valid")

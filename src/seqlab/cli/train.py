@@ -26,4 +26,6 @@ def train(
     summary = run_train(config, parse_overrides(set_), resume, force=force)
     metrics = " ".join(f"{k}={v:.4g}" for k, v in summary["metrics"].items())
     print(f"done ({summary['reason']}) at step {summary['step']}: {metrics}")
+    if summary.get("padding") is not None:
+        print(f"padding: {summary['padding']:.1%} of the training batches' token positions")
     print(f"run directory: {summary['run_dir']}")

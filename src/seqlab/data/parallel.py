@@ -173,25 +173,3 @@ def make_batch(
     tgt_in, _ = pad([[SOS_ID] + list(t) for _, t in pairs])
     tgt_out, _ = pad([list(t) + [EOS_ID] for _, t in pairs])
     return PairBatch(src, src_lengths, tgt_in, tgt_out, teacher_forcing)
-
-
-def epoch_batches(
-    lengths: Sequence[int], batch_size: int, seed: int, bucket: int = 50
-) -> list[list[int]]:
-    """Index batches for one epoch, a pure function of ``seed``.
-
-    Shuffle, then sort each window of ``bucket`` batches by length so a batch holds sentences of
-    similar length (less padding), then shuffle the batches. The last, short batch is dropped
-    when there is more than one, so every step has the same global batch size.
-    """
-    g = torch.Generator().manual_seed(seed)
-    order = torch.randperm(len(lengths), generator=g).tolist()
-    window = batch_size * bucket
-    batches = []
-    for start in range(0, len(order), window):
-        chunk = sorted(order[start : start + window], key=lambda i: lengths[i])
-        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
-    if len(batches) > 1:
-        batches = [b for b in batches if len(b) == batch_size] or batches[:1]
-    perm = torch.randperm(len(batches), generator=g).tolist()
-    return [batches[i] for i in perm]

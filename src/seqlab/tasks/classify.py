@@ -122,6 +122,7 @@ class ClassifyTask(Task):
     ModelConfig = ClassifyModelConfig
     metric_modes = {"loss": "min", "accuracy": "max", "macro_f1": "max"}
     serves = ("classify",)
+    batch_types = ("sentences", "tokens")
 
     def describe(self) -> dict[str, int | list[str]]:
         return {"tokens": len(self.vocab), "labels": self.labels}
@@ -188,6 +189,8 @@ class ClassifyTask(Task):
         if len(self.labels) < 2:
             raise SeqlabError(f"{d.train}: needs at least 2 labels, found {self.labels}")
         self.train_ids, self.train_targets = self.encode_examples(train, d.train)
+        sizes = [len(ids) for ids in self.train_ids]
+        self.plan_batches(sizes, ", or cut texts shorter with data.max_length")
         self.valid_ids, self.valid_targets = ([], [])
         if valid:
             self.valid_ids, self.valid_targets = self.encode_examples(valid, d.valid or d.train)
@@ -243,16 +246,16 @@ class ClassifyTask(Task):
         return {"itos": self.vocab.itos, "embedding_trust_pickle": trust}
 
     # -- training ------------------------------------------------------------------------------
-    def num_batches(self, epoch: int) -> int:
-        return self.example_batches(len(self.train_ids))
-
     def train_batch(self, epoch: int, index: int) -> tuple[Tensor, Tensor, Tensor]:
-        rows = self.example_rows(len(self.train_ids), epoch, index)
+        rows = self.batches.rows(epoch, index)
         ids, lengths = pad_ids([self.train_ids[i] for i in rows])
         return ids, lengths, torch.tensor([self.train_targets[i] for i in rows])
 
     def batch_tokens(self, batch) -> int:
         return int(batch[1].sum())
+
+    def batch_positions(self, batch) -> tuple[int, int]:
+        return int(batch[1].sum()), batch[0].numel()
 
     def batch_loss(self, model: nn.Module, batch, carry) -> tuple[Tensor, int, Any]:
         device = next(model.parameters()).device

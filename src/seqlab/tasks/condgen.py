@@ -92,6 +92,7 @@ class CondGenTask(Task):
     ModelConfig = CondGenModelConfig
     metric_modes = {"loss": "min", "copy_rate": "min"}
     serves = ("generate",)
+    batch_types = ("sentences", "tokens")
 
     def describe(self) -> dict[str, int | list[str]]:
         conditions = {"labels": self.labels} if self.labels else {"features": self.feature_size}
@@ -143,6 +144,7 @@ class CondGenTask(Task):
 
         self.train_ids = [self.encode_text(targets[i].text) for i in parts[0]]
         self.train_cond = conditions(parts[0])
+        self.plan_batches([len(ids) + 1 for ids in self.train_ids])  # <sos> y, y <eos>
         self.valid_ids = [self.encode_text(targets[i].text) for i in parts[1]]
         self.valid_cond = conditions(parts[1])
         self.train_texts = {self.normalise(targets[i].text) for i in parts[0]}
@@ -196,15 +198,15 @@ class CondGenTask(Task):
         targets, _ = pad_ids([[*s, EOS_ID] for s in ids], pad=-100)
         return inputs, targets, lengths, cond
 
-    def num_batches(self, epoch: int) -> int:
-        return self.example_batches(len(self.train_ids))
-
     def train_batch(self, epoch: int, index: int):
-        rows = self.example_rows(len(self.train_ids), epoch, index)
+        rows = self.batches.rows(epoch, index)
         return self.collate([self.train_ids[i] for i in rows], self.train_cond[rows])
 
     def batch_tokens(self, batch) -> int:
         return int(batch[2].sum())
+
+    def batch_positions(self, batch) -> tuple[int, int]:
+        return int(batch[2].sum()), batch[0].numel()
 
     def batch_loss(self, model: nn.Module, batch, carry) -> tuple[Tensor, int, Any]:
         device = next(model.parameters()).device

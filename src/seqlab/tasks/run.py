@@ -67,7 +67,7 @@ def train(
     try:
         if resume is None and rank == 0:
             check_new_run_dir(run_dir, force)
-        if config.train.batch_size % world_size:
+        if config.train.batch_type == "sentences" and config.train.batch_size % world_size:
             raise SeqlabError(
                 f"train.batch_size: {config.train.batch_size} is not divisible "
                 f"by {world_size} processes"

@@ -108,6 +108,7 @@ class TagTask(Task):
     DataConfig = TagDataConfig
     ModelConfig = TagModelConfig
     serves = ("tag",)
+    batch_types = ("sentences", "tokens")
 
     def describe(self) -> dict[str, int | list[str]]:
         types = sorted({t[2:] for t in self.tags if t != "O"})
@@ -176,6 +177,7 @@ class TagTask(Task):
             self.chars = Vocab.build(list(t) for s in train for t in s.tokens)
             self.tags = ["O", *sorted({t for s in train for t in s.tags} - {"O"})]
         self.train_data = self.encode(train)
+        self.plan_batches([len(row[0]) for row in self.train_data])
         if d.valid:
             self.check_types(valid, d.valid)
         self.valid_sentences = valid
@@ -228,15 +230,15 @@ class TagTask(Task):
         tags, _ = pad_ids([r[2] for r in rows])
         return ids, lengths, chars, tags
 
-    def num_batches(self, epoch: int) -> int:
-        return self.example_batches(len(self.train_data))
-
     def train_batch(self, epoch: int, index: int):
-        rows = self.example_rows(len(self.train_data), epoch, index)
-        return self.collate([self.train_data[i] for i in rows])
+        return self.collate([self.train_data[i] for i in self.batches.rows(epoch, index)])
 
     def batch_tokens(self, batch) -> int:
         return int(batch[1].sum())
+
+    def batch_positions(self, batch) -> tuple[int, int]:
+        """Word positions (the word and tag tensors); padding inside words is not counted."""
+        return int(batch[1].sum()), batch[0].numel()
 
     def loss_and_emissions(self, model: nn.Module, batch) -> tuple[Tensor, int, Tensor]:
         """(mean loss per token, tokens, emissions (B, T, K)) of a collated batch."""

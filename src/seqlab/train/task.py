@@ -6,11 +6,13 @@ model, seq2seq, classifier, tagger, conditional generator) is one new file.
 
 Batches are addressed by ``(epoch, index)`` and must be a pure function of them (and the seed),
 so a resumed run sees exactly the batches it would have seen, and each DDP rank can take its own
-share of the global batch.
+share of the global batch. Tasks of independent examples hand their examples' sizes to
+:meth:`TrainingTask.plan_batches`, which picks the batch plan of ``train.batch_type`` once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,9 @@ import torch
 from torch import Tensor, nn
 
 from seqlab.config import RunConfig
-from seqlab.data.batching import batch_indices, count_batches
+from seqlab.data.batching import BatchPlan, ShuffledBatches
+from seqlab.data.token_batches import TokenBatches
+from seqlab.errors import ConfigError
 from seqlab.models.build import build_model
 
 
@@ -32,11 +36,21 @@ class TrainingTask:
     ModelConfig: type = object
     #: "min" or "max" for each metric evaluate() can return
     metric_modes: dict[str, str] = {"loss": "min"}
+    #: the ``train.batch_type`` values the task can batch by
+    batch_types: tuple[str, ...] = ("sentences",)
+    #: how the training examples are batched (set by :meth:`plan_batches`)
+    batches: BatchPlan
 
     def __init__(self, config: RunConfig, rank: int = 0, world_size: int = 1):
         self.config = config
         self.rank = rank
         self.world_size = world_size
+        kind = config.train.batch_type
+        if kind not in self.batch_types:
+            raise ConfigError(
+                f"train.batch_type: {kind!r} does not apply to a {self.name} run; "
+                f"expected {' or '.join(self.batch_types)}"
+            )
 
     # -- data and artifacts --------------------------------------------------------------------
     def prepare(self, artifacts: Path | None = None) -> None:
@@ -71,23 +85,28 @@ class TrainingTask:
 
     # -- training ------------------------------------------------------------------------------
     def num_batches(self, epoch: int) -> int:
-        raise NotImplementedError
+        """Global batches in ``epoch``."""
+        return self.batches.count(epoch)
 
     def train_batch(self, epoch: int, index: int) -> Any:
         """This rank's share of global batch ``index`` of ``epoch``."""
         raise NotImplementedError
 
     # -- helpers for tasks whose examples are independent (shuffled each epoch, seeded) --------
-    def example_batches(self, n: int) -> int:
-        """Global batches per epoch over ``n`` training examples."""
-        return count_batches(n, self.config.train.batch_size, self.world_size)
-
-    def example_rows(self, n: int, epoch: int, index: int) -> list[int]:
-        """This rank's example indices in global batch ``index`` of ``epoch``."""
+    def plan_batches(self, sizes: Sequence[int], hint: str = "") -> None:
+        """Batch the training examples, whose padded sizes (tokens) are ``sizes``, as
+        ``train.batch_type`` says; ``hint`` ends the error of a token budget too small."""
         t = self.config.train
-        return batch_indices(
-            n, t.batch_size, t.seed, epoch, index=index, rank=self.rank, world=self.world_size
-        )
+        where = {"seed": t.seed, "rank": self.rank, "world": self.world_size}
+        if t.batch_type == "tokens":
+            self.batches = TokenBatches(sizes, t.batch_tokens, hint=hint, **where)
+        else:
+            self.batches = ShuffledBatches(len(sizes), t.batch_size, **where)
+
+    def batch_positions(self, batch: Any) -> tuple[int, int]:
+        """(real, all) positions of a batch's padded token tensors, for the padding fraction
+        ``1 - real / all``; (0, 0) for a task that pads nothing."""
+        return 0, 0
 
     def initial_carry(self, batch_size: int) -> Any:
         """State carried from batch to batch within an epoch (LM hidden state); None if none."""

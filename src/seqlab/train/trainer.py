@@ -58,6 +58,9 @@ class Position:
     best: float | None = None
     bad_evals: int = 0  # validations since the last improvement
     best_step: int = 0
+    # (real, all) token positions of the batches since the last train row: its padding fraction
+    real_positions: int = 0
+    all_positions: int = 0
 
 
 class Trainer:
@@ -87,6 +90,7 @@ class Trainer:
         self.is_main = self.rank == 0
         self.log = MetricsLog(self.run_dir / "metrics.jsonl", enabled=self.is_main)
         self.pos = Position()
+        self.padding: float | None = None  # this rank's padding fraction, once fit() is done
 
     # ------------------------------------------------------------------------------ setup
     def setup(self) -> None:
@@ -257,7 +261,13 @@ class Trainer:
         finally:
             if old_handler is not None:
                 signal.signal(signal.SIGINT, old_handler)
-        return {"reason": reason, "step": self.pos.step, "best": self.pos.best, "metrics": metrics}
+        return {
+            "reason": reason,
+            "step": self.pos.step,
+            "best": self.pos.best,
+            "metrics": metrics,
+            "padding": self.padding,
+        }
 
     def _loop(self, start: float) -> tuple[str, dict]:
         from seqlab.train.progress import Progress
@@ -273,19 +283,12 @@ class Trainer:
             while reason is None and self.pos.index < self.task.num_batches(self.pos.epoch):
                 batch = self.task.train_batch(self.pos.epoch, self.pos.index)
                 loss, ntok = self.train_step(batch)
-                bar.update(loss, ntok * self.world_size, self.lr)
+                real, every = self.task.batch_positions(batch)
+                self.pos.real_positions += real
+                self.pos.all_positions += every
+                bar.update(loss, ntok * self.world_size, self.lr, (real, every))
                 if cfg.log_every and self.pos.step % cfg.log_every == 0:
-                    loss = ddp.all_reduce_mean(loss)  # weighted: the mean over all tokens
-                    self.log.write(
-                        {
-                            "split": "train",
-                            "step": self.pos.step,
-                            "epoch": self.pos.epoch,
-                            "loss": loss,
-                            "lr": self.lr,
-                            "tokens_per_s": bar.rate(),
-                        }
-                    )
+                    self._log_train(loss, bar.rate())
                 if self.on_step is not None:
                     self.on_step(self)
                 if cfg.eval_every and self.pos.step % cfg.eval_every == 0:
@@ -301,9 +304,28 @@ class Trainer:
                     bar.note(metrics)
                     reason = reason or self._should_stop(start)
         bar.close()
+        self.padding = bar.padding()
         if last_eval_step != self.pos.step:
             metrics = self._validate()
         return reason or "epochs", metrics
+
+    def _log_train(self, loss: float, rate: float) -> None:
+        """A train row of metrics.jsonl: the loss of this step, and the padding fraction of
+        every rank's batches since the last row."""
+        record = {
+            "split": "train",
+            "step": self.pos.step,
+            "epoch": self.pos.epoch,
+            "loss": ddp.all_reduce_mean(loss),  # weighted: the mean over all tokens
+            "lr": self.lr,
+            "tokens_per_s": rate,
+        }
+        real = ddp.all_reduce_sum(self.pos.real_positions)
+        every = ddp.all_reduce_sum(self.pos.all_positions)
+        if every:
+            record["padding"] = 1 - real / every
+        self.pos.real_positions = self.pos.all_positions = 0
+        self.log.write(record)
 
 
 def _install_sigint(trainer: Trainer):

@@ -23,10 +23,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from seqlab.data import chatterbot
+from seqlab.data.batching import BucketedBatches
 from seqlab.data.parallel import (
     PairBatch,
     PairStats,
-    epoch_batches,
     filter_lengths,
     fits,
     make_batch,
@@ -74,6 +74,7 @@ class Seq2SeqTask(Seq2SeqUse, Task):
     ModelConfig = Seq2SeqModelConfig
     metric_modes = {"loss": "min", "ppl": "min", "bleu": "max"}
     serves = ("translate", "chat")
+    batch_types = ("sentences", "tokens")
 
     def describe(self) -> dict[str, int | list[str]]:
         return {"source": len(self.src_vocab), "target": len(self.tgt_vocab)}
@@ -137,8 +138,7 @@ class Seq2SeqTask(Seq2SeqUse, Task):
             valid = list(itertools.islice(fit, max(1, d.bleu_sentences)))
         self.valid_text = valid
         self.valid_pairs = [(self.src_ids(s), self.tgt_ids(t)) for s, t in self.valid_text]
-        self._epoch_cache: tuple[int, list[list[int]]] | None = None
-        self._batches_per_epoch: int | None = None
+        self.plan_pair_batches()
 
     def _say(self, message: str) -> None:
         if self.rank == 0:
@@ -191,20 +191,17 @@ class Seq2SeqTask(Seq2SeqUse, Task):
         }
 
     # -- training ------------------------------------------------------------------------------
-    def _epoch(self, epoch: int) -> list[list[int]]:
-        if self._epoch_cache is None or self._epoch_cache[0] != epoch:
+    def plan_pair_batches(self) -> None:
+        """Sentence batches hold pairs of similar source length; token batches cost the longer
+        side of a pair: source + <eos>, or target + <sos> (the length of tgt_in and tgt_out)."""
+        t = self.config.train
+        if t.batch_type == "tokens":
+            sizes = [max(len(src), len(tgt)) + 1 for src, tgt in self.train_pairs]
+            self.plan_batches(sizes, ", or drop long pairs with data.max_src_len / max_tgt_len")
+        else:
             lengths = [len(s) for s, _ in self.train_pairs]
-            batch_size = min(self.config.train.batch_size, len(lengths))
-            seed = self.config.train.seed + epoch
-            self._epoch_cache = (epoch, epoch_batches(lengths, batch_size, seed))
-        return self._epoch_cache[1]
-
-    def num_batches(self, epoch: int) -> int:
-        """The same for every epoch (``epoch_batches`` cuts fixed-size windows, whatever the
-        order), so it is counted once: asking for it never rebuilds another epoch's batches."""
-        if self._batches_per_epoch is None:
-            self._batches_per_epoch = len(self._epoch(epoch))
-        return self._batches_per_epoch
+            where = {"seed": t.seed, "rank": self.rank, "world": self.world_size}
+            self.batches = BucketedBatches(lengths, t.batch_size, **where)
 
     def teacher_forcing(self, step: int) -> float:
         """The teacher-forcing ratio at global step ``step`` (scheduled sampling)."""
@@ -217,12 +214,17 @@ class Seq2SeqTask(Seq2SeqUse, Task):
         return TeacherForcingSchedule(kind, start, final, steps)(step)
 
     def train_batch(self, epoch: int, index: int) -> PairBatch:
-        rows = self._epoch(epoch)[index][self.rank :: self.world_size]
-        step = epoch * self.num_batches(0) + index
+        rows = self.batches.rows(epoch, index)
+        step = epoch * self.num_batches(0) + index  # token batches: epochs differ a little
         return make_batch([self.train_pairs[i] for i in rows], self.teacher_forcing(step))
 
     def batch_tokens(self, batch: PairBatch) -> int:
         return int(batch.src_lengths.sum())
+
+    def batch_positions(self, batch: PairBatch) -> tuple[int, int]:
+        """Over the source and the target tensors (tgt_in and tgt_out pad alike)."""
+        real = int(batch.src_lengths.sum()) + batch.num_tokens
+        return real, batch.src.numel() + batch.tgt_out.numel()
 
     def batch_loss(self, model: nn.Module, batch: PairBatch, carry) -> tuple[Tensor, int, Any]:
         device = next(model.parameters()).device
