@@ -3,6 +3,7 @@ or (asked for) on jamo, saves that choice with its tokenizer, and writes syllabl
 
 from __future__ import annotations
 
+import ast
 import json
 import unicodedata
 
@@ -97,3 +98,34 @@ def test_decompose_hangul_needs_the_char_tokenizer(lm_config, capsys):
     assert e.value.code == 2
     err = capsys.readouterr().err.strip()
     assert "data.decompose_hangul: needs tokenizer 'char', not 'word'" in err and "\n" not in err
+
+
+def test_tokenize_shows_syllables_jamo_words_and_subwords(capsys):
+    text = "오늘 기분이 어때?"
+    out = run(["tokenize", "--tokenizer", "char", unicodedata.normalize("NFD", text)], capsys)
+    assert out == f"10 tokens: {list(text)}\n"
+    out = run(["tokenize", "--tokenizer", "char", "--decompose-hangul", text], capsys)
+    assert out == f"19 tokens: {list(unicodedata.normalize('NFD', text))}\n"
+    assert run(["tokenize", "--tokenizer", "word", text], capsys).endswith(
+        "4 tokens: ['오늘', '기분이', '어때', '?']\n"
+    )
+    args = ["tokenize", "--tokenizer", "unigram", "--train", "chatterbot:korean"]
+    out = run([*args, "--vocab-size", "2000", text], capsys).splitlines()
+    assert out[0].startswith("unigram: ") and "lines of chatterbot:korean" in out[0]
+    count, tokens = out[1].split(" tokens: ")
+    assert 4 <= int(count) < 10 and "".join(ast.literal_eval(tokens)).replace("▁", " ").strip() == text
+
+
+def test_tokenize_bad_options_are_one_line(capsys):
+    for args, message in [
+        (["--tokenizer", "bpe"], "--tokenizer bpe learns its subwords: give --train FILE"),
+        (["--tokenizer", "word", "--decompose-hangul"], "decompose_hangul: needs tokenizer"),
+        (
+            ["--tokenizer", "bpe", "--train", "chatterbot:korean", "--vocab-size", "100"],
+            "vocab_size 100 is below the",
+        ),
+    ]:
+        with pytest.raises(SystemExit) as e:
+            main(["tokenize", *args, "가"])
+        err = capsys.readouterr().err.strip()
+        assert e.value.code == 2 and message in err and "\n" not in err, err

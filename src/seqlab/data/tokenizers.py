@@ -28,6 +28,10 @@ from seqlab.errors import SeqlabError
 _WORD_RE = re.compile(r"<[A-Za-z_]+>|\w+(?:['’\-]\w+)*|[^\w\s]", re.UNICODE)
 
 
+# sentencepiece's complaint when vocab_size cannot hold one piece per character
+_TOO_FEW_PIECES = re.compile(r"Vocabulary size is smaller than required_chars\. (\d+) vs (\d+)")
+
+
 def word_split(text: str, lowercase: bool = False) -> list[str]:
     """Split ``text`` into words and punctuation: ``"Don't stop!" -> ["Don't", "stop", "!"]``."""
     text = nfc(text)
@@ -161,7 +165,14 @@ class SentencePieceTokenizer(Tokenizer):
                 minloglevel=2,
             )
         except RuntimeError as e:
-            raise SeqlabError(f"sentencepiece training failed: {str(e).strip()}") from None
+            message = str(e).strip()
+            if small := _TOO_FEW_PIECES.search(message):
+                raise SeqlabError(
+                    f"vocab_size {small[1]} is below the {small[2]} distinct characters of the "
+                    "training text, and each needs a piece of its own (Korean text uses hundreds "
+                    "of syllables): raise vocab_size"
+                ) from None
+            raise SeqlabError(f"sentencepiece training failed: {message}") from None
         return cls(buf.getvalue(), kind, lowercase)
 
     def tokenize(self, text: str) -> list[str]:
