@@ -113,7 +113,8 @@ def test_tokenize_shows_syllables_jamo_words_and_subwords(capsys):
     out = run([*args, "--vocab-size", "2000", text], capsys).splitlines()
     assert out[0].startswith("unigram: ") and "lines of chatterbot:korean" in out[0]
     count, tokens = out[1].split(" tokens: ")
-    assert 4 <= int(count) < 10 and "".join(ast.literal_eval(tokens)).replace("▁", " ").strip() == text
+    pieces = ast.literal_eval(tokens)
+    assert 4 <= int(count) < 10 and "".join(pieces).replace("▁", " ").strip() == text
 
 
 def test_tokenize_bad_options_are_one_line(capsys):
