@@ -10,13 +10,14 @@ are written to docs/figures/. Long outputs are cut (marked with an ellipsis line
 from one run: a command they share runs once and prints the same block in each. The Korean text
 (sections, headings) is in scripts/tour_ko.py.
 
---lang en or ko runs and writes one tour only; a command it shares with the other tour keeps its
-stored output, so the two never disagree. --only N,M reruns the commands of those sections and
-keeps every other command's output from the tours already written; --reuse keeps them all and
-runs only commands that have none yet; --check runs nothing and fails unless both tours are
-exactly what their text here and their stored outputs make (tests/docs/test_tour.py). A command
-whose run directory or data is missing keeps its stored output, or is listed with a note when it
-has none. A `seqlab train` into runs/tour/ starts from an empty run directory each time it runs.
+--lang en or ko runs the commands of that tour only (those it shares with the other included)
+and keeps every other command's stored output; both tours are always written, so the two never
+disagree. --only N,M reruns the commands of those sections and keeps every other command's
+output from the tours already written; --reuse keeps them all and runs only commands that have
+none yet; --check runs nothing and fails unless both tours are exactly what their text here and
+their stored outputs make (tests/docs/test_tour.py). A command whose run directory or data is
+missing keeps its stored output, or is listed with a note when it has none. A `seqlab train`
+into runs/tour/ starts from an empty run directory each time it runs.
 """
 
 from __future__ import annotations
@@ -336,10 +337,11 @@ def main() -> None:
     ap.add_argument("--reuse", action="store_true", help="run only commands with no output yet")
     ap.add_argument("--check", action="store_true", help="run nothing; fail if a tour is stale")
     ap.add_argument(
-        "--lang", choices=("en", "ko", "both"), default="both", help="the tour(s) to write"
+        "--lang", choices=("en", "ko", "both"), default="both", help="the tour whose commands run"
     )
     args = ap.parse_args()
     tours = {"en": (ENGLISH,), "ko": (KOREAN,), "both": TOURS}[args.lang]
+    chosen = {cmd for tour in tours for _, _, commands, _ in tour.sections for cmd, _ in commands}
     only = {int(x) for x in args.only.split(",") if x.strip()}
     stored = stored_outputs([tour.path for tour in TOURS])
     if args.check:
@@ -350,18 +352,15 @@ def main() -> None:
         "Congratulations! You have won a free cruise. Call 09061701461 now to claim\n"
         "are we still on for dinner tonight?\n"
     )
-    shared = {
-        cmd for tour in TOURS if tour not in tours for _, _, c, _ in tour.sections for cmd, _ in c
-    }
     outputs = {}
     start = time.monotonic()
-    for number, cmd, max_lines in commands_in_order(tours):
-        keep = args.reuse or (only and number not in only) or missing_input(cmd) or cmd in shared
-        if keep and cmd in stored:
+    for number, cmd, max_lines in commands_in_order(TOURS):
+        keep = args.reuse or (only and number not in only) or missing_input(cmd)
+        if (keep or cmd not in chosen) and cmd in stored:
             outputs[cmd] = stored[cmd]
         else:
             outputs[cmd] = run(cmd, max_lines)
-    for tour in tours:
+    for tour in TOURS:
         tour.path.write_text(render(tour, outputs), encoding="utf-8")
         print(f"wrote {tour.path}", file=sys.stderr)
     print(f"took {time.monotonic() - start:.0f} s", file=sys.stderr)
