@@ -1,22 +1,40 @@
-"""Write docs/tour.md: the lecture, section by section, as commands with their real output.
+"""Write docs/tour.md and docs/tour.ko.md: the lecture, section by section, as commands with
+their real output, in English and in Korean.
 
 Run after `make demo` (some sections use the demo's trained runs under runs/demo/):
 
-    python scripts/make_tour.py [--only N]
+    python scripts/make_tour.py [--lang en|ko|both] [--only N] [--reuse] [--check]
 
 Every output block below a command is what that command printed when this script ran; figures
-are written to docs/figures/. Long outputs are cut (marked with an ellipsis line).
+are written to docs/figures/. Long outputs are cut (marked with an ellipsis line). Both tours come
+from one run: a command they share runs once and prints the same block in each. The Korean text
+(sections, headings) is in scripts/tour_ko.py.
+
+--lang en or ko runs the commands of that tour only (those it shares with the other included)
+and keeps every other command's stored output; both tours are always written, so the two never
+disagree. --only N,M reruns the commands of those sections and keeps every other command's
+output from the tours already written; --reuse keeps them all and runs only commands that have
+none yet; --check runs nothing and fails unless both tours are exactly what their text here and
+their stored outputs make (tests/docs/test_tour.py). A command whose run directory or data is
+missing keeps its stored output, or is listed with a note when it has none. A `seqlab train`
+into runs/tour/ starts from an empty run directory each time it runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import re
 import shlex
+import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+
+import tour_ko
 
 REPO = Path(__file__).resolve().parent.parent
 FIG = "docs/figures"
@@ -26,8 +44,7 @@ M30K = "../shared/data/multi30k"
 S2S_NONE, S2S_ATT = "runs/bench/m30k-none", "runs/bench/m30k-bahdanau"
 S2S_LUONG = "runs/bench/m30k-luong"
 
-# (title, lecture topic, [(command, max_lines)], what to notice); a command whose run directory
-# or data is missing is listed with a note instead of output.
+# (title, lecture topic, [(command, max_lines)], what to notice)
 SECTIONS: list[tuple[str, str, list[tuple[str, int]], str]] = [
     (
         "1. Sequence model and memory cell",
@@ -162,76 +179,191 @@ SECTIONS: list[tuple[str, str, list[tuple[str, int]], str]] = [
 ]
 
 
+@dataclass(frozen=True)
+class Tour:
+    """One language's tour: where it is written, its heading, and its sections."""
+
+    path: Path
+    heading: str
+    intro: str
+    lecture: str  # the label before each section's lecture topic
+    notice: str  # the label before what to notice
+    sections: list[tuple[str, str, list[tuple[str, int]], str]]
+
+
+ENGLISH = Tour(
+    REPO / "docs" / "tour.md",
+    "A tour of seqlab, following the lecture",
+    "Each section takes one topic of the lecture note (the RNN language-model chapter), gives "
+    "the exact command, its real output, and what to notice. Regenerate with "
+    "`python scripts/make_tour.py` after `make demo`. "
+    "[한국어판: docs/tour.ko.md](tour.ko.md).",
+    "The lecture:",
+    "What to notice:",
+    SECTIONS,
+)
+KOREAN = Tour(
+    REPO / "docs" / "tour.ko.md",
+    tour_ko.HEADING,
+    tour_ko.INTRO,
+    tour_ko.LECTURE,
+    tour_ko.NOTICE,
+    tour_ko.SECTIONS,
+)
+TOURS = (ENGLISH, KOREAN)
+
+
+def missing_input(cmd: str) -> str | None:
+    """The first run directory or data path ``cmd`` needs that is not here (the runs the tour
+    makes itself, under runs/tour/ and runs/demo/, are not checked)."""
+    for token in shlex.split(cmd):
+        if (
+            token.startswith(("runs/", "../shared/"))
+            and not token.startswith(("runs/tour/", "runs/demo/"))
+            and not Path(REPO, token).exists()
+        ):
+            return token
+    return None
+
+
+def clear_tour_run(cmd: str) -> None:
+    """Remove the run directory a `seqlab train ... --set out_dir=runs/tour/X` would refuse to
+    train into a second time."""
+    tokens = shlex.split(cmd)
+    if tokens[:2] != ["seqlab", "train"]:
+        return
+    for token in tokens:
+        if token.startswith("out_dir=runs/tour/"):
+            shutil.rmtree(REPO / token.removeprefix("out_dir="), ignore_errors=True)
+
+
 def run(cmd: str, max_lines: int) -> str:
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "COLUMNS": "120"}
     start = time.monotonic()
-    missing = [
-        t
-        for t in shlex.split(cmd)
-        if t.startswith(("runs/", "../shared/"))
-        and not t.startswith(("runs/tour/", "runs/demo/"))
-        and not Path(REPO, t).exists()
-    ]
+    missing = missing_input(cmd)
     if missing:
-        return f"(not run here: {missing[0]} is missing; run the benchmarks in bench/ first)"
-    proc = subprocess.run(cmd, shell=True, cwd=REPO, env=env, capture_output=True, text=True)
+        return f"(not run here: {missing} is missing; run the benchmarks in bench/ first)"
+    clear_tour_run(cmd)
+    proc = subprocess.run(  # one stream, so that messages keep their order
+        cmd,
+        shell=True,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     took = time.monotonic() - start
-    out = (proc.stdout + proc.stderr).rstrip().splitlines()
+    out = proc.stdout.rstrip().splitlines()
     out = [line for line in out if "\r" not in line]  # drop progress-bar redraws
-    if len(out) > max_lines:
-        out = out[: max_lines - 1] + ["..."]
     if proc.returncode:
         out.append(f"[exit status {proc.returncode}]")
     print(f"  {cmd[:80]}  ({took:.1f}s)", file=sys.stderr)
-    return "\n".join(out)
+    return cut("\n".join(out), max_lines)
 
 
-def previous_sections(path: Path) -> dict[str, str]:
-    """Title -> Markdown block ("## title" up to the next section) of an existing tour."""
-    if not path.exists():
-        return {}
-    blocks = path.read_text().split("\n## ")[1:]
-    return {b.split("\n", 1)[0]: "## " + b.rstrip("\n") for b in blocks}
+def cut(output: str, max_lines: int) -> str:
+    """At most ``max_lines`` lines, the last of them an ellipsis when some were left out."""
+    lines = output.split("\n")
+    if len(lines) > max_lines:
+        lines = lines[: max_lines - 1] + ["..."]
+    return "\n".join(lines)
+
+
+BLOCK = re.compile(r"^```console\n\$ ([^\n]*)\n(.*?)\n```$", re.MULTILINE | re.DOTALL)
+
+
+def stored_outputs(paths: list[Path]) -> dict[str, str]:
+    """Command -> its output block, from the tours already written (the first tour wins)."""
+    out: dict[str, str] = {}
+    for path in paths:
+        if path.exists():
+            for cmd, output in BLOCK.findall(path.read_text(encoding="utf-8")):
+                out.setdefault(cmd, output)
+    return out
+
+
+def render(tour: Tour, outputs: dict[str, str]) -> str:
+    """The tour's Markdown, each command followed by its output and the figures it wrote."""
+    parts = [f"# {tour.heading}", "", tour.intro]
+    for title, topic, commands, notice in tour.sections:
+        parts += ["", f"## {title}", "", f"*{tour.lecture}* {topic}", ""]
+        for cmd, max_lines in commands:
+            parts += ["```console", f"$ {cmd}", cut(outputs[cmd], max_lines), "```", ""]
+            for token in shlex.split(cmd):
+                if token.startswith(FIG) and token.endswith(".png"):
+                    parts += [f"![{Path(token).stem}]({Path(token).relative_to('docs')})", ""]
+        parts += [f"*{tour.notice}* {notice}"]
+    return "\n".join(parts) + "\n"
+
+
+def commands_in_order(tours: tuple[Tour, ...]) -> list[tuple[int, str, int]]:
+    """(section number, command, the most lines any tour shows of it), each command once, in
+    the order the tours give them (English first)."""
+    seen: dict[str, tuple[int, int]] = {}
+    for tour in tours:
+        for number, (_, _, commands, _) in enumerate(tour.sections, start=1):
+            for cmd, max_lines in commands:
+                first, most = seen.get(cmd, (number, 0))
+                seen[cmd] = (first, max(most, max_lines))
+    return [(number, cmd, most) for cmd, (number, most) in seen.items()]
+
+
+def check(stored: dict[str, str]) -> int:
+    """0 when both tours are what their text and stored outputs make; else say where not."""
+    for tour in TOURS:
+        commands = [cmd for _, _, cmds, _ in tour.sections for cmd, _ in cmds]
+        missing = [cmd for cmd in commands if cmd not in stored]
+        if missing:
+            print(f"{tour.path.name}: no output for: {missing[0]}", file=sys.stderr)
+            return 1
+        want = render(tour, stored)
+        have = tour.path.read_text(encoding="utf-8") if tour.path.exists() else ""
+        if want != have:
+            diff = difflib.unified_diff(have.splitlines(), want.splitlines(), lineterm="", n=1)
+            print(f"{tour.path.name} is out of date; run python scripts/make_tour.py --reuse")
+            print("\n".join(list(diff)[:20]))
+            return 1
+    return 0
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", type=Path, default=REPO / "docs" / "tour.md")
     ap.add_argument(
         "--only",
         default="",
-        help="comma-separated section numbers to rerun; the others are kept from --out",
+        help="comma-separated section numbers to rerun; the others keep their stored output",
+    )
+    ap.add_argument("--reuse", action="store_true", help="run only commands with no output yet")
+    ap.add_argument("--check", action="store_true", help="run nothing; fail if a tour is stale")
+    ap.add_argument(
+        "--lang", choices=("en", "ko", "both"), default="both", help="the tour whose commands run"
     )
     args = ap.parse_args()
+    tours = {"en": (ENGLISH,), "ko": (KOREAN,), "both": TOURS}[args.lang]
+    chosen = {cmd for tour in tours for _, _, commands, _ in tour.sections for cmd, _ in commands}
     only = {int(x) for x in args.only.split(",") if x.strip()}
-    old = previous_sections(args.out) if only else {}
+    stored = stored_outputs([tour.path for tour in TOURS])
+    if args.check:
+        sys.exit(check(stored))
     (REPO / FIG).mkdir(parents=True, exist_ok=True)
     (REPO / "runs" / "tour").mkdir(parents=True, exist_ok=True)
     (REPO / "runs" / "tour" / "sms.txt").write_text(
         "Congratulations! You have won a free cruise. Call 09061701461 now to claim\n"
         "are we still on for dinner tonight?\n"
     )
-    parts = [
-        "# A tour of seqlab, following the lecture",
-        "",
-        "Each section takes one topic of the lecture note (the RNN language-model chapter), "
-        "gives the exact command, its real output, and what to notice. Regenerate with "
-        "`python scripts/make_tour.py` after `make demo`.",
-    ]
-    for number, (title, topic, commands, notice) in enumerate(SECTIONS, start=1):
-        if only and number not in only and title in old:
-            parts += ["", old[title]]
-            continue
-        print(title, file=sys.stderr)
-        parts += ["", f"## {title}", "", f"*The lecture:* {topic}", ""]
-        for cmd, max_lines in commands:
-            parts += ["```console", f"$ {cmd}", run(cmd, max_lines), "```", ""]
-            for token in shlex.split(cmd):
-                if token.startswith(FIG) and token.endswith(".png"):
-                    parts += [f"![{Path(token).stem}]({Path(token).relative_to('docs')})", ""]
-        parts += [f"*What to notice:* {notice}"]
-    args.out.write_text("\n".join(parts) + "\n")
-    print(f"wrote {args.out}", file=sys.stderr)
+    outputs = {}
+    start = time.monotonic()
+    for number, cmd, max_lines in commands_in_order(TOURS):
+        keep = args.reuse or (only and number not in only) or missing_input(cmd)
+        if (keep or cmd not in chosen) and cmd in stored:
+            outputs[cmd] = stored[cmd]
+        else:
+            outputs[cmd] = run(cmd, max_lines)
+    for tour in TOURS:
+        tour.path.write_text(render(tour, outputs), encoding="utf-8")
+        print(f"wrote {tour.path}", file=sys.stderr)
+    print(f"took {time.monotonic() - start:.0f} s", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -150,6 +150,12 @@ def check_choice(key: str, value: str, choices: tuple[str, ...]) -> None:
         raise ConfigError(f"{key}: {value!r} is not valid; expected one of {', '.join(choices)}")
 
 
+def check_decompose_hangul(decompose_hangul: bool, tokenizer: str) -> None:
+    """``decompose_hangul`` splits characters, so it needs the ``char`` tokenizer."""
+    if decompose_hangul and tokenizer != "char":
+        raise ConfigError(f"decompose_hangul: needs tokenizer 'char', not {tokenizer!r}")
+
+
 # ----------------------------------------------------------------------------- loading
 
 

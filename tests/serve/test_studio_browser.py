@@ -30,8 +30,11 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from seqlab.analysis.explain import explain
+from seqlab.cli import main
 from seqlab.serve.app import create_app
+from seqlab.serve.models import load_models
 
+REPO = Path(__file__).resolve().parents[2]
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 DESKTOP = (1280, 900)
 WAIT_S = 30
@@ -380,6 +383,54 @@ def test_explain_reads_hangul(page, shots):
     x = section.find_elements(By.CSS_SELECTOR, 'tr[data-term="x"] td')
     assert [float(c.get_attribute("data-value")) for c in x] == [v == "녕" for v in vocab]
     shoot(section, shots / "explain-hangul.png")
+
+
+# ------------------------------------------------------------------ Korean chatbot
+
+KOREAN_PAIRS = {
+    "안녕하세요": "안녕하세요, 오늘은 기분이 어떤가요?",
+    "오늘 어때?": "하늘은 파랗고 전 잘지내고 있어요.",
+}
+
+
+@pytest.fixture(scope="module")
+def korean_url(loaded, serving, tmp_path_factory) -> Iterator[str]:
+    """The studio serving, besides the tiny runs, configs/chatbot_ko.yaml overfit on two of
+    the Korean corpus's greetings (model name "ko")."""
+    root = tmp_path_factory.mktemp("ko")
+    pairs = root / "pairs.tsv"
+    pairs.write_text("".join(f"{q}\t{a}\n" for q, a in KOREAN_PAIRS.items()) * 8, "utf-8")
+    sets = [f"out_dir={root / 'run'}", f"data.train={pairs}", "data.bleu_sentences=2"]
+    sets += ["model.embedding_dim=32", "model.hidden_size=48", "model.dropout=0.0"]
+    sets += ["train.batch_size=8", "train.max_steps=100", "train.lr=0.01", "train.eval_every=100"]
+    main(
+        [
+            "train",
+            str(REPO / "configs" / "chatbot_ko.yaml"),
+            *[a for s in sets for a in ("--set", s)],
+        ]
+    )
+    models = {**loaded, **load_models([f"ko={root / 'run'}"], "cpu")}
+    with serving(create_app(models)) as base:
+        yield base
+
+
+def test_a_korean_chatbot_reads_and_answers_hangul(browser, korean_url, shots):
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    browser.get(f"{korean_url}/")
+    wait(browser, lambda d: d.execute_script("return document.body.dataset.ready === 'true'"))
+    section = panel(browser, "ko")
+    question = "오늘 어때?"
+    type_into(control(section, "inputs"), question, enter=True)
+    result = wait(browser, lambda d: section.find_elements(By.CSS_SELECTOR, ".result .text"))[0]
+    want = api(korean_url, "translate", model="ko", inputs=[question], return_attention=True)
+    want = want["outputs"][0]
+    assert result.text == want["text"] == KOREAN_PAIRS[question]
+    columns = section.find_elements(By.CSS_SELECTOR, "table.attention th.src")
+    rows = section.find_elements(By.CSS_SELECTOR, "table.attention th.tgt")
+    assert [c.text for c in columns] == want["src_tokens"] and "어때" in want["src_tokens"]
+    assert [r.text for r in rows] == want["tgt_tokens"] and "파랗고" in want["tgt_tokens"]
+    shoot(section, shots / "translate-korean.png")
 
 
 # ------------------------------------------------------------------ errors, key, phone

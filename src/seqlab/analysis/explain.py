@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from seqlab.analysis import plots
+from seqlab.data.normalize import nfc
 from seqlab.errors import SeqlabError
 from seqlab.nn.cells import gru_cell_gates, lstm_cell_gates, rnn_cell_gates
 from seqlab.nn.recurrent import MODES, Recurrent
@@ -205,6 +206,7 @@ def explain(
     ``training`` (per-step loss and predictions), ``generation`` and ``fused_max_abs_diff``
     (explicit cells vs torch's fused kernels, over both walks).
     """
+    text = nfc(text)  # decomposed jamo -> syllables: the vocabulary is what the reader sees
     check_options(text, cell, hidden_size=hidden_size, steps=steps, lr=lr)
     vocab = sorted(set(text))
     rnn, head = build_model(len(vocab), cell, hidden_size, seed)

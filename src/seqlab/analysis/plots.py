@@ -7,17 +7,26 @@ The pattern in each module is ``draw_*(data) -> Figure`` (inspectable, as the te
 ``plot_*(data, path)``, which is ``save(draw_*(data), path)``. Figures come from :func:`figure`:
 a ``matplotlib.figure.Figure`` with an Agg canvas and constrained layout, never registered with
 pyplot, so no global state holds them once their last reference goes.
+
+Hangul: matplotlib's default font (DejaVu Sans) has no Korean glyphs, so a Korean label would be
+drawn as empty boxes. Just before a figure is drawn, every text in it that holds Hangul gets a
+font list: the default family first, then NanumGothic (shipped by the ``koreanize-matplotlib``
+package) for the glyphs the first lacks. Latin letters and digits are still drawn by the default
+font, and a figure without Hangul is left exactly as it was.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib.util
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from seqlab.data.normalize import has_hangul
 from seqlab.errors import SeqlabError
 
 if TYPE_CHECKING:
@@ -26,11 +35,12 @@ if TYPE_CHECKING:
     from matplotlib.axis import Axis
     from matplotlib.figure import Figure
     from matplotlib.image import AxesImage
-    from matplotlib.text import Annotation
+    from matplotlib.text import Annotation, Text
     from matplotlib.transforms import Bbox
 
 DPI = 110
 PAD_INCHES = 0.1  # the margin ``bbox_inches="tight"`` leaves around the drawn artists
+HANGUL_FONT_PACKAGE = "koreanize_matplotlib"  # its fonts/ folder holds NanumGothic.ttf
 
 
 @dataclass(frozen=True)
@@ -61,12 +71,70 @@ def figure(
     range for all). Constrained layout keeps titles, tick labels and colorbars from overlapping.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), layout="constrained")
+    fig = _figure_class()(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, ncols, squeeze=False, sharey=sharey)[0]
     return fig, list(axes)
+
+
+@functools.cache
+def _figure_class() -> type[Figure]:
+    """matplotlib's Figure, giving its Hangul texts a Korean font before each draw."""
+    from matplotlib.figure import Figure
+
+    class HangulAwareFigure(Figure):
+        def draw(self, renderer) -> None:
+            use_hangul_font(self)
+            super().draw(renderer)
+
+    return HangulAwareFigure
+
+
+def hangul_font_file() -> Path:
+    """NanumGothic.ttf inside the installed ``koreanize-matplotlib`` package.
+
+    The package is located, never imported: importing it would switch every figure, Korean or
+    not, to its font.
+    """
+    spec = importlib.util.find_spec(HANGUL_FONT_PACKAGE)
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    path = Path(folders[0], "fonts", "NanumGothic.ttf") if folders else None
+    if path is None or not path.is_file():
+        raise SeqlabError(
+            "no Korean font for Hangul labels; pip install koreanize-matplotlib==0.1.1"
+        )
+    return path
+
+
+@functools.cache
+def hangul_family() -> tuple[str, ...]:
+    """The font list for text with Hangul: the default families, then NanumGothic."""
+    import matplotlib
+    from matplotlib import font_manager
+
+    path = str(hangul_font_file())
+    font_manager.fontManager.addfont(path)
+    name = font_manager.FontProperties(fname=path).get_name()
+    return (*matplotlib.rcParams["font.family"], name)
+
+
+def hangul_font(text: Text) -> None:
+    """Draw ``text`` with :func:`hangul_family` if it holds Hangul; otherwise leave it alone."""
+    if has_hangul(text.get_text()):
+        text.set_fontfamily(list(hangul_family()))
+
+
+def use_hangul_font(fig: Figure) -> None:
+    """:func:`hangul_font` on every text of ``fig``: titles, labels, legends, annotations and
+    tick labels (made now, so the labels a formatter will draw are there to check)."""
+    from matplotlib.text import Text
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.get_ticklabels(which="both")
+    for text in fig.findobj(Text):
+        hangul_font(text)
 
 
 def save(fig: Figure, path: str | Path, dpi: int = DPI) -> Path:
@@ -203,9 +271,11 @@ def labelled_scatter(ax: Axes, points: np.ndarray, labels: Sequence[str]) -> Non
 def _label(ax: Axes, label: str, xy: tuple[float, float], spot: tuple) -> Annotation:
     """``label`` beside the data point ``xy`` at one of :data:`LABEL_SPOTS`."""
     dx, dy, ha, va = spot
-    return ax.annotate(
+    text = ax.annotate(
         label, xy, xytext=(dx, dy), textcoords="offset points", ha=ha, va=va, fontsize=9
     )
+    hangul_font(text)  # measured before the next draw, so in the font it will be drawn with
+    return text
 
 
 def _dot_box(ax: Axes, x: float, y: float, radius: float = 3.0) -> Bbox:

@@ -50,6 +50,7 @@ from seqlab.cli import (
     params,
     predict,
     serve,
+    tokenize,
     train,
     translate,
 )
@@ -76,6 +77,7 @@ _COMMAND_MODULES = (
     export,
     params,
     explain,
+    tokenize,
     diagnose,
     embed,
 )

@@ -1,7 +1,8 @@
 """Reading user files safely: every failure is a one-line ``SeqlabError``.
 
 Plain and ``.gz`` files are both accepted. Decoding errors name the file, the line and the byte
-offset, and suggest ``--encoding``.
+offset, and suggest ``--encoding``. Text comes out in Unicode NFC
+(:func:`~seqlab.data.normalize.nfc`): decomposed Hangul jamo are read as the syllables they spell.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from seqlab.data.normalize import nfc
 from seqlab.errors import SeqlabError
 
 
@@ -54,7 +56,7 @@ def iter_lines(
             for lineno, raw in enumerate(f, start=1):
                 text = _decode_line(raw, p, lineno, offset, encoding)
                 offset += len(raw)
-                yield text.rstrip("\r\n")
+                yield nfc(text.rstrip("\r\n"))
     except (OSError, EOFError) as e:
         if isinstance(e, gzip.BadGzipFile) or isinstance(e, EOFError):
             raise SeqlabError(f"{p}: not a valid gzip file ({e})") from None
@@ -70,7 +72,7 @@ def read_text(path: str | os.PathLike, encoding: str = "utf-8", what: str = "fil
     except (OSError, EOFError) as e:
         raise SeqlabError(f"{p}: cannot read ({e})") from None
     try:
-        return data.decode(encoding)
+        return nfc(data.decode(encoding))
     except UnicodeDecodeError as e:
         lineno = data.count(b"\n", 0, e.start) + 1
         raise SeqlabError(

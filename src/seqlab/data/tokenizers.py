@@ -2,9 +2,13 @@
 
 Three kinds, each saved as a small JSON dict so a run directory (or checkpoint) rebuilds it alone:
 
-- ``char``: Unicode code points, so any UTF-8 text works (Korean, emoji, accents).
+- ``char``: Unicode code points, so any UTF-8 text works (Korean, emoji, accents); with
+  ``decompose_hangul`` each Hangul syllable becomes its 2 or 3 jamo (recomposed on output).
 - ``word``: a regex word splitter; ``<unk>``-style markers such as PTB's stay one token.
 - ``bpe`` / ``unigram``: sentencepiece subwords; the trained model is stored inside the dict.
+
+Every kind first normalizes its input to NFC (:func:`~seqlab.data.normalize.nfc`), so text typed
+as decomposed jamo and as precomposed syllables gives the same tokens.
 
 Ids are not the tokenizer's business: a :class:`~seqlab.data.vocab.Vocab` maps tokens to ids.
 """
@@ -17,14 +21,20 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 
+from seqlab.data.normalize import decompose_hangul, lone_jamo_to_compatibility, nfc
 from seqlab.errors import SeqlabError
 
 # <unk> / <eos> markers, words with inner apostrophes or hyphens, numbers, single symbols
 _WORD_RE = re.compile(r"<[A-Za-z_]+>|\w+(?:['’\-]\w+)*|[^\w\s]", re.UNICODE)
 
 
+# sentencepiece's complaint when vocab_size cannot hold one piece per character
+_TOO_FEW_PIECES = re.compile(r"Vocabulary size is smaller than required_chars\. (\d+) vs (\d+)")
+
+
 def word_split(text: str, lowercase: bool = False) -> list[str]:
     """Split ``text`` into words and punctuation: ``"Don't stop!" -> ["Don't", "stop", "!"]``."""
+    text = nfc(text)
     if lowercase:
         text = text.lower()
     return _WORD_RE.findall(text)
@@ -48,20 +58,27 @@ class Tokenizer:
 
 
 class CharTokenizer(Tokenizer):
+    """One token per character: per Hangul syllable, or per jamo with ``decompose_hangul``."""
+
     kind = "char"
     keeps_newlines = True
 
-    def __init__(self, lowercase: bool = False):
+    def __init__(self, lowercase: bool = False, decompose_hangul: bool = False):
         self.lowercase = lowercase
+        self.decompose_hangul = decompose_hangul
 
     def tokenize(self, text: str) -> list[str]:
-        return list(text.lower() if self.lowercase else text)
+        text = nfc(text)
+        text = text.lower() if self.lowercase else text
+        return list(decompose_hangul(text) if self.decompose_hangul else text)
 
     def detokenize(self, tokens: Iterable[str]) -> str:
-        return "".join(tokens)
+        """Tokens joined, jamo recomposed into syllables (NFC)."""
+        return nfc("".join(tokens))
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "lowercase": self.lowercase}
+        out = {"kind": self.kind, "lowercase": self.lowercase}
+        return out | ({"decompose_hangul": True} if self.decompose_hangul else {})
 
 
 class WordTokenizer(Tokenizer):
@@ -76,6 +93,7 @@ class WordTokenizer(Tokenizer):
         self.split = split
 
     def tokenize(self, text: str) -> list[str]:
+        text = nfc(text)
         if self.split == "whitespace":
             return (text.lower() if self.lowercase else text).split()
         return word_split(text, self.lowercase)
@@ -125,7 +143,7 @@ class SentencePieceTokenizer(Tokenizer):
 
         def lines() -> Iterator[str]:
             for t in texts:
-                t = t.strip()
+                t = nfc(t).strip()
                 if t:
                     yield t.lower() if lowercase else t
 
@@ -147,14 +165,22 @@ class SentencePieceTokenizer(Tokenizer):
                 minloglevel=2,
             )
         except RuntimeError as e:
-            raise SeqlabError(f"sentencepiece training failed: {str(e).strip()}") from None
+            message = str(e).strip()
+            if small := _TOO_FEW_PIECES.search(message):
+                raise SeqlabError(
+                    f"vocab_size {small[1]} is below the {small[2]} distinct characters of the "
+                    "training text, and each needs a piece of its own (Korean text uses hundreds "
+                    "of syllables): raise vocab_size"
+                ) from None
+            raise SeqlabError(f"sentencepiece training failed: {message}") from None
         return cls(buf.getvalue(), kind, lowercase)
 
     def tokenize(self, text: str) -> list[str]:
+        text = nfc(text)
         return self.sp.encode(text.lower() if self.lowercase else text, out_type=str)
 
     def detokenize(self, tokens: Iterable[str]) -> str:
-        return self.sp.decode_pieces(list(tokens))
+        return lone_jamo_to_compatibility(self.sp.decode_pieces(list(tokens)))
 
     def pieces(self) -> list[str]:
         """All regular pieces of the model (control and unknown symbols left out)."""
@@ -183,10 +209,16 @@ def build_tokenizer(
     *,
     lowercase: bool = False,
     word_split_mode: str = "regex",
+    decompose_hangul: bool = False,
 ) -> Tokenizer:
-    """Make a tokenizer; sentencepiece kinds are trained on ``texts`` (an iterable of lines)."""
+    """Make a tokenizer; sentencepiece kinds are trained on ``texts`` (an iterable of lines).
+
+    ``decompose_hangul`` (``char`` only) splits Hangul syllables into jamo.
+    """
+    if decompose_hangul and kind != "char":
+        raise SeqlabError(f"decompose_hangul: needs tokenizer 'char', not {kind!r}")
     if kind == "char":
-        return CharTokenizer(lowercase)
+        return CharTokenizer(lowercase, decompose_hangul)
     if kind == "word":
         return WordTokenizer(lowercase, word_split_mode)
     if kind in ("bpe", "unigram"):
@@ -204,7 +236,12 @@ def tokenizer_from_dict(d: dict) -> Tokenizer:
         raise SeqlabError(f"saved tokenizer: expected a JSON object, got {type(d).__name__}")
     kind = d.get("kind")
     if kind == "char":
-        return CharTokenizer(d.get("lowercase", False))
+        decompose = d.get("decompose_hangul", False)
+        if not isinstance(decompose, bool):
+            raise SeqlabError(
+                f"saved char tokenizer: decompose_hangul must be true or false, not {decompose!r}"
+            )
+        return CharTokenizer(d.get("lowercase", False), decompose)
     if kind == "word":
         return WordTokenizer(d.get("lowercase", False), d.get("split", "regex"))
     if kind in ("bpe", "unigram"):

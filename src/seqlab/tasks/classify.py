@@ -33,6 +33,7 @@ from seqlab.config import (
     EmbeddingConfig,
     RecurrentModelConfig,
     check_choice,
+    check_decompose_hangul,
     check_fraction,
     check_non_negative,
     check_positive,
@@ -60,6 +61,7 @@ class ClassifyDataConfig:
     label_column / text_column: 0-based index (negative from the end) or header name.
     delimiter: the field separator ("\\t" for TSV). header: the first line names the columns.
     tokenizer: word | char. lowercase: fold case first. min_freq / max_vocab: vocabulary cut.
+    decompose_hangul: (char) one token per Hangul jamo instead of per syllable.
     max_length: keep the first N tokens of a text (0 = all).
     class_weight: none | balanced (inverse class frequency in the loss).
     unknown_label: error | skip, for a validation/evaluation label never seen in training.
@@ -74,6 +76,7 @@ class ClassifyDataConfig:
     delimiter: str = "\t"
     header: bool = False
     tokenizer: str = "word"
+    decompose_hangul: bool = False
     lowercase: bool = True
     min_freq: int = 1
     max_vocab: int = 0
@@ -84,6 +87,7 @@ class ClassifyDataConfig:
 
     def __post_init__(self):
         check_choice("tokenizer", self.tokenizer, ("word", "char"))
+        check_decompose_hangul(self.decompose_hangul, self.tokenizer)
         check_choice("class_weight", self.class_weight, ("none", "balanced"))
         check_choice("unknown_label", self.unknown_label, ("error", "skip"))
         check_fraction("valid_fraction", self.valid_fraction)
@@ -182,7 +186,9 @@ class ClassifyTask(Task):
         if artifacts is not None:
             self.load_artifacts(artifacts)
         else:
-            self.tokenizer = build_tokenizer(d.tokenizer, (), lowercase=d.lowercase)
+            self.tokenizer = build_tokenizer(
+                d.tokenizer, (), lowercase=d.lowercase, decompose_hangul=d.decompose_hangul
+            )
             streams = (self.tokenizer.tokenize(e.text) for e in train)
             self.vocab = Vocab.build(streams, d.min_freq, d.max_vocab or None)
             self.labels = sorted({e.label for e in train})

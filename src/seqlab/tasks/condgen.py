@@ -26,6 +26,7 @@ from torch import Tensor, nn
 from seqlab.config import (
     RecurrentModelConfig,
     check_choice,
+    check_decompose_hangul,
     check_fraction,
     check_non_negative,
     check_positive,
@@ -49,6 +50,7 @@ class CondGenDataConfig:
     train: a directory of ``<class>.txt`` files, or a file with one target per line.
     features: a ``.npy`` matrix with one row per line of ``train`` (vector conditions).
     valid_fraction: held-out targets. tokenizer: char | word. max_length: tokens kept per target.
+    decompose_hangul: (char) one token per Hangul jamo instead of per syllable.
     samples: names generated at each validation to measure ``copy_rate`` (0 = skip).
     """
 
@@ -56,6 +58,7 @@ class CondGenDataConfig:
     features: str | None = None
     valid_fraction: float = 0.1
     tokenizer: str = "char"
+    decompose_hangul: bool = False
     lowercase: bool = False
     min_freq: int = 1
     max_length: int = 40
@@ -64,6 +67,7 @@ class CondGenDataConfig:
 
     def __post_init__(self):
         check_choice("tokenizer", self.tokenizer, ("char", "word"))
+        check_decompose_hangul(self.decompose_hangul, self.tokenizer)
         check_fraction("valid_fraction", self.valid_fraction)
         check_positive("min_freq", self.min_freq)
         check_positive("max_length", self.max_length)
@@ -130,7 +134,9 @@ class CondGenTask(Task):
         if artifacts is not None:
             self.load_artifacts(artifacts)
         else:
-            self.tokenizer = build_tokenizer(d.tokenizer, (), lowercase=d.lowercase)
+            self.tokenizer = build_tokenizer(
+                d.tokenizer, (), lowercase=d.lowercase, decompose_hangul=d.decompose_hangul
+            )
             train = [targets[i].text for i in parts[0]]
             self.vocab = Vocab.build((self.tokenizer.tokenize(t) for t in train), d.min_freq)
             self.labels = sorted({t.label for t in targets}) if features is None else []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from seqlab.config import (
     EmbeddingConfig,
     RecurrentModelConfig,
     check_choice,
+    check_decompose_hangul,
     check_fraction,
     check_non_negative,
     check_positive,
@@ -29,6 +31,7 @@ from seqlab.config import (
 from seqlab.data.batching import pad_ids
 from seqlab.data.io import read_text
 from seqlab.data.lm_stream import LMStream, as_tensor, stream_rows
+from seqlab.data.normalize import SyllableStream, nfc
 from seqlab.data.tokenizers import TOKENIZER_KINDS, Tokenizer, build_tokenizer, tokenizer_from_dict
 from seqlab.data.vocab import EOS, UNK, Vocab
 from seqlab.decode.loop import decode
@@ -51,6 +54,7 @@ class LMDataConfig:
 
     train / valid: text files (plain or .gz). valid_fraction: held-out tail when no valid file.
     tokenizer: char | word | bpe | unigram. vocab_size: sentencepiece target size.
+    decompose_hangul: (char) one token per Hangul jamo instead of per syllable.
     min_freq / max_vocab: vocabulary cut-offs (word level; 0 = no cap).
     bptt: truncated-BPTT window length T.
     word_split: regex (words and punctuation apart) | whitespace (for pre-tokenized text such
@@ -61,6 +65,7 @@ class LMDataConfig:
     valid: str | None = None
     valid_fraction: float = 0.1
     tokenizer: str = "char"
+    decompose_hangul: bool = False
     vocab_size: int = 8000
     min_freq: int = 1
     max_vocab: int = 0
@@ -71,6 +76,7 @@ class LMDataConfig:
 
     def __post_init__(self):
         check_choice("tokenizer", self.tokenizer, TOKENIZER_KINDS)
+        check_decompose_hangul(self.decompose_hangul, self.tokenizer)
         check_choice("word_split", self.word_split, ("regex", "whitespace"))
         check_fraction("valid_fraction", self.valid_fraction)
         check_positive("bptt", self.bptt)
@@ -108,6 +114,23 @@ class LMModelConfig(RecurrentModelConfig):
             )
         if self.softmax == "adaptive" and self.tie_weights:
             raise ConfigError("model.tie_weights: needs model.softmax 'full', not 'adaptive'")
+
+
+def _composing(on_piece: PieceCallback) -> tuple[PieceCallback, Callable[[int], None]]:
+    """``on_piece`` behind one :class:`SyllableStream` per sample, and the flush for a sample's
+    end: pieces reach it in NFC, jamo only once their syllable is complete."""
+    streams: dict[int, SyllableStream] = {}
+
+    def push(row: int, piece: str) -> None:
+        text = streams.setdefault(row, SyllableStream()).push(piece)
+        if text or not piece:
+            on_piece(row, text)
+
+    def flush(row: int) -> None:
+        if row in streams and (text := streams[row].flush()):
+            on_piece(row, text)
+
+    return push, flush
 
 
 def split_text(text: str, fraction: float, by_lines: bool) -> tuple[str, str]:
@@ -165,6 +188,7 @@ class LanguageModelTask(Task):
                 d.vocab_size,
                 lowercase=d.lowercase,
                 word_split_mode=d.word_split,
+                decompose_hangul=d.decompose_hangul,
             )
             self.vocab = Vocab.build([self.token_stream(text)], d.min_freq, d.max_vocab or None)
         B = self.config.train.batch_size
@@ -294,7 +318,10 @@ class LanguageModelTask(Task):
         on_piece: PieceCallback | None = None,
     ) -> list[list[str]]:
         """Continuations of each request's prime (each starting with it), fed back token by
-        token; ``on_piece(i, text)`` receives each sample's pieces as they are made."""
+        token; ``on_piece(i, text)`` receives each sample's pieces as they are made (in NFC: a
+        jamo model's pieces arrive as whole syllables)."""
+        if on_piece is not None:
+            on_piece, flush = _composing(on_piece)
         strategy, length = shared_decoding(requests)
         ns = [r.n or self.default_samples for r in requests]
         primes = [
@@ -315,12 +342,14 @@ class LanguageModelTask(Task):
         hyps = self._decode_primes(
             model, primes, strategy, length, on_token if streaming else None, ns
         )
-        if not streaming:
-            for row, h in enumerate(hyps):
-                texts[row].append("".join(self.piece(t) for t in h[0].tokens))
+        for row in range(len(texts)):
+            if not streaming:
+                texts[row].append("".join(self.piece(t) for t in hyps[row][0].tokens))
                 if on_piece is not None:
                     on_piece(row, texts[row][-1])
-        return split_rows(["".join(parts) for parts in texts], ns)
+            if on_piece is not None:
+                flush(row)
+        return split_rows([nfc("".join(parts)) for parts in texts], ns)
 
     def _decode_primes(self, model, primes: list[Tensor], strategy, length: int, on_token, groups):
         """Decode from primes (T_i,) each: all but their last token read first (right padded)."""

@@ -35,6 +35,7 @@ from seqlab.config import (
 from seqlab.data.batching import pad_ids
 from seqlab.data.conll import SCHEMES, TaggedSentence, entity_spans, read_conll
 from seqlab.data.delimited import stratified_split
+from seqlab.data.normalize import nfc
 from seqlab.data.vocab import Vocab
 from seqlab.errors import SeqlabError
 from seqlab.models.tagger import OUTPUTS, lengths_mask
@@ -142,8 +143,9 @@ class TagTask(Task):
         return token.lower() if self.config.data.lowercase else token
 
     def encode_tokens(self, tokens: list[str]) -> tuple[list[int], list[list[int]]]:
-        """Word ids (T,) and per-word char ids (T, <= max_word_length)."""
+        """Word ids (T,) and per-word char ids (T, <= max_word_length), looked up in NFC."""
         width = self.config.data.max_word_length
+        tokens = [nfc(t) for t in tokens]
         ids = self.words.encode(self.word_of(t) for t in tokens)
         chars = [self.chars.encode(t[:width]) for t in tokens]
         return ids, chars

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from seqlab.config import (
     RecurrentModelConfig,
     check_choice,
+    check_decompose_hangul,
     check_fraction,
     check_non_negative,
     check_positive,
@@ -25,6 +26,7 @@ class Seq2SeqDataConfig:
         ``split_seed``). columns: TSV columns of (source, target), e.g. [1, 0] to swap.
     max_pairs: use only this many training pairs (0 = all), after a seeded shuffle.
     tokenizer: bpe | unigram | word | char; joint: one tokenizer and vocabulary for both sides.
+    decompose_hangul: (char) one token per Hangul jamo instead of per syllable.
     max_src_len / max_tgt_len: drop longer training pairs (tokens; 0 = keep all). Longer
         sources at translation time are truncated (or rejected) to ``max_src_len``.
     bleu_sentences: validation sentences decoded (greedy) for BLEU at each validation.
@@ -39,6 +41,7 @@ class Seq2SeqDataConfig:
     split_seed: int = 1234
     max_pairs: int = 0
     tokenizer: str = "bpe"
+    decompose_hangul: bool = False
     vocab_size: int = 8000
     joint: bool = False
     lowercase: bool = False
@@ -51,6 +54,7 @@ class Seq2SeqDataConfig:
 
     def __post_init__(self):
         check_choice("tokenizer", self.tokenizer, TOKENIZER_KINDS)
+        check_decompose_hangul(self.decompose_hangul, self.tokenizer)
         check_fraction("valid_fraction", self.valid_fraction)
         check_positive("vocab_size", self.vocab_size)
         check_positive("min_freq", self.min_freq)

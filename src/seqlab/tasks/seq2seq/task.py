@@ -149,7 +149,13 @@ class Seq2SeqTask(Seq2SeqUse, Task):
         sources, targets = [s for s, _ in pairs], [t for _, t in pairs]
 
         def build(texts: list[str]) -> tuple[Tokenizer, Vocab]:
-            tok = build_tokenizer(d.tokenizer, texts, d.vocab_size, lowercase=d.lowercase)
+            tok = build_tokenizer(
+                d.tokenizer,
+                texts,
+                d.vocab_size,
+                lowercase=d.lowercase,
+                decompose_hangul=d.decompose_hangul,
+            )
             vocab = Vocab.build((tok.tokenize(t) for t in texts), d.min_freq, d.max_vocab or None)
             return tok, vocab
 

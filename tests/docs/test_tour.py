@@ -1,0 +1,70 @@
+"""docs/tour.md and docs/tour.ko.md are what scripts/make_tour.py makes from its text and the
+outputs stored in them, and the Korean tour covers every section of the English one in Korean,
+with Korean examples where the issue asks for them."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "scripts" / "make_tour.py"
+HANGUL = re.compile("[\uac00-\ud7a3]")  # syllables
+JAMO_OR_HANGUL = re.compile("[\u1100-\u11ff\uac00-\ud7a3]")
+BLOCK = re.compile(r"^```console\n\$ ([^\n]*)\n(.*?)\n```$", re.MULTILINE | re.DOTALL)
+
+
+def sections(name: str) -> dict[str, str]:
+    """Section number -> the section's Markdown (from its "## N." heading to the next)."""
+    text = (REPO / "docs" / name).read_text(encoding="utf-8")
+    blocks = text.split("\n## ")[1:]
+    return {b.split(".", 1)[0]: b for b in blocks}
+
+
+def test_both_tours_are_what_the_script_makes():
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True, cwd=REPO
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_korean_tour_covers_every_section_in_korean():
+    english, korean = sections("tour.md"), sections("tour.ko.md")
+    assert list(korean) == list(english) and len(english) >= 8
+    for number, block in korean.items():
+        prose = BLOCK.sub("", block)
+        assert len(HANGUL.findall(prose)) > 100, f"section {number} is not written in Korean"
+        commands = BLOCK.findall(block)
+        assert commands, f"section {number} has no command"
+        for cmd, output in commands:
+            assert output.strip() and "[exit status" not in output, cmd
+
+
+def test_the_korean_tour_uses_the_lectures_terms():
+    text = (REPO / "docs" / "tour.ko.md").read_text(encoding="utf-8")
+    for term in ("메모리 셀", "은닉 상태", "교사 강요", "문맥 벡터", "기울기 소실", "어텐션"):
+        assert term in text, term
+    assert "원-핫 인코딩" in text and "워드 임베딩" in text
+
+
+def test_korean_examples_in_hello_tokenizer_and_chatbot_sections():
+    korean = sections("tour.ko.md")
+
+    def commands(number: str) -> list[tuple[str, str]]:
+        return BLOCK.findall(korean[number])
+
+    hello = [out for cmd, out in commands("3") if "explain" in cmd and "안녕" in cmd]
+    assert hello and "generated '안녕" in hello[0]
+    tokenized = [out for cmd, out in commands("6") if cmd.startswith("seqlab tokenize")]
+    assert len(tokenized) >= 3 and all(JAMO_OR_HANGUL.search(out) for out in tokenized)
+    chats = [(cmd, out) for cmd, out in commands("2") if "seqlab chat" in cmd]
+    assert chats and "chatbot_ko" in chats[0][0]
+    questions = re.search(r"printf '([^']*)'", chats[0][0]).group(1).split("\\n")
+    replies = chats[0][1].splitlines()
+    assert len(replies) == len([q for q in questions if q]) and all(map(HANGUL.search, replies))
+    trained = [out for cmd, out in commands("2") if "train configs/chatbot_ko.yaml" in cmd]
+    assert trained and "done (max_steps) at step" in trained[0]
+    size = [out for cmd, out in commands("2") if cmd.startswith("seqlab params")]
+    assert size and "total" in size[0]
