@@ -32,7 +32,7 @@ from pathlib import Path
 
 import torch
 
-from bench import inference_parts as parts
+from bench import _inference_parts as parts
 from bench._report import header, write_section
 from seqlab.decode.strategy import Beam, Greedy
 from seqlab.export.onnx_export import export_onnx
