@@ -35,6 +35,7 @@ from bench._report import SummaryRow, header, write_section
 from seqlab.nn.recurrent import cpu_bf16_lstm_supported
 from seqlab.tasks import run_config_from_dict
 from seqlab.tasks.lm import LanguageModelTask
+from seqlab.train.rundir import save_run_config
 from seqlab.train.trainer import Trainer
 
 REPO = Path(__file__).resolve().parent.parent
@@ -137,15 +138,14 @@ def build(
 
 
 def calibrate(
-    name: str, data_dir: Path, tmp: Path, precision: str, model: dict | None = None
+    name: str, data_dir: Path, tmp: Path, precision: str, model: dict | None = None, steps: int = 8
 ) -> tuple[float, float]:
-    """Seconds per training step and per full validation."""
+    """Seconds per training step (the mean of ``steps`` after 3 warm-up) and per validation."""
     trainer = build(name, data_dir, tmp / "calib", {"precision": precision}, model)
     trainer.setup()
     for i in range(3):
         trainer.train_step(trainer.task.train_batch(0, i))
     start = time.perf_counter()
-    steps = 8
     for i in range(3, 3 + steps):
         trainer.train_step(trainer.task.train_batch(0, i))
     step_s = (time.perf_counter() - start) / steps
@@ -166,7 +166,9 @@ def choose_size(name: str, data_dir: Path, tmp: Path, precision: str, minutes: f
     rows, chosen = [], None
     for layers, hidden in SIZES:
         model = {**SETUPS[name]["model"], "num_layers": layers, "hidden_size": hidden}
-        step_s, eval_s = calibrate(name, data_dir, tmp / f"{layers}x{hidden}", precision, model)
+        step_s, eval_s = calibrate(
+            name, data_dir, tmp / f"{layers}x{hidden}", precision, model, steps=4
+        )
         rows.append((layers, hidden, step_s, eval_s))
     # the calibrations' own time comes out of the budget, as in the real run
     budget = minutes * 60 - (time.monotonic() - start) - 25.0
@@ -177,6 +179,7 @@ def choose_size(name: str, data_dir: Path, tmp: Path, precision: str, minutes: f
         table.append(f"| {layers}x{hidden} | {step_s * 1000:.0f} ms | {epochs:.1f} |")
         if chosen is None and epochs >= MIN_EPOCHS:
             chosen = (layers, hidden, step_s, eval_s)
+    print("\n".join(table))
     layers, hidden, step_s, eval_s = chosen or rows[-1]
     model = {**SETUPS[name]["model"], "num_layers": layers, "hidden_size": hidden}
     return model, step_s, eval_s, table
@@ -226,8 +229,6 @@ def main() -> None:
         "precision": precision,
     }
     trainer = build(args.setup, args.data, run_dir, over, model)
-    from seqlab.tasks import save_run_config
-
     save_run_config(trainer.task.config, run_dir / "config.yaml")
     trainer.task.save_artifacts(run_dir)
     summary = trainer.fit()
