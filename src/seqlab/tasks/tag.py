@@ -20,7 +20,6 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
 from torch import Tensor, nn
 
 from seqlab.config import (
@@ -290,6 +289,10 @@ class TagTask(Task):
                     )
 
     def score(self, model: nn.Module, sentences: list[TaggedSentence]) -> dict[str, Any]:
+        # seqeval pulls in scikit-learn and SciPy (0.6-1.5 s): imported here, not at start-up,
+        # so every other command starts without them.
+        from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
+
         predicted, loss = self.tag_rows(model, self.encode(sentences))
         gold = [s.tags for s in sentences]
         pairs = [
