@@ -9,8 +9,9 @@
 
 Each wiring gives one step (``step``) and the whole teacher-forced sequence (``teacher``), which
 runs only what must run step by step: with no step reading the previous attention, the RNN runs
-over all T steps in one call. The decoder (:mod:`seqlab.models.decoder`) owns the parameters;
-a wiring only says how they are combined.
+over all T steps in one call; otherwise the embeddings' share of the RNN's input product still
+runs once for all T (:mod:`seqlab.nn.preset_input`). The decoder
+(:mod:`seqlab.models.decoder`) owns the parameters; a wiring only says how they are combined.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, Protocol
 import torch
 from torch import Tensor
 
+from seqlab.nn.preset_input import PresetInput
 from seqlab.nn.recurrent import Recurrent, State, hidden_of
 
 DecoderState = Any  # seqlab.models.decoder.DecoderState: rnn, memory, keys, mask, feed
@@ -60,9 +62,10 @@ class AttendBefore:
     def teacher(self, dec: Decoder, emb: Tensor, state: DecoderState):
         rnn: State = state.rnn
         outs, contexts, attns = [], [], []
-        for t in range(emb.shape[1]):
+        preset = PresetInput(dec.rnn, emb)  # the embeddings' input product, for all T at once
+        for t in range(len(preset)):
             context, attn = dec.attend(hidden_of(rnn)[-1], state)  # (B, K), (B, S)
-            out, rnn = dec.rnn.step(torch.cat([emb[:, t], context], -1), rnn)  # (B, H)
+            out, rnn = preset.step(t, context, rnn)  # (B, H): RNN([emb_t; c_t])
             outs.append(out)
             contexts.append(context)
             attns.append(attn)
@@ -97,8 +100,9 @@ class AttendAfterFed(AttendAfter):
     def teacher(self, dec: Decoder, emb: Tensor, state: DecoderState):
         rnn, feed = state.rnn, state.feed
         outs, attns = [], []
-        for t in range(emb.shape[1]):
-            out, rnn = dec.rnn.step(torch.cat([emb[:, t], feed], -1), rnn)  # (B, H)
+        preset = PresetInput(dec.rnn, emb)
+        for t in range(len(preset)):
+            out, rnn = preset.step(t, feed, rnn)  # (B, H): RNN([emb_t; h~_{t-1}])
             context, attn = dec.attend(out, state)
             out = feed = dec.combined(out, context)  # h~_t: the next step's input
             outs.append(out)

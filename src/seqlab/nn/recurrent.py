@@ -65,6 +65,31 @@ def blend_state(keep: Tensor, new: State, old: State) -> State:
     return tuple(torch.where(keep, n, o) for n, o in zip(new, old, strict=True))
 
 
+def read_prime(
+    step: Callable[[Tensor, State | None], tuple[Tensor, State]],
+    prime: Tensor,
+    lengths: Tensor | None,
+    zeros: Callable[[int], State],
+) -> State | None:
+    """The state after ``step`` (tokens (B,), state -> (output, state)) has read ``prime``
+    (B, T) one token at a time, from the zero state (``None``; T may be 0).
+
+    ``lengths`` (B,): row b reads only its first ``lengths[b]`` tokens (right padding) and its
+    state then stays as it is, so primes of different lengths share a batch; ``zeros(B)`` is
+    the explicit zero state that a row still at its start keeps.
+    """
+    state = None
+    for t in range(prime.shape[1]):
+        _, new = step(prime[:, t], state)
+        if lengths is None or bool((lengths > t).all()):
+            state = new
+            continue
+        old = state if state is not None else zeros(prime.shape[0])
+        keep = (lengths > t).to(prime.device)[None, :, None]  # (1, B, 1)
+        state = blend_state(keep, new, old)
+    return state
+
+
 def detach_state(state: State | None) -> State | None:
     """Cut the autograd graph between BPTT windows, keeping the values."""
     return map_state(state, Tensor.detach)
@@ -311,12 +336,17 @@ class Recurrent(nn.Module):
     # ---------------------------------------------------------------------------------------
     # step: one timestep, for autoregressive generation
 
-    def step(self, x: Tensor, state: State | None = None) -> tuple[Tensor, State]:
+    def step(
+        self, x: Tensor, state: State | None = None, layer0: CellWeights | None = None
+    ) -> tuple[Tensor, State]:
         """Advance one timestep with torch's fused per-step kernels (unidirectional only).
 
         Args:
             x: (B, input_size), one timestep.
             state: torch's layout, (L, B, H) or a tuple of two; None means zeros.
+            layer0: weights that replace the first layer's, for a caller that has already
+                multiplied part of the input (:mod:`seqlab.nn.preset_input`); x is then the
+                rest of the input, (B, layer0.w_ih.shape[1]).
 
         Returns:
             y (B, hidden_size), the top layer's new h, and the new state. Equal to
@@ -324,22 +354,23 @@ class Recurrent(nn.Module):
         """
         if self.bidirectional:
             raise ValueError("step() needs a unidirectional Recurrent (bidirectional=False)")
-        if x.dim() != 2 or x.shape[-1] != self.input_size:
-            raise ValueError(
-                f"expected input of shape (B, {self.input_size}), got {tuple(x.shape)}"
-            )
-        parts = self._state_parts(state, x.shape[0], x)
+        width = self.input_size if layer0 is None else layer0.w_ih.shape[1]
+        if x.dim() != 2 or x.shape[-1] != width:
+            raise ValueError(f"expected input of shape (B, {width}), got {tuple(x.shape)}")
+        # per layer by unbind and back by stack: one autograd op each way, not one per layer
+        per_layer = zip(*(p.unbind(0) for p in self._state_parts(state, x.shape[0], x)))
         new_parts = []
         layer_input = x  # (B, I)
-        for layer in range(self.num_layers):
-            weights = self.weights(layer)
-            new = self._fused_cell(layer_input, tuple(p[layer] for p in parts), weights)
+        for layer, layer_state in enumerate(per_layer):
+            weights = layer0 if layer == 0 and layer0 is not None else self.weights(layer)
+            new = self._fused_cell(layer_input, layer_state, weights)
             new_parts.append(new)
             layer_input = new[0]  # (B, H)
             if layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, self.training)
         stacked = tuple(
-            torch.stack(p, dim=0) for p in zip(*new_parts, strict=True)
+            p[0].unsqueeze(0) if len(p) == 1 else torch.stack(p, dim=0)
+            for p in zip(*new_parts, strict=True)
         )  # each (L, B, H)
         return layer_input, self._to_torch_state(stacked)
 
