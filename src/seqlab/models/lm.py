@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from seqlab.nn.recurrent import State, blend_state, map_state
+from seqlab.nn.recurrent import State, map_state, read_prime
 from seqlab.nn.stack import EmbeddingChoice, RecurrentShape, embed_and_recur
 from seqlab.nn.step_inference import StepInference
 
@@ -139,16 +139,7 @@ class LanguageModel(nn.Module):
         ``lengths`` (B,): row b reads only its first ``lengths[b]`` tokens (right padding), and
         its state then stays as it is, so primes of different lengths share a batch.
         """
-        state = None
-        for t in range(prime.shape[1]):
-            _, new = self.step(prime[:, t], state)
-            if lengths is None or bool((lengths > t).all()):
-                state = new
-                continue
-            old = state if state is not None else self.rnn.initial_state(prime.shape[0])
-            keep = (lengths > t).to(prime.device)[None, :, None]  # (1, B, 1)
-            state = blend_state(keep, new, old)
-        return state
+        return read_prime(self.step, prime, lengths, self.rnn.initial_state)
 
     @staticmethod
     def select(state: State | None, index: Tensor) -> State | None:

@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from seqlab.errors import SeqlabError
-from seqlab.nn.recurrent import blend_state
+from seqlab.nn.recurrent import read_prime
 
 
 class Session:
@@ -172,15 +172,7 @@ class OrtLanguageModel(_Recurrent):
 
     def start(self, prime: Tensor, lengths: Tensor | None = None) -> Any:
         """As :meth:`seqlab.models.lm.LanguageModel.start`: read the prime step by step."""
-        state = None
-        for t in range(prime.shape[1]):
-            _, new = self.step(prime[:, t], state)
-            if lengths is None or bool((lengths > t).all()):
-                state = new
-                continue
-            old = state if state is not None else self._zeros(prime.shape[0])
-            state = blend_state((lengths > t)[None, :, None], new, old)
-        return state
+        return read_prime(self.step, prime, lengths, self._zeros)
 
     def _zeros(self, batch: int) -> Any:
         h = torch.zeros(self.layers, batch, self.hidden)
