@@ -35,14 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import tour_ko
+from tour_commands import FIG, M30K, PARAMS, S2S_ATT, S2S_LUONG, S2S_NONE, WORD_VECTORS
 
 REPO = Path(__file__).resolve().parent.parent
-FIG = "docs/figures"
-
-PTB = "../shared/data/ptb/ptb.train.txt"
-M30K = "../shared/data/multi30k"
-S2S_NONE, S2S_ATT = "runs/bench/m30k-none", "runs/bench/m30k-bahdanau"
-S2S_LUONG = "runs/bench/m30k-luong"
 
 # (title, lecture topic, [(command, max_lines)], what to notice)
 SECTIONS: list[tuple[str, str, list[tuple[str, int]], str]] = [
@@ -109,10 +104,7 @@ SECTIONS: list[tuple[str, str, list[tuple[str, int]], str]] = [
         "5. Parameter counting",
         "embedding(5000,100) -> SimpleRNN(128) -> Dense(1) has 529,441 parameters, and a "
         "sequence length of 30 changes nothing because the weights are shared over time.",
-        [
-            ('seqlab params "embedding(5000,100) rnn(128) dense(1)" --seq-len 30', 30),
-            ('seqlab params "embedding(10000,128) bilstm(256) lstm(256) dense(10)"', 30),
-        ],
+        PARAMS,
         "Keras keeps one bias per gate block, PyTorch/cuDNN two (b_ih and b_hh), hence 529,441 "
         "against 529,569. The PyTorch column is checked in the tests against sum(p.numel()) of "
         "the model seqlab builds from the same spec.",
@@ -122,18 +114,7 @@ SECTIONS: list[tuple[str, str, list[tuple[str, int]], str]] = [
         "One-hot makes 'dog' index 4 of 10,000 with no notion of similarity; Word2Vec gives "
         "dense vectors (negative values allowed) where dog sits near cat.",
         [
-            (
-                f"seqlab embed train {PTB} --out runs/tour/ptb --dim 100 --epochs 5 --min-count 5 "
-                "--no-progress",
-                6,
-            ),
-            ("seqlab embed compare runs/tour/ptb.safetensors monday friday stock shares", 16),
-            ("seqlab embed neighbors runs/tour/ptb.safetensors monday stock --k 5", 16),
-            (
-                "seqlab embed plot runs/tour/ptb.safetensors --words monday,tuesday,friday,"
-                f"stock,shares,bonds,president,chairman,executive --out {FIG}/embeddings.png",
-                3,
-            ),
+            *WORD_VECTORS,
         ],
         "Between different words the one-hot cosine is always 0; the Word2Vec cosine ranks "
         "weekdays together and finance words together, learned from 887k words of PTB in "

@@ -8,11 +8,8 @@ The terms are the lecture's own: 메모리 셀, 은닉 상태, 교사 강요, �
 
 from __future__ import annotations
 
-FIG = "docs/figures"
-PTB = "../shared/data/ptb/ptb.train.txt"
-M30K = "../shared/data/multi30k"
-S2S_NONE, S2S_ATT = "runs/bench/m30k-none", "runs/bench/m30k-bahdanau"
-S2S_LUONG = "runs/bench/m30k-luong"
+from tour_commands import FIG, M30K, PARAMS, S2S_ATT, S2S_LUONG, S2S_NONE, WORD_VECTORS
+
 CHATBOT = "runs/tour/chatbot_ko"  # trained by the tour itself, in section 2
 SENTENCE = "나는 오늘 기분이 짙은 구름처럼 늘어져 있다"  # the lecture's many-to-one example
 
@@ -110,10 +107,7 @@ SECTIONS: list[tuple[str, str, list[tuple[str, int]], str]] = [
         "5. 파라미터 수 계산",
         "embedding(5000,100) -> SimpleRNN(128) -> Dense(1)의 파라미터는 529,441개이고, 샘플 "
         "길이 30은 아무것도 바꾸지 않습니다. 가중치를 모든 시점에서 함께 쓰기 때문입니다.",
-        [
-            ('seqlab params "embedding(5000,100) rnn(128) dense(1)" --seq-len 30', 30),
-            ('seqlab params "embedding(10000,128) bilstm(256) lstm(256) dense(10)"', 30),
-        ],
+        PARAMS,
         "Keras는 게이트 블록마다 편향을 하나, PyTorch/cuDNN은 둘(b_ih, b_hh) 두므로 529,441 "
         "대 529,569가 됩니다. PyTorch 열은 seqlab이 같은 명세로 만든 모델의 "
         "sum(p.numel())과 테스트에서 대조됩니다. 메모리 셀 크기 128은 h_{t-1}과 h_t가 128차원 "
@@ -133,18 +127,7 @@ SECTIONS: list[tuple[str, str, list[tuple[str, int]], str]] = [
                 f"'{SENTENCE}'",
                 4,
             ),
-            (
-                f"seqlab embed train {PTB} --out runs/tour/ptb --dim 100 --epochs 5 --min-count 5 "
-                "--no-progress",
-                6,
-            ),
-            ("seqlab embed compare runs/tour/ptb.safetensors monday friday stock shares", 16),
-            ("seqlab embed neighbors runs/tour/ptb.safetensors monday stock --k 5", 16),
-            (
-                "seqlab embed plot runs/tour/ptb.safetensors --words monday,tuesday,friday,"
-                f"stock,shares,bonds,president,chairman,executive --out {FIG}/embeddings.png",
-                3,
-            ),
+            *WORD_VECTORS,
         ],
         "문자 토크나이저는 한글을 음절 단위로 자르고, 자모로 나누는 것은 설정이 요구할 때뿐입니다"
         "(`data.decompose_hangul: true`, 문자 토크나이저 전용). 단어 토크나이저는 띄어쓰기와 "

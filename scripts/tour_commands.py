@@ -1,0 +1,31 @@
+"""The paths and commands that docs/tour.md and docs/tour.ko.md share, so the two tours run the
+very same command lines (make_tour.py runs a shared command once and prints its output in both).
+"""
+
+from __future__ import annotations
+
+FIG = "docs/figures"
+PTB = "../shared/data/ptb/ptb.train.txt"
+M30K = "../shared/data/multi30k"
+S2S_NONE, S2S_ATT = "runs/bench/m30k-none", "runs/bench/m30k-bahdanau"
+S2S_LUONG = "runs/bench/m30k-luong"
+
+# (command, max_lines) lists of the sections both tours have
+PARAMS = [
+    ('seqlab params "embedding(5000,100) rnn(128) dense(1)" --seq-len 30', 30),
+    ('seqlab params "embedding(10000,128) bilstm(256) lstm(256) dense(10)"', 30),
+]
+WORD_VECTORS = [
+    (
+        f"seqlab embed train {PTB} --out runs/tour/ptb --dim 100 --epochs 5 --min-count 5 "
+        "--no-progress",
+        6,
+    ),
+    ("seqlab embed compare runs/tour/ptb.safetensors monday friday stock shares", 16),
+    ("seqlab embed neighbors runs/tour/ptb.safetensors monday stock --k 5", 16),
+    (
+        "seqlab embed plot runs/tour/ptb.safetensors --words monday,tuesday,friday,"
+        f"stock,shares,bonds,president,chairman,executive --out {FIG}/embeddings.png",
+        3,
+    ),
+]
