@@ -41,6 +41,7 @@ from seqlab.train.trainer import Trainer
 REPO = Path(__file__).resolve().parent.parent
 SIZES = [(2, 512), (2, 384), (2, 256), (1, 256)]  # (layers, hidden), largest first
 MIN_EPOCHS = 6
+SETUP_S = 25.0  # seconds of data preparation and model construction in the real run
 
 SETUPS = {
     "shakespeare": {
@@ -171,7 +172,7 @@ def choose_size(name: str, data_dir: Path, tmp: Path, precision: str, minutes: f
         )
         rows.append((layers, hidden, step_s, eval_s))
     # the calibrations' own time comes out of the budget, as in the real run
-    budget = minutes * 60 - (time.monotonic() - start) - 25.0
+    budget = minutes * 60 - (time.monotonic() - start) - SETUP_S
     table = []
     for layers, hidden, step_s, eval_s in rows:
         steps = (budget - (SETUPS[name]["evals"] + 1) * eval_s) / step_s
@@ -194,6 +195,11 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=REPO / "runs" / "bench")
     ap.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto")
     ap.add_argument("--size", default="", help="auto, or LAYERSxHIDDEN (default: the setup's)")
+    ap.add_argument(
+        "--name",
+        default="",
+        help="section of docs/benchmarks.md (default: lm-SETUP, and lm-SETUP-fp32 in fp32)",
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     s = SETUPS[args.setup]
@@ -213,8 +219,7 @@ def main() -> None:
         else:
             step_s, eval_s = calibrate(args.setup, args.data, Path(d), precision, model)
     budget = args.minutes * 60 - (time.monotonic() - wall_start)
-    setup_s = 25.0  # data preparation and model construction in the real run
-    train_s = budget - setup_s - (s["evals"] + 1) * eval_s
+    train_s = budget - SETUP_S - (s["evals"] + 1) * eval_s
     steps = int(0.97 * train_s / step_s)
     run_dir = args.out / args.setup
     if run_dir.exists():
@@ -294,7 +299,7 @@ def main() -> None:
     )
     # bf16 runs keep the section they always had; fp32 runs get their own, so both kinds of
     # machine stay in the summary
-    name = f"lm-{args.setup}" + ("" if precision == "bf16" else f"-{precision}")
+    name = args.name or f"lm-{args.setup}" + ("" if precision == "bf16" else f"-{precision}")
     write_section(name, body, summary=[row])
 
 

@@ -188,10 +188,46 @@ def test_train_profile_quick_measures_without_writing(
     module.main()
     out = capsys.readouterr().out
     isa = torch.backends.cpu.get_cpu_capability()
-    assert re.search(rf"^CPU: .+ \({re.escape(isa)}\)$", out, re.M)  # the ISA torch runs on
+    # the ISA torch runs on, then any native bf16 units
+    assert re.search(rf"^CPU: .+ \({re.escape(isa)}(, AVX512-BF16)?(, AMX)?\)$", out, re.M)
     gemm = float(re.search(r"fp32 GEMM ([\d,.]+) GFLOP/s", out)[1].replace(",", ""))
     row = re.search(r"^\| ptb, bptt \| 1 \| ([\d,]+) \| — \| ([\d,.]+) \|", out, re.M)
     tokens, achieved = (float(x.replace(",", "")) for x in row.groups())
     assert gemm > 0 and tokens > 0 and achieved > 0
     assert "aten::" in out  # the profiled step's top operators
     assert doc.read_text() == before
+
+
+def test_lm_quality_chooses_a_size_trains_and_writes_its_section(
+    bench_on_path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``--size auto`` end to end on a small text (Python's own pydoc topics standing in for
+    tiny-shakespeare), with two small candidate sizes and no set-up allowance: the table of
+    candidates, a trained run and its section and summary row, written to a scratch document."""
+    from pydoc_data.topics import topics
+
+    module = importlib.import_module("bench.lm_quality")
+    report = importlib.import_module("bench._report")
+    data = tmp_path / "data" / "tinyshakespeare"
+    data.mkdir(parents=True)
+    (data / "input.txt").write_text("\n".join(topics[k] for k in sorted(topics))[:60_000])
+    doc = tmp_path / "benchmarks.md"
+    monkeypatch.setattr(module, "SIZES", [(1, 48), (1, 16)])
+    monkeypatch.setattr(module, "MIN_EPOCHS", 1)
+    monkeypatch.setattr(module, "SETUP_S", 0.0)
+    monkeypatch.setattr(
+        module, "write_section", lambda *a, **k: report.write_section(*a, **k, doc=doc)
+    )
+    argv = ["bench.lm_quality", "shakespeare", "--data", str(tmp_path / "data"), "--minutes",
+            "0.3", "--size", "auto", "--threads", "1", "--out", str(tmp_path / "runs"),
+            "--precision", "fp32", "--name", "lm-smoke"]  # fmt: skip
+    monkeypatch.setattr(sys, "argv", argv)
+    module.main()
+    text = doc.read_text()
+    section = text[text.index("<!-- bench:lm-smoke -->") : text.index("<!-- /bench:lm-smoke -->")]
+    assert "| 1x48 |" in section and "| 1x16 |" in section  # both candidates were timed
+    chosen = re.search(r"Model: (1x\d+) LSTM", section)[1]
+    loss = float(re.search(r"\| best validation loss \| ([\d.]+) nats/char \|", section)[1])
+    assert chosen in ("1x48", "1x16") and 0 < loss < 5  # 100-odd symbols: ln(100) = 4.6
+    assert re.search(rf"<!-- summary:lm-smoke --> .*{chosen} LSTM LM.*fp32", text)
+    assert (tmp_path / "runs" / "shakespeare" / "metrics.jsonl").exists()
