@@ -64,7 +64,8 @@ class SummaryRow:
 
 
 def cpu() -> str:
-    """The CPU's model name and the vector ISA torch dispatches to, e.g. ``AMD EPYC (AVX2)``.
+    """The CPU's model name, the vector ISA torch dispatches to and any native bf16 units, e.g.
+    ``AMD EPYC (AVX2)`` or ``Intel Xeon (AVX512, AVX512-BF16, AMX)``.
 
     bf16 speed depends on the ISA: native on AVX512-BF16 or AMX, emulated on AVX2."""
     import torch
@@ -77,7 +78,20 @@ def cpu() -> str:
                 break
     except OSError:
         pass
-    return f"{name} ({torch.backends.cpu.get_cpu_capability()})"
+    return f"{name} ({', '.join([torch.backends.cpu.get_cpu_capability(), *bf16_units()])})"
+
+
+def bf16_units() -> list[str]:
+    """The CPU's native bf16 units as /proc/cpuinfo names them: AVX512-BF16 and AMX, or none
+    (bf16 is then emulated, about 9x slower than fp32)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return []
+    lines = (x.split(":", 1)[1].split() for x in text.splitlines() if x.startswith("flags"))
+    flags = next(lines, [])
+    units = (("avx512_bf16", "AVX512-BF16"), ("amx_bf16", "AMX"))
+    return [name for flag, name in units if flag in flags]
 
 
 def machine() -> str:

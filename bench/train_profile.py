@@ -19,7 +19,7 @@ hook on each fused ``nn.LSTM``/``nn.GRU`` adds its gate products (2 x gates x H 
 token and direction, three times over for forward and backward), which that counter misses.
 Element-wise work (tanh, sigmoid, Adam) is not counted: achieved GFLOP/s is a lower bound on
 the work done. ``--quick`` runs a few steps on a few pairs and writes nothing; without it the
-section ``train-profile`` of docs/benchmarks.md is rewritten.
+section ``--name`` (default ``train-profile``) of docs/benchmarks.md is rewritten.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from torch.nn.utils.rnn import PackedSequence
 from torch.profiler import ProfilerActivity, profile
 from torch.utils.flop_counter import FlopCounterMode
 
-from bench._report import cpu, header, write_section
+from bench._report import SummaryRow, cpu, header, write_section
 from bench.lm_quality import SETUPS
 from seqlab.config import parse_overrides
 from seqlab.tasks import load_run_config, run_config_from_dict, task_class
@@ -172,6 +172,11 @@ def main() -> None:
     ap.add_argument("--budget", type=int, default=1500, help="batch_tokens of the token rows")
     ap.add_argument("--models", default="m30k,ptb")
     ap.add_argument("--quick", action="store_true", help="2 steps, 200 pairs; writes nothing")
+    ap.add_argument(
+        "--name",
+        default="train-profile",
+        help="section of docs/benchmarks.md (e.g. train-profile-avx512 for another kind of CPU)",
+    )
     args = ap.parse_args()
     steps, warmup, pairs = (2, 1, 200) if args.quick else (args.steps, 3, args.pairs)
     print(f"CPU: {cpu()}", flush=True)
@@ -182,7 +187,7 @@ def main() -> None:
                 setups[f"m30k, {kind}"] = lambda d, k=kind: m30k_trainer(k, pairs, args.budget, d)
         elif model == "ptb":
             setups["ptb, bptt"] = ptb_trainer
-    rows, tops = [], []
+    rows, tops, rates = [], [], {}
     for threads in [int(t) for t in args.threads.split(",")]:
         torch.set_num_threads(threads)
         gemm = gemm_gflops(512 if args.quick else 1024, 0.3 if args.quick else 2.0)
@@ -200,6 +205,7 @@ def main() -> None:
             )
             print(rows[-1], flush=True)
             tops.append(f"{name}, {threads} thread(s):\n{r['top']}")
+            rates[name, threads] = (r["tokens_s"], share)
     print("\n\n".join(tops))
     if args.quick:
         return
@@ -228,7 +234,34 @@ def main() -> None:
             "</details>",
         ]
     )
-    write_section("train-profile", body)
+    write_section(args.name, body, summary=summary(rates))
+
+
+def plural(threads: int) -> str:
+    return f"{threads} thread{'s' if threads != 1 else ''}"
+
+
+def summary(rates: dict[tuple[str, int], tuple[float, float]]) -> list[SummaryRow] | None:
+    """The summary row, token batches against sentence batches at each thread count, when
+    both m30k kinds were measured; ``rates``: (setup, threads) -> (tokens/s, share of GEMM)."""
+    threads = sorted(
+        t for name, t in rates if name == "m30k, tokens" and ("m30k, sentences", t) in rates
+    )
+    if not threads:
+        return None
+    tokens = {t: rates["m30k, tokens", t] for t in threads}
+    ratio = {t: tokens[t][0] / rates["m30k, sentences", t][0] for t in threads}
+    first, *rest = threads
+    return [
+        SummaryRow(
+            what="Multi30k Bahdanau training step, fp32, token batches against 64-sentence batches",
+            result=f"{tokens[first][0]:,.0f} tokens/s at {plural(first)} ({tokens[first][1]:.0%} "
+            "of the GEMM rate)" + "".join(f", {tokens[t][0]:,.0f} at {t}" for t in rest),
+            goal="tokens/s >= 1.5x the sentence batches",
+            anchor=f"{ratio[first]:.2f}x at {plural(first)}"
+            + "".join(f", {ratio[t]:.2f}x at {t}" for t in rest),
+        )
+    ]
 
 
 if __name__ == "__main__":
