@@ -10,7 +10,8 @@ joeynmt 2.3.0 calls an API that sentencepiece 0.2 removed). Both toolkits get:
 - the official Multi30k train/val split, sentencepiece BPE with 4,000 pieces per side, trained
   here on the training text with the same sentencepiece version;
 - a 1-layer bidirectional LSTM encoder (256), an LSTM decoder (256), embeddings 256, Bahdanau
-  attention, dropout 0.3, batch 64 sentences, Adam 2e-3 at a constant rate, label smoothing
+  attention, dropout 0.3, batch 64 sentences (or ``--batch-type token --batch-size N``: N
+  padded tokens, as seqlab's ``train.batch_tokens``), Adam 2e-3 at a constant rate, label smoothing
   0.1, gradient-norm clipping 1, validation every 500 steps (JoeyNMT: every ``--valid-freq``)
   with greedy BLEU on 300 val sentences keeping the best checkpoint;
 - with ``--level word`` JoeyNMT instead reads words: Moses tokenization (sacremoses, a
@@ -106,7 +107,10 @@ def side(data: Path, lang: str, level: str) -> dict:
     }
 
 
-def joey_config(data: Path, model_dir: Path, level: str = "bpe", valid_freq: int = 500) -> dict:
+def joey_config(data: Path, model_dir: Path, args: argparse.Namespace) -> dict:
+    """JoeyNMT's config for the side by side; ``args``: level, valid_freq, batch_type and
+    batch_size of the command line."""
+    level, valid_freq = args.level, args.valid_freq
     rnn = {"type": "recurrent", "rnn_type": "lstm", "hidden_size": 256, "num_layers": 1}
     emb = {"embedding_dim": 256}
     return {
@@ -131,8 +135,11 @@ def joey_config(data: Path, model_dir: Path, level: str = "bpe", valid_freq: int
             "decrease_factor": 1.0,
             "clip_grad_norm": 1.0,
             "label_smoothing": 0.1,
-            "batch_size": 64,
-            "batch_type": "sentence",
+            # sentences, or with batch_type token padded tokens: JoeyNMT 2.3.0 counts a batch
+            # as its examples x the longest (longer side + 1), seqlab's batch_tokens count;
+            # it fills batches in random order (no length bucketing)
+            "batch_size": args.batch_size,
+            "batch_type": args.batch_type,
             "normalization": "tokens",
             "epochs": 1000,
             "validation_freq": valid_freq,
@@ -158,6 +165,15 @@ def joey_config(data: Path, model_dir: Path, level: str = "bpe", valid_freq: int
             },
         },
     }
+
+
+def batch_words(args: argparse.Namespace) -> str:
+    if args.batch_type == "token":
+        return (
+            f"batches of {args.batch_size:,} padded tokens (examples x the longest, "
+            "JoeyNMT's `batch_type: token` and seqlab's `batch_type: tokens`)"
+        )
+    return f"batch {args.batch_size}"
 
 
 def train_joey(python: Path, config: Path, minutes: float, log: Path) -> float:
@@ -235,14 +251,25 @@ def main() -> None:
         help="JoeyNMT's validation (and best-checkpoint) interval in steps; on a slow machine a "
         "shorter one keeps its last checkpoint near the end of the budget",
     )
+    ap.add_argument(
+        "--batch-type",
+        choices=("sentence", "token"),
+        default="sentence",
+        help="JoeyNMT's batch_type; match the seqlab run's train.batch_type",
+    )
+    ap.add_argument(
+        "--batch-size",
+        type=int,
+        default=64,
+        help="JoeyNMT's batch_size: sentences, or padded tokens with --batch-type token "
+        "(match the seqlab run's train.batch_tokens)",
+    )
     args = ap.parse_args()
     python = ensure_venv(args.venv)
     data = args.work / "data" if args.skip_train else prepare_data(args.work)
     model_dir = args.work / "model"
     config = args.work / "config.yaml"
-    config.write_text(
-        yaml.safe_dump(joey_config(data, model_dir, args.level, args.valid_freq), sort_keys=False)
-    )
+    config.write_text(yaml.safe_dump(joey_config(data, model_dir, args), sort_keys=False))
     wall_file = args.work / "train_minutes.txt"
     if not args.skip_train:
         wall_file.write_text(f"{train_joey(python, config, args.minutes, args.work / 'train.out')}")
@@ -264,7 +291,8 @@ def main() -> None:
             *header(f"Multi30k en->fr: seqlab against JoeyNMT 2.3.0 ({args.name})"),
             f"Same data, {TOKENS[args.level]}, model size (1-layer "
             "bidirectional LSTM encoder 256, LSTM decoder 256, embeddings 256, Bahdanau "
-            "attention), batch 64, Adam 2e-3 constant, label smoothing 0.1, dropout 0.3, and "
+            f"attention), {batch_words(args)}, Adam 2e-3 constant, label smoothing 0.1, "
+            "dropout 0.3, and "
             f"{args.minutes:g} wall-clock minutes of training each, one after the other on this "
             "machine. BLEU/chrF: greedy decoding of all 1,014 val sentences with each toolkit's "
             "best checkpoint, sacrebleu on detokenized output. Tokens/s: target tokens per "
