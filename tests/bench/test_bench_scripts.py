@@ -231,3 +231,22 @@ def test_lm_quality_chooses_a_size_trains_and_writes_its_section(
     assert chosen in ("1x48", "1x16") and 0 < loss < 5  # 100-odd symbols: ln(100) = 4.6
     assert re.search(rf"<!-- summary:lm-smoke --> .*{chosen} LSTM LM.*fp32", text)
     assert (tmp_path / "runs" / "shakespeare" / "metrics.jsonl").exists()
+
+
+@needs_shared
+def test_decoder_loop_quick_times_both_loops_and_they_agree(
+    bench_on_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """One round on a few Multi30k pairs: both loops timed, their outputs and gradients equal
+    to float32 rounding; no doc written."""
+    module = importlib.import_module("bench.decoder_loop")
+    doc = REPO / "docs" / "benchmarks.md"
+    before = doc.read_text()
+    monkeypatch.setattr(sys, "argv", ["bench.decoder_loop", "--quick", "--threads", "1"])
+    module.main()
+    row = re.search(r"^\| 1 \| ([\d,.]+) \| ([\d,.]+) \| ([\d.]+)x \| ([\d.e+-]+) \|$",
+                    capsys.readouterr().out, re.M)  # fmt: skip
+    plain, preset, _, diff = (float(x.replace(",", "")) for x in row.groups())
+    assert plain > 0 and preset > 0
+    assert diff < 1e-5
+    assert doc.read_text() == before
