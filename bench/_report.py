@@ -70,28 +70,25 @@ def cpu() -> str:
     bf16 speed depends on the ISA: native on AVX512-BF16 or AMX, emulated on AVX2."""
     import torch
 
-    name = platform.processor() or platform.machine()
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                name = line.split(":", 1)[1].strip()
-                break
+        info = Path("/proc/cpuinfo").read_text()
     except OSError:
-        pass
-    return f"{name} ({', '.join([torch.backends.cpu.get_cpu_capability(), *bf16_units()])})"
+        info = ""
+    name = cpuinfo_field(info, "model name") or platform.processor() or platform.machine()
+    flags = cpuinfo_field(info, "flags").split()
+    units = [unit for flag, unit in BF16_UNITS if flag in flags]
+    return f"{name} ({', '.join([torch.backends.cpu.get_cpu_capability(), *units])})"
 
 
-def bf16_units() -> list[str]:
-    """The CPU's native bf16 units as /proc/cpuinfo names them: AVX512-BF16 and AMX, or none
-    (bf16 is then emulated, about 9x slower than fp32)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return []
-    lines = (x.split(":", 1)[1].split() for x in text.splitlines() if x.startswith("flags"))
-    flags = next(lines, [])
-    units = (("avx512_bf16", "AVX512-BF16"), ("amx_bf16", "AMX"))
-    return [name for flag, name in units if flag in flags]
+# the native bf16 units as /proc/cpuinfo flags name them; with none, bf16 is emulated (about 9x
+# slower than fp32)
+BF16_UNITS = (("avx512_bf16", "AVX512-BF16"), ("amx_bf16", "AMX"))
+
+
+def cpuinfo_field(info: str, key: str) -> str:
+    """The first value of ``key`` in /proc/cpuinfo's text ``info``, or ""."""
+    line = next((x for x in info.splitlines() if x.startswith(key)), "")
+    return line.split(":", 1)[1].strip() if ":" in line else ""
 
 
 def machine() -> str:

@@ -32,7 +32,7 @@ import torch
 from torch import Tensor
 
 from bench._report import SummaryRow, cpu, header, write_section
-from bench.train_profile import m30k_trainer
+from bench.train_profile import m30k_trainer, plural
 from seqlab.nn.recurrent import hidden_of, map_state
 
 
@@ -121,7 +121,6 @@ def main() -> None:
         print(rows[-1], flush=True)
     if args.quick:
         return
-    plural = {t: f"{t} thread{'s' if t != 1 else ''}" for t in ratios}
     body = "\n".join(
         [
             *header("The teacher-forced decoder loop: the embeddings' input product out of it"),
@@ -139,7 +138,7 @@ def main() -> None:
     row = SummaryRow(
         what="Teacher-forced Bahdanau decoder loop, forward and backward, embeddings' input "
         "product out of the loop",
-        result=", ".join(f"{ratios[t]:.2f}x at {plural[t]}" for t in ratios),
+        result=", ".join(f"{ratios[t]:.2f}x at {plural(t)}" for t in ratios),
         anchor="the per-step loop before, same process",
     )
     write_section("decoder-loop", body, summary=[row])
