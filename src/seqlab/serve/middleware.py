@@ -20,6 +20,15 @@ class BodyTooLarge(Exception):
     pass
 
 
+def _log_line(rid: str, fields: dict, status: int, started: float) -> bool:
+    """Write a request's one JSON log line. It is written before the reply's last body chunk
+    is sent, so a client that has its whole reply finds the line already in the log."""
+    entry = {"id": rid, **fields, "status": status}
+    entry["ms"] = round(1000 * (time.monotonic() - started), 1)
+    log.info(json.dumps(entry))
+    return True
+
+
 class RequestContext:
     """Request ids, the body limit, the API key (``/v1`` routes), and the request log."""
 
@@ -34,6 +43,11 @@ class RequestContext:
         state = scope.setdefault("state", {})
         state.update(request_id=rid, log={"route": scope["path"]})
         started, status, body = time.monotonic(), {"code": 0, "replaced": False}, {"over": False}
+        logged = []
+
+        def write_log() -> None:  # once: before the last body chunk leaves, or at the end
+            if not logged:
+                logged.append(_log_line(rid, state["log"], status["code"], started))
 
         async def send_logged(message: dict) -> None:
             if body["over"]:  # the app answered a body it could not read: it was too large
@@ -47,6 +61,8 @@ class RequestContext:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
                 message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                write_log()
             await send(message)
 
         try:
@@ -65,9 +81,7 @@ class RequestContext:
                 message = f"internal error; the server log has its traceback under id {rid}"
                 await _send_json(send_logged, 500, message, rid)
         finally:
-            entry = {"id": rid, **state["log"], "status": status["code"]}
-            entry["ms"] = round(1000 * (time.monotonic() - started), 1)
-            log.info(json.dumps(entry))
+            write_log()  # a request that ended without a complete reply
 
     def _refusal(self, scope) -> tuple[int, str, dict] | None:
         """(status, message, headers) when the request is refused before it is read."""
