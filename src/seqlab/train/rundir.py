@@ -95,9 +95,10 @@ class RunLock:
     def check_free(cls, run_dir: Path) -> None:
         """A one-line error naming the holder's PID if a training holds ``run_dir``."""
         path = Path(run_dir) / cls.NAME
-        if not path.exists():
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:  # no training holds it, or the holder just released it
             return
-        fd = os.open(path, os.O_RDONLY)
         try:
             _take(fd, path)
             fcntl.flock(fd, fcntl.LOCK_UN)
