@@ -301,3 +301,99 @@ def test_conditional_samples_are_the_previous_samples(temperature, top_k, seed):
     )
     assert [h[0].tokens for h in new] == old
     assert any(h[0].finished for h in new) and not all(h[0].finished for h in new)
+
+
+# ------------------------------------------------------------------ stored outputs
+
+# Token ids that decoding gave on these seeded models when they were stored (torch 2.13 CPU),
+# independent of the reference loops above: a change to any shared helper shows here.
+GOLDEN_GREEDY = {
+    "gru": (
+        (8, 8, 8, 8, 8),
+        (8, 8, 8, 7, 7, 0),
+        (10, 8, 7, 0, 0, 0, 0, 0),
+        (8, 8, 0, 0, 0, 0, 0, 0, 0),
+        (8, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+        (8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+        (0,) * 14,
+        (8, 8, 8) + (0,) * 12,
+        (0,) * 17,
+    ),
+    "rnn": ((7,), (7, 2, 7), (7,), (7, 2, 7), (7,), (7, 2, 7), (7, 2, 7), (7, 2, 7), (7, 2, 7)),
+}
+GOLDEN_BEAM_RNN = (
+    ((7,), (7, 2, 7)),
+    ((7,), (7, 2, 7)),
+    ((7,), (7, 2, 7)),
+    ((7,), (7, 2, 7)),
+    ((7,), (7, 7)),
+    ((7,), (7, 2, 7)),
+    ((7,), (7, 2, 7)),
+    ((2, 7), (7, 2, 7)),
+    ((7,), (7, 2, 7)),
+)
+GOLDEN_LM = {
+    1: (0, 2, 1, 4, 11, 2, 8, 5, 0, 5, 3, 7, 1, 11, 1, 9, 9, 1, 8, 0, 9, 4, 7, 5, 4, 5, 1, 6, 7)
+    + (10, 3, 10, 6, 6, 5, 5, 3, 5, 9, 1, 7, 8, 6, 3, 3, 8, 3, 2, 9, 2, 4, 1, 4, 11, 10, 2, 3)
+    + (4, 10, 11),
+    3: (0, 10, 8, 0, 1, 2, 7, 1, 3, 1, 1, 1, 2, 1, 10, 1, 7, 7, 1, 7, 7, 3, 10, 1, 10, 10, 1, 1)
+    + (4, 3, 3, 7, 4, 2, 2, 3, 1, 10, 7, 4, 1, 2, 7, 1, 0, 3, 8, 7, 7, 7, 3, 0, 10, 7, 4, 1, 1)
+    + (0, 2, 7),
+}
+GOLDEN_CONDGEN = (
+    (10, 11, 1, 6, 1, 11, 6, 11, 10),
+    (),
+    (6, 10, 10, 1, 6, 10, 6, 6, 6),
+    (),
+    (),
+    (4, 6, 6, 1, 6, 6, 10, 1, 7),
+    (6, 6, 10, 9, 1, 6, 6, 9, 10),
+    (),
+)
+
+
+@pytest.mark.parametrize("cell,attention,feed", [SEQ2SEQ[0], SEQ2SEQ[2]])
+def test_greedy_and_beam_give_the_stored_tokens(cell, attention, feed):
+    m = _seq2seq(cell, attention, feed)
+    state, limits = _encoded(m, 9)
+    first = torch.full_like(limits, SOS_ID)
+    greedy = decode(m, state, Greedy(), first=first, limits=limits, eos=EOS_ID)
+    assert tuple(tuple(h[0].tokens) for h in greedy) == GOLDEN_GREEDY[cell]
+    if cell == "rnn":
+        beam = decode(m, state, Beam(3, 2, "gnmt", 0.6), first=first, limits=limits, eos=EOS_ID)
+        assert tuple(tuple(tuple(h.tokens) for h in hs) for hs in beam) == GOLDEN_BEAM_RNN
+
+
+@pytest.mark.parametrize("top_p,seed", [(1.0, 1), (0.7, 3)])
+def test_language_model_samples_are_the_stored_tokens(top_p, seed):
+    torch.manual_seed(0)
+    shape = RecurrentShape(cell="lstm", embedding_dim=6, hidden_size=16, num_layers=2, dropout=0.0)
+    model = LanguageModel(V, shape).eval()
+    prime = torch.tensor([4, 7, 5])
+    with torch.inference_mode():
+        state = model.start(prime[None, :-1])
+    temperature = 0.8 if seed == 1 else 1.0
+    strategy = Sample(temperature, 0, top_p, seed)
+    ((hyp,),) = decode(
+        model, state, strategy, first=prime[-1:], limits=torch.tensor([60]), eos=None
+    )
+    assert tuple(hyp.tokens) == GOLDEN_LM[seed]
+
+
+def test_conditional_samples_are_the_stored_tokens():
+    torch.manual_seed(0)
+    shape = RecurrentShape(cell="gru", embedding_dim=6, hidden_size=8, num_layers=1, dropout=0.0)
+    model = ConditionalGenerator(V, shape, num_classes=3).eval()
+    cond = torch.tensor([0, 1, 2, 1, 0, 2, 2, 1])
+    with torch.inference_mode():
+        state = model.start(cond)
+    new = decode(
+        model,
+        state,
+        Sample(1.2, 4, seed=2),
+        first=torch.full_like(cond, SOS_ID),
+        limits=torch.full_like(cond, 9),
+        eos=EOS_ID,
+        banned=(PAD_ID, SOS_ID),
+    )
+    assert tuple(tuple(h[0].tokens) for h in new) == GOLDEN_CONDGEN
