@@ -54,6 +54,8 @@ def _encode(m: Seq2Seq, sources: list[list[int]]):
 class Counting:
     """A model whose ``step`` records how many rows it was given."""
 
+    log_probs = False
+
     def __init__(self, model: Seq2Seq):
         self.model, self.rows = model, []
 

@@ -1,6 +1,12 @@
 import torch
 
-from seqlab.decode.sampling import pick_next
+from seqlab.decode.greedy import Picker
+from seqlab.decode.strategy import Greedy, Sample
+
+
+def _pick(logits: torch.Tensor, strategy: Greedy | Sample) -> torch.Tensor:
+    """One token per row of logits (B, V), as greedy decoding and sampling choose it."""
+    return Picker(strategy, logits.shape[0])(logits, list(range(logits.shape[0])))
 
 
 def test_sampling_draws_what_torch_multinomial_draws():
@@ -8,7 +14,7 @@ def test_sampling_draws_what_torch_multinomial_draws():
     logits = torch.randn(4, 30)
     g1, g2 = torch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
     for _ in range(50):
-        ours = pick_next(logits, 0.7, generator=g1)
+        ours = _pick(logits, Sample(0.7, generator=g1))
         ref = torch.multinomial((logits / 0.7).softmax(-1), 1, generator=g2).squeeze(-1)
         assert torch.equal(ours, ref)
 
@@ -16,7 +22,7 @@ def test_sampling_draws_what_torch_multinomial_draws():
 def test_sampling_frequencies_follow_the_distribution():
     probs = torch.tensor([[0.5, 0.3, 0.15, 0.05]])
     g = torch.Generator().manual_seed(0)
-    draws = torch.stack([pick_next(probs.log(), 1.0, generator=g) for _ in range(20_000)])
+    draws = torch.stack([_pick(probs.log(), Sample(1.0, generator=g)) for _ in range(20_000)])
     freq = torch.bincount(draws.flatten(), minlength=4).float() / draws.numel()
     torch.testing.assert_close(freq, probs[0], atol=0.015, rtol=0)
 
@@ -24,17 +30,14 @@ def test_sampling_frequencies_follow_the_distribution():
 def test_top_k_and_greedy():
     logits = torch.tensor([[0.0, 3.0, 2.0, -1.0]])
     g = torch.Generator().manual_seed(0)
-    assert pick_next(logits, 0).item() == 1
-    picks = {pick_next(logits, 5.0, top_k=2, generator=g).item() for _ in range(200)}
+    assert _pick(logits, Greedy()).item() == 1
+    picks = {_pick(logits, Sample(5.0, top_k=2, generator=g)).item() for _ in range(200)}
     assert picks == {1, 2}
 
 
 def test_a_finished_row_never_changes_another_rows_draws():
     """Noise is drawn for every row of the batch at every step, so a row's samples are the same
     whether the other rows finish early or not."""
-    from seqlab.decode.greedy import Picker
-    from seqlab.decode.strategy import Sample
-
     logits = torch.randn(3, 20)
     every = Picker(Sample(1.0, seed=4), 3)
     some = Picker(Sample(1.0, seed=4), 3)
@@ -47,9 +50,6 @@ def test_a_finished_row_never_changes_another_rows_draws():
 def test_each_group_of_rows_draws_what_it_would_draw_alone():
     """Two callers' rows side by side, each group with its own stream from the same seed: each
     gets the draws it gets alone, even after the other group has finished."""
-    from seqlab.decode.greedy import Picker
-    from seqlab.decode.strategy import Sample
-
     logits = torch.randn(5, 20)
     together = Picker(Sample(1.0, seed=4), 5, groups=[2, 3])
     first, second = Picker(Sample(1.0, seed=4), 2), Picker(Sample(1.0, seed=4), 3)

@@ -5,7 +5,8 @@ whatever stops a command into one of four outcomes, and never shows a traceback 
 
 - a usage error (unknown option, missing argument, a value of the wrong type): a
   ``usage: seqlab CMD ...`` line and one ``error:`` line, exit status 2;
-- a :class:`~seqlab.errors.SeqlabError` (bad input the user can fix): one ``error:`` line, 2;
+- a :class:`~seqlab.errors.SeqlabError` (bad input the user can fix): one ``error:`` line, 2
+  (a decoding option's error names its flag too: ``n_best (--n-best): ...``);
 - Ctrl-C: ``interrupted``, 130;
 - anything else is a bug: one line, ``error: internal error in 'seqlab CMD': Type: message; the
   full traceback is in PATH``, exit status 1.
@@ -55,6 +56,7 @@ from seqlab.cli import (
     translate,
 )
 from seqlab.config import parse_overrides
+from seqlab.decode.limits import OptionError
 from seqlab.errors import SeqlabError
 from seqlab.tasks import load_run_config
 
@@ -145,6 +147,9 @@ def main(argv: list[str] | None = None) -> None:
     except ClickException as e:
         _print_error(e.format_message())
         sys.exit(e.exit_code)
+    except OptionError as e:  # a decoding option, named as the library names it
+        _print_error(e.spelled(f"{e.option} ({_flag(e.option)})"))
+        sys.exit(2)
     except SeqlabError as e:
         _print_error(str(e))
         sys.exit(2)
@@ -160,6 +165,11 @@ def main(argv: list[str] | None = None) -> None:
         print("interrupted", file=sys.stderr)
     if isinstance(status, int) and status:
         sys.exit(status)
+
+
+def _flag(option: str) -> str:
+    """The command-line spelling of a library option: ``n_best`` -> ``--n-best``."""
+    return "--" + option.replace("_", "-")
 
 
 def _one_line(text: str) -> str:

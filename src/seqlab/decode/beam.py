@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor
 
-from seqlab.decode.search import Hypothesis, length_penalty
+from seqlab.decode.search import Hypothesis, SearchOptions, length_penalty
 from seqlab.decode.strategy import Beam
 
 _NEG_INF = float("-inf")
@@ -56,21 +56,16 @@ class BeamSearch:
         first: (B,) the input of the first step (<sos>).
         limits: (B,) at most this many tokens per sentence.
         eos: the end token.
+        options: ``attention`` and ``normalized`` apply (beam search always compacts, and
+            neither streams nor skips scores).
     """
 
     def __init__(
-        self,
-        beam: Beam,
-        first: Tensor,
-        limits: Tensor,
-        eos: int,
-        *,
-        attention: bool = False,
-        normalized: bool = False,
+        self, beam: Beam, first: Tensor, limits: Tensor, eos: int, *, options: SearchOptions
     ):
         B, K, device = limits.shape[0], beam.size, limits.device
-        self.beam, self.eos, self.keep_attention = beam, eos, attention
-        self.normalized = normalized  # outputs are log-probabilities already
+        self.beam, self.eos, self.keep_attention = beam, eos, options.attention
+        self.normalized = options.normalized  # outputs are log-probabilities already
         self.expand = torch.arange(B, device=device).repeat_interleave(K)  # each sentence K times
         self.tokens = first.repeat_interleave(K)  # (B*K,)
         self.scores = torch.full((B, K), _NEG_INF, dtype=torch.float64, device=device)

@@ -9,17 +9,14 @@ row's draws depend on its position in the batch, never on when other rows finish
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor
 
 from seqlab.decode.sampling import draw, race_noise, reshape_logits
-from seqlab.decode.search import Hypothesis
+from seqlab.decode.search import Hypothesis, SearchOptions
 from seqlab.decode.strategy import Greedy, Sample
-
-TokenCallback = Callable[[list[int], list[int]], None]
-"""on_token(batch rows, tokens): the tokens just produced by rows still going (no <eos>)."""
 
 
 class Picker:
@@ -78,8 +75,8 @@ class GreedySearch:
         first: (B,) the input of the first step (<sos>, or a prime's last token).
         limits: (B,) at most this many tokens per sentence (<eos> not counted).
         eos: the end token, or None to run every row to its limit.
-        scores: sum each sentence's log-probability (NaN without: a little faster at batch 1).
-        normalized: the model's outputs are log-probabilities already (an exported graph's).
+        options: attention, compaction, streaming, scores (NaN without: a little faster at
+            batch 1) and whether the model's outputs are log-probabilities already.
     """
 
     expand: Tensor | None = None  # rows are not duplicated
@@ -91,16 +88,13 @@ class GreedySearch:
         limits: Tensor,
         eos: int | None,
         *,
-        attention: bool = False,
-        compact: bool = True,
-        on_token: TokenCallback | None = None,
-        scores: bool = True,
-        normalized: bool = False,
+        options: SearchOptions = SearchOptions(),
     ):
         batch = limits.shape[0]
         self.picker, self.eos, self.limits = picker, eos, limits.tolist()
-        self.scored, self.normalized = scores, normalized
-        self.keep_attention, self.compact, self.on_token = attention, compact, on_token
+        self.scored, self.normalized = options.scores, options.normalized
+        self.keep_attention, self.compact = options.attention, options.compact
+        self.on_token = options.on_token
         self.rows = torch.arange(batch, device=limits.device)  # (A,) batch row of each live row
         self.live = list(range(batch))  # the same rows, as a list
         self.alive = [True] * batch  # per live row: still going (False only without compact)

@@ -45,18 +45,3 @@ def draw(logits: Tensor, noise: Tensor) -> Tensor:
     if noise.device != probs.device:
         noise = noise.to(probs.device)
     return probs.div_(noise).argmax(-1)
-
-
-def pick_next(
-    logits: Tensor,
-    temperature: float = 1.0,
-    *,
-    top_k: int = 0,
-    top_p: float = 1.0,
-    generator: torch.Generator | None = None,
-) -> Tensor:
-    """logits (B, V) -> token ids (B,). ``temperature`` 0 means greedy (argmax)."""
-    if temperature <= 0:
-        return logits.argmax(-1)
-    shaped = reshape_logits(logits, temperature, top_k, top_p)
-    return draw(shaped, race_noise(tuple(shaped.shape), generator))

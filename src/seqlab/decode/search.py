@@ -1,36 +1,72 @@
 """What every decoding strategy shares: the model protocol, the hypothesis it returns, length
 limits and penalties.
 
-A model is decoded through three methods (:class:`Decodable`)::
+A model is decoded through what :class:`Decodable` declares::
 
     state = model.start(...)                              model-specific: a source, a prime,
                                                           a condition
     step(tokens (B,), state) -> (logits (B, V), state)    one token per row
     select(state, index (N,)) -> state                    rows of the batch: reorder beams,
                                                           drop finished sentences
+    log_probs                                             True when step's outputs are
+                                                          log-probabilities already (an
+                                                          exported graph's), False for logits
 
-A state may expose ``attn`` (B, S), the attention weights of its last step, which decoding can
-keep per hypothesis. Strategies return, per sentence, hypotheses of token ids without the first
-token and without <eos>.
+A model decoded with attention kept returns states that are :class:`Attending`: their ``attn``
+(B, S) holds the attention weights of the last step. Strategies return, per sentence,
+hypotheses of token ids without the first token and without <eos>.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from torch import Tensor
 
-LENGTH_PENALTIES = ("none", "avg", "gnmt")
+from seqlab.decode.limits import LENGTH_PENALTIES
 
 
 class Decodable(Protocol):
     """The model side of decoding (see the module docstring)."""
 
+    log_probs: bool
+
     def step(self, tokens: Tensor, state: Any) -> tuple[Tensor, Any]: ...
 
     def select(self, state: Any, index: Tensor) -> Any: ...
+
+
+class Attending(Protocol):
+    """A decoder state that keeps its last step's attention weights, (B, S), or None."""
+
+    attn: Tensor | None
+
+
+TokenCallback = Callable[[list[int], list[int]], None]
+"""on_token(batch rows, tokens): the tokens just produced by rows still going (no <eos>)."""
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """How one decoding call runs, whatever its strategy (see :func:`seqlab.decode.loop.decode`).
+
+    attention: keep ``state.attn`` of every step in the hypotheses.
+    compact: greedy and sampling drop finished rows from the batch (beam search always does).
+    on_token: greedy and sampling call ``on_token(rows, tokens)`` after every step.
+    scores: greedy and sampling sum each output's log-probability (NaN without).
+    groups: sampling only: rows per caller, side by side; each group draws its own stream.
+    normalized: the model's outputs are log-probabilities already (:attr:`Decodable.log_probs`).
+    """
+
+    attention: bool = False
+    compact: bool = True
+    on_token: TokenCallback | None = None
+    scores: bool = True
+    groups: tuple[int, ...] | None = None
+    normalized: bool = False
 
 
 @dataclass
@@ -62,4 +98,4 @@ def length_penalty(length: int, kind: str = "none", alpha: float = 0.6) -> float
         return float(max(1, length))
     if kind == "gnmt":
         return math.pow((5.0 + length) / 6.0, alpha)
-    raise ValueError(f"unknown length penalty {kind!r}; expected one of none, avg, gnmt")
+    raise ValueError(f"unknown length penalty {kind!r}; expected one of {LENGTH_PENALTIES}")

@@ -6,7 +6,8 @@
 
 A strategy holds options only; :func:`seqlab.decode.loop.decode` runs any of them over any model
 that can ``step``. Each is checked once, here, so a bad value is one line naming the option,
-whatever the caller (the CLI, the server, a script).
+whatever the caller (the CLI, the server, a script); the valid values are declared in
+:mod:`seqlab.decode.limits`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from seqlab.decode.search import LENGTH_PENALTIES
-from seqlab.errors import SeqlabError
+from seqlab.decode.limits import LENGTH_PENALTIES, LIMITS, OptionError
 
 
 @dataclass(frozen=True)
@@ -41,14 +41,13 @@ class Sample:
 
     def __post_init__(self):
         if not self.temperature > 0:
-            raise SeqlabError(
-                "temperature (--temperature): must be > 0 for sampling (0 means greedy), "
-                f"got {self.temperature}"
+            raise OptionError(
+                "temperature",
+                f"must be > 0 for sampling (0 means greedy), got {self.temperature}",
             )
-        if self.top_k < 0:
-            raise SeqlabError(f"top_k (--top-k): must be >= 0 (0 = no cut), got {self.top_k}")
-        if not 0 < self.top_p <= 1:
-            raise SeqlabError(f"top_p (--top-p): must be in (0, 1], got {self.top_p}")
+        LIMITS["temperature"].check("temperature", self.temperature)
+        LIMITS["top_k"].check("top_k", self.top_k, " (0 = no cut)")
+        LIMITS["top_p"].check("top_p", self.top_p)
 
     def make_generator(self) -> torch.Generator | None:
         """The random stream of one decoding call."""
@@ -60,7 +59,8 @@ class Sample:
 @dataclass(frozen=True)
 class Beam:
     """Beam search: ``size`` hypotheses per sentence, the ``n_best`` best returned, ranked by
-    log-probability divided by a length penalty (none | avg | gnmt, with exponent ``alpha``)."""
+    log-probability divided by a length penalty (none | avg | gnmt, with exponent ``alpha``).
+    Errors name the size ``beam``, as the option is called everywhere else."""
 
     size: int = 5
     n_best: int = 1
@@ -68,19 +68,17 @@ class Beam:
     alpha: float = 0.6
 
     def __post_init__(self):
-        if self.size < 1:
-            raise SeqlabError(f"beam (--beam): must be >= 1, got {self.size}")
-        if not 1 <= self.n_best <= self.size:
-            raise SeqlabError(
-                f"n_best (--n-best): must be in 1..beam ({self.size}), got {self.n_best}"
-            )
+        LIMITS["beam"].check("beam", self.size)
+        LIMITS["n_best"].check("n_best", self.n_best)
+        if self.n_best > self.size:
+            raise OptionError("n_best", f"must be at most beam ({self.size}), got {self.n_best}")
         if self.length_penalty not in LENGTH_PENALTIES:
-            raise SeqlabError(
-                f"length_penalty (--length-penalty): {self.length_penalty!r} is not valid; "
-                f"expected one of {', '.join(LENGTH_PENALTIES)}"
+            raise OptionError(
+                "length_penalty",
+                f"{self.length_penalty!r} is not valid; expected one of "
+                + ", ".join(LENGTH_PENALTIES),
             )
-        if not 0 <= self.alpha <= 10:
-            raise SeqlabError(f"alpha (--alpha): must be in [0, 10], got {self.alpha}")
+        LIMITS["alpha"].check("alpha", self.alpha)
 
 
 Strategy = Greedy | Sample | Beam
@@ -91,10 +89,7 @@ def sampling(
 ) -> Greedy | Sample:
     """The strategy of ``--temperature``: 0 is greedy, above 0 a seeded draw. Negative values
     and out-of-range cuts are refused (also when greedy makes them unused)."""
-    if temperature < 0:
-        raise SeqlabError(
-            f"temperature (--temperature): must be >= 0 (0 = greedy), got {temperature}"
-        )
+    LIMITS["temperature"].check("temperature", temperature, " (0 = greedy)")
     if temperature == 0:
         Sample(1.0, top_k, top_p)  # validates the cuts
         return Greedy()

@@ -27,6 +27,8 @@ GenState = tuple[Any, Tensor]
 
 
 class ConditionalGenerator(nn.Module):
+    log_probs = False  # decoding (seqlab.decode.search.Decodable): step returns logits
+
     def __init__(
         self,
         vocab_size: int,

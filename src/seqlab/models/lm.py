@@ -33,6 +33,7 @@ from seqlab.nn.step_inference import StepInference
 class LanguageModel(nn.Module):
     """Embedding -> Recurrent -> [projection] -> output layer (full or adaptive softmax)."""
 
+    log_probs = False  # decoding (seqlab.decode.search.Decodable): step returns logits
     fast = True  # False: every step through the modules (the reference the fast step equals)
     #: checkpoint keys written before the output layer was named ``output``
     LEGACY_KEYS = {"decoder.": "output."}

@@ -19,6 +19,8 @@ from seqlab.nn.stack import RecurrentShape
 
 
 class Seq2Seq(nn.Module):
+    log_probs = False  # decoding (seqlab.decode.search.Decodable): step returns logits
+
     def __init__(
         self,
         src_vocab_size: int,
