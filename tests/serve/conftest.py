@@ -12,7 +12,7 @@ import pytest
 import uvicorn
 
 from seqlab.serve.app import Limits, create_app
-from seqlab.serve.models import load_models
+from seqlab.serve.registry import load_registry
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +43,7 @@ def _serving(app) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def loaded(runs):
     """Every run loaded once (the server's own objects)."""
-    return load_models([f"{name}={path}" for name, path in runs.items()], "cpu")
+    return load_registry([f"{name}={path}" for name, path in runs.items()], "cpu")
 
 
 @pytest.fixture

@@ -221,7 +221,7 @@ def test_api_key(app_factory, serving):
 
 def _gated(app, gate: threading.Event):
     """Every model's batched call waits for ``gate`` first."""
-    for model in app.state.models.values():
+    for model in app.state.served.values():
         run = model.batcher.run
         model.batcher.run = lambda key, jobs, run=run: (gate.wait(10), run(key, jobs))[1]
     return app
@@ -253,7 +253,7 @@ def test_a_bug_is_500_with_its_request_id_in_the_log(app_factory, serving, caplo
     def boom(key, jobs):
         raise RuntimeError("a bug")
 
-    app.state.models["sentiment"].batcher.run = boom
+    app.state.served["sentiment"].batcher.run = boom
     with serving(app) as url, caplog.at_level(logging.INFO, logger="seqlab.serve"):
         body = _status(post(url, "classify", model="sentiment", inputs=["good"]), 500, "internal")
     logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)

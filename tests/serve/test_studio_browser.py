@@ -32,7 +32,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from seqlab.analysis.explain import explain
 from seqlab.cli import main
 from seqlab.serve.app import create_app
-from seqlab.serve.models import load_models
+from seqlab.serve.registry import load_registry
 
 REPO = Path(__file__).resolve().parents[2]
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -410,7 +410,7 @@ def korean_url(loaded, serving, tmp_path_factory) -> Iterator[str]:
             *[a for s in sets for a in ("--set", s)],
         ]
     )
-    models = {**loaded, **load_models([f"ko={root / 'run'}"], "cpu")}
+    models = {**loaded, **load_registry([f"ko={root / 'run'}"], "cpu")}
     with serving(create_app(models)) as base:
         yield base
 

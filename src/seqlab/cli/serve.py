@@ -70,13 +70,13 @@ def _load(runs: list[str], backend: str, threads: int) -> dict:
     """Set torch's threads and load every run; says what it loaded, on which device."""
     import torch
 
-    from seqlab.serve.models import load_models
+    from seqlab.serve.registry import load_registry
 
     # the event loop needs a core too: torch's intra-op threads spinning on every core slow
     # both down (on 2 cores, 1 thread answered 1.5-6x the requests/s of 2 under load)
     torch.set_num_threads(threads or max(1, (os.cpu_count() or 2) - 1))
     device = "cuda" if torch.cuda.is_available() and backend == "torch" else "cpu"
-    models = load_models(runs, device, backend)
+    models = load_registry(runs, device, backend)
     print(f"seqlab serve: {', '.join(models)} on {device} ({backend})", file=sys.stderr)
     return models
 

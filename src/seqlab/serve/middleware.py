@@ -1,4 +1,4 @@
-"""What wraps every request: an id, the body-size limit, the API key, one JSON log line.
+"""What wraps every request: an id, the body-size limit, one JSON log line.
 
 A plain ASGI middleware, so it sees the body as it arrives: a body over the limit is refused
 with 413 whether or not the client said its length up front (``Content-Length``).
@@ -6,7 +6,6 @@ with 413 whether or not the client said its length up front (``Content-Length``)
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import time
@@ -30,10 +29,10 @@ def _log_line(rid: str, fields: dict, status: int, started: float) -> bool:
 
 
 class RequestContext:
-    """Request ids, the body limit, the API key (``/v1`` routes), and the request log."""
+    """Request ids, the body limit and the request log (the API key is a route dependency)."""
 
-    def __init__(self, app, *, max_body: int, api_key: str | None):
-        self.app, self.max_body, self.api_key = app, max_body, api_key
+    def __init__(self, app, *, max_body: int):
+        self.app, self.max_body = app, max_body
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -89,11 +88,6 @@ class RequestContext:
         length = headers.get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body:
             return 413, self._too_large, {}
-        if self.api_key and scope["path"].startswith("/v1/"):
-            given = headers.get(b"authorization", b"").decode("latin-1")
-            if not hmac.compare_digest(given, f"Bearer {self.api_key}"):
-                message = "missing or wrong API key: send Authorization: Bearer <key>"
-                return 401, message, {"www-authenticate": "Bearer"}
         return None
 
     @property

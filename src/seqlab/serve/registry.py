@@ -1,13 +1,13 @@
-"""The loaded runs, and what each route asks of a run's task.
+"""The runs a server answers for: each loaded once at start-up, by name, with its batcher.
 
-A route turns a request into a batch key and rows (checking, before any batching, what only
-this request can get wrong: an input too long, a prime outside the vocabulary), then a runner
-decodes every row of a batch in one call and hands each request its own results.
+    seqlab serve lm=runs/lm s2s=runs/s2s     ->  {"lm": ServedModel, "s2s": ServedModel}
+
+A served model runs one batch of requests at a time on its own inference thread; what a
+batch does is its key's (:mod:`seqlab.serve.runners`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,25 +17,16 @@ import torch
 from torch import nn
 
 from seqlab.analysis.params import param_table_from_module
-from seqlab.decode.strategy import beam_or_greedy, sampling
 from seqlab.errors import SeqlabError
 from seqlab.serve import schemas
 from seqlab.serve.batcher import Batcher, Job
+from seqlab.serve.errors import ClientError
 from seqlab.tasks import load_run
 from seqlab.tasks.base import Task
-from seqlab.tasks.options import GenerateOptions, PredictOptions
-
-
-class ClientError(Exception):
-    """A request the server refuses: ``status`` and one line naming the field or input."""
-
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
-        super().__init__(" ".join(message.split()))
-        self.status, self.headers = status, headers or {}
 
 
 @dataclass
-class LoadedModel:
+class ServedModel:
     """A run loaded once at start-up, with the batcher of its requests."""
 
     name: str
@@ -50,6 +41,21 @@ class LoadedModel:
             raise ClientError(
                 400, f"model {self.name!r} is a {self.task.name} run: it answers {offered}"
             )
+
+    def run_batch(self, key: Any, jobs: list[Job]) -> list[Any]:
+        """One batched call (on the inference thread). A batch that fails on one request's
+        input is run again request by request, so only that one gets the error."""
+        with torch.inference_mode():
+            try:
+                return key.run(self, jobs)
+            except SeqlabError as e:
+                if len(jobs) == 1:
+                    return [ClientError(422, str(e))]
+                return [self.run_batch(key, [job])[0] for job in jobs]
+
+
+Registry = dict[str, ServedModel]
+"""The served models by name."""
 
 
 def parse_specs(specs: list[str]) -> list[tuple[str, Path]]:
@@ -66,226 +72,48 @@ def parse_specs(specs: list[str]) -> list[tuple[str, Path]]:
     return out
 
 
-def load_models(specs: list[str], device: str, backend: str = "torch") -> dict[str, LoadedModel]:
+def load_registry(specs: list[str], device: str, backend: str = "torch") -> Registry:
     """Every run, loaded once, on ``device`` (torch) or as its ONNX export (``backend``)."""
-    models = {}
+    served = {}
     for name, run in parse_specs(specs):
         task, model = load_run(run, "best", device, backend)
-        models[name] = LoadedModel(name, run, task, model)
-    return models
+        served[name] = ServedModel(name, run, task, model)
+    return served
 
 
-def attach_batchers(
-    models: dict[str, LoadedModel], executors: dict[str, Executor], **limits: Any
-) -> None:
+def attach_batchers(served: Registry, executors: dict[str, Executor], **limits: Any) -> None:
     """One batcher per model, on the model's own inference thread (``executors[name]``); its
     worker starts with the event loop."""
-    for name, loaded in models.items():
-        loaded.batcher = Batcher(_runner(loaded), executors[name], **limits)
+    for name, one in served.items():
+        one.batcher = Batcher(one.run_batch, executors[name], **limits)
 
 
-def _runner(loaded: LoadedModel):
-    """run(key, jobs) for this model: the route is the key's first element. A batch that fails
-    on one request's input is run again request by request, so only that one gets the error."""
-    runs = {"translate": _run_translate, "chat": _run_translate, "generate": _run_generate}
-    runs.update(classify=_run_classify, tag=_run_tag)
-
-    def run(key: tuple, jobs: list[Job]) -> list[Any]:
-        with torch.inference_mode():
-            try:
-                return runs[key[0]](loaded, key, jobs)
-            except SeqlabError as e:
-                if len(jobs) == 1:
-                    return [ClientError(422, str(e))]
-                return [run(key, [job])[0] for job in jobs]
-
-    return run
+def lookup(served: Registry, name: str, route: str) -> ServedModel:
+    """The model a request names, if it answers ``route`` (404 lists the loaded ones)."""
+    if name not in served:
+        raise ClientError(404, f"no model {name!r}; loaded: {', '.join(sorted(served))}")
+    one = served[name]
+    one.check_route(route)
+    return one
 
 
-# ------------------------------------------------------------------ translate and chat
-
-
-def translate_rows(loaded: LoadedModel, req: schemas.TranslateRequest) -> tuple[tuple, list]:
-    """Key and rows of a translate or chat request; inputs over the length limit are refused
-    (422 naming the input) unless the request asks for truncation."""
-    if req.n_best > req.beam:
-        raise ClientError(422, f"n_best: must be at most beam ({req.beam}), got {req.n_best}")
-    strategy = beam_or_greedy(req.beam, req.n_best, req.length_penalty, req.alpha)
-    limit = loaded.task.config.data.max_src_len
-    rows = []
-    for i, text in enumerate(req.inputs):
-        ids = loaded.task.src_ids(text)
-        cut = bool(limit) and len(ids) > limit
-        if cut and not req.truncate:
-            raise ClientError(
-                422,
-                f"inputs.{i}: {len(ids)} tokens, over the model's limit of {limit}; shorten it "
-                "or send truncate: true",
-            )
-        rows.append((text, ids[:limit] if cut else ids, cut))
-    return ("translate", strategy, req.max_length, req.return_attention), rows
-
-
-def _run_translate(loaded: LoadedModel, key: tuple, jobs: list[Job]) -> list[Any]:
-    _, strategy, max_length, attention = key
-    rows = [row for job in jobs for row in job.rows]
-    task = loaded.task
-    hyps = task.decode(
-        loaded.model,
-        [ids for _, ids, _ in rows],
-        strategy,
-        attention=attention,
-        batch_size=len(rows),
-        max_length=max_length,
-    )
-    outputs = [_translation(task, row, best, attention) for row, best in zip(rows, hyps)]
-    return _split(outputs, jobs)
-
-
-def _translation(task, row: tuple, best: list, attention: bool) -> schemas.Translation:
-    text, ids, cut = row
-    if not text.strip():  # an empty input gets an empty output, as on the command line
-        empty = [schemas.Hypothesis(text="", score=0.0)]
-        return schemas.Translation(text="", score=0.0, n_best=empty, src_tokens=[], tgt_tokens=[])
-    top = best[0]
-    weights = None
-    if attention and top.attention is not None:  # this row's own source columns and <eos>
-        weights = top.attention[:, : len(ids) + 1].float().tolist()
-    return schemas.Translation(
-        text=task.tgt_text(top.tokens),
-        score=top.score,
-        n_best=[schemas.Hypothesis(text=task.tgt_text(h.tokens), score=h.score) for h in best],
-        src_tokens=task.src_tokens(ids) + ["<eos>"],
-        tgt_tokens=task.tgt_tokens(top.tokens) + (["<eos>"] if top.finished else []),
-        attention=weights,
-        truncated=cut,
-    )
-
-
-# ------------------------------------------------------------------ generate
-
-
-def generate_rows(req: schemas.GenerateRequest) -> tuple[tuple, list]:
-    """Key and rows (one per sample) of a generate request."""
-    strategy = sampling(req.temperature, req.top_k, req.top_p, req.seed)
-    options = GenerateOptions(
-        prime=req.prime, max_tokens=req.max_tokens, strategy=strategy, condition=req.condition
-    )
-    return ("generate", strategy, req.max_tokens), [options] * req.n
-
-
-def check_generate(loaded: LoadedModel, req: schemas.GenerateRequest) -> None:
-    """422 before any work (and before a stream starts) for what the model cannot take. A
-    feature-conditioned model's conditions are files: a request may not name server files."""
-    task = loaded.task
-    if task.name == "condgen" and not task.labels:
-        raise ClientError(
-            422,
-            "condition: this model is conditioned on feature files, which a request cannot "
-            "name; use seqlab generate --condition FILE.npy",
-        )
-    task.check_generate(GenerateOptions(prime=req.prime, condition=req.condition))
-
-
-def _run_generate(loaded: LoadedModel, key: tuple, jobs: list[Job]) -> list[Any]:
-    requests = [dataclasses.replace(job.rows[0], n=len(job.rows)) for job in jobs]
-    owners = [(job, k) for job in jobs for k in range(len(job.rows))]  # row -> request, sample
-
-    def on_piece(row: int, text: str) -> None:
-        job, sample = owners[row]
-        if job.stream is not None:
-            job.stream(sample, text)
-
-    outputs = loaded.task.generate_many(loaded.model, requests, on_piece)
-    return [schemas.GenerateResponse(model=loaded.name, outputs=out) for out in outputs]
-
-
-# ------------------------------------------------------------------ classify and tag
-
-
-def _run_classify(loaded: LoadedModel, key: tuple, jobs: list[Job]) -> list[Any]:
-    texts = [text for job in jobs for text in job.rows]
-    predictions = loaded.task.predict(loaded.model, texts, PredictOptions(len(texts)))
-    outputs = [
-        schemas.ClassPrediction(
-            label=p.label, probability=p.probability, probabilities=p.probabilities
-        )
-        for p in predictions
-    ]
-    return _split(outputs, jobs)
-
-
-def tag_rows(req: schemas.TagRequest) -> tuple[tuple, list]:
-    """Rows: (text or None, tokens, character offsets of each token)."""
-    return ("tag",), [_tokens_with_offsets(item) for item in req.inputs]
-
-
-def _tokens_with_offsets(item: str | list[str]) -> tuple[str, list[str], list[tuple[int, int]]]:
-    """A text split on whitespace, or a token list laid out joined by single spaces."""
-    if isinstance(item, list):
-        tokens, text = list(item), " ".join(item)
-    else:
-        tokens, text = item.split(), item
-    offsets, at = [], 0
-    for token in tokens:
-        start = text.index(token, at)
-        offsets.append((start, start + len(token)))
-        at = start + len(token)
-    return text, tokens, offsets
-
-
-def _run_tag(loaded: LoadedModel, key: tuple, jobs: list[Job]) -> list[Any]:
-    rows = [row for job in jobs for row in job.rows]
-    predictions = loaded.task.predict_tokens(
-        loaded.model, [tokens for _, tokens, _ in rows], PredictOptions(len(rows))
-    )
-    return _split([_tagging(row, p) for row, p in zip(rows, predictions)], jobs)
-
-
-def _tagging(row: tuple, prediction) -> schemas.Tagging:
-    text, tokens, offsets = row
-    spans = [
-        schemas.Span(
-            type=s["type"],
-            start=offsets[s["start"]][0],
-            end=offsets[s["end"] - 1][1],
-            text=text[offsets[s["start"]][0] : offsets[s["end"] - 1][1]],
-            tokens=[s["start"], s["end"]],
-        )
-        for s in prediction.spans
-    ]
-    return schemas.Tagging(tokens=tokens, tags=prediction.tags, spans=spans)
-
-
-def _split(outputs: list, jobs: list[Job]) -> list[list]:
-    """Row outputs back into one list per job."""
-    out, at = [], 0
-    for job in jobs:
-        out.append(outputs[at : at + len(job.rows)])
-        at += len(job.rows)
-    return out
-
-
-# ------------------------------------------------------------------ /v1/models
-
-
-def describe(loaded: LoadedModel) -> schemas.ModelInfo:
+def describe(served: ServedModel) -> schemas.ModelInfo:
     """Name, task, cell, sizes, vocabularies, parameter counts and accepted options."""
-    m = loaded.task.config.model
+    m = served.task.config.model
     sizes = {k: getattr(m, k) for k in ("embedding_dim", "hidden_size", "num_layers")}
     for extra in ("bidirectional", "attention"):
         if hasattr(m, extra):
             sizes[extra] = getattr(m, extra)
-    table = param_table_from_module(loaded.model, source=loaded.name)
-    options = {route: OPTIONS[route] for route in loaded.task.serves}
+    table = param_table_from_module(served.model, source=served.name)
+    options = {route: OPTIONS[route] for route in served.task.serves}
     return schemas.ModelInfo(
-        name=loaded.name,
-        task=loaded.task.name,
-        run=str(loaded.run),
-        routes=[f"/v1/{r}" for r in loaded.task.serves],
+        name=served.name,
+        task=served.task.name,
+        run=str(served.run),
+        routes=[f"/v1/{r}" for r in served.task.serves],
         cell=m.cell,
         sizes=sizes,
-        vocabularies=loaded.task.describe(),
+        vocabularies=served.task.describe(),
         parameters={"keras": table.keras_total, "pytorch": table.pytorch_total},
         options=options,
     )

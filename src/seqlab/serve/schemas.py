@@ -2,7 +2,8 @@
 default, so the OpenAPI schema at ``/docs`` says all a client needs to know.
 
 Decoding options mirror the CLI's (``seqlab translate --beam``, ``seqlab generate --top-p``...);
-the server turns them into the same strategy objects (:mod:`seqlab.decode.strategy`).
+their bounds are the library's (:mod:`seqlab.decode.limits`), and the server turns them into
+the same strategy objects (:mod:`seqlab.decode.strategy`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from seqlab.decode.limits import LENGTH_PENALTIES, LIMITS
 
 MAX_INPUTS = 256
 MAX_TEXT = 100_000  # characters of one input; the request body limit bounds the total
@@ -24,10 +27,14 @@ class Strict(BaseModel):
 class TranslateRequest(Strict):
     model: str = Field(description="Name of a loaded seq2seq run (GET /v1/models).")
     inputs: list[str] = Field(min_length=1, max_length=MAX_INPUTS, description="Sentences.")
-    beam: int = Field(5, ge=1, le=32, description="Beam size; 1 is greedy decoding.")
-    n_best: int = Field(1, ge=1, le=32, description="Hypotheses per input (at most beam).")
-    length_penalty: Literal["none", "avg", "gnmt"] = Field("gnmt", description="Beam ranking.")
-    alpha: float = Field(0.6, ge=0.0, le=10.0, description="GNMT length-penalty exponent.")
+    beam: int = Field(5, **LIMITS["beam"].fields(), description="Beam size; 1 is greedy decoding.")
+    n_best: int = Field(
+        1, **LIMITS["n_best"].fields(), description="Hypotheses per input (at most beam)."
+    )
+    length_penalty: Literal[LENGTH_PENALTIES] = Field("gnmt", description="Beam ranking.")
+    alpha: float = Field(
+        0.6, **LIMITS["alpha"].fields(), description="GNMT length-penalty exponent."
+    )
     max_length: int = Field(
         0, ge=0, le=1000, description="Most output tokens; 0 = the model's own limit."
     )
@@ -64,9 +71,9 @@ class GenerateRequest(Strict):
     prime: str = Field("", max_length=MAX_TEXT, description="Text to continue (lm).")
     condition: str | None = Field(None, description="A class name (condgen).")
     max_tokens: int = Field(200, ge=0, le=2000, description="Tokens to generate per sample.")
-    temperature: float = Field(0.8, ge=0.0, le=10.0, description="0 = greedy.")
-    top_k: int = Field(0, ge=0, le=1_000_000, description="Sample from the k most likely.")
-    top_p: float = Field(1.0, gt=0.0, le=1.0, description="Nucleus sampling mass.")
+    temperature: float = Field(0.8, **LIMITS["temperature"].fields(), description="0 = greedy.")
+    top_k: int = Field(0, **LIMITS["top_k"].fields(), description="Sample from the k most likely.")
+    top_p: float = Field(1.0, **LIMITS["top_p"].fields(), description="Nucleus sampling mass.")
     seed: int | None = Field(None, ge=0, le=2**63 - 1, description="Reproducible samples.")
     n: int = Field(1, ge=1, le=32, description="Samples.")
     stream: bool = Field(False, description="Server-sent events: tokens as they are made.")
