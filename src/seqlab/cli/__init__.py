@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import inspect
 import os
 import platform
 import shlex
@@ -123,8 +124,28 @@ def _record_invocations(group: typer.Typer, path: str) -> None:
         _record_invocations(sub.typer_instance, f"{path} {name}")
 
 
+def paragraphs(text: str) -> str:
+    """A docstring as help text: its hard line breaks joined, so the help wraps each paragraph
+    as a whole at the terminal's width; blank lines still part paragraphs."""
+    blocks = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(" ".join(block.split()) for block in blocks)
+
+
+def _wrap_help(group: typer.Typer) -> None:
+    """Give every command of ``group`` (and of its subgroups) its docstring as paragraphs."""
+    for info in group.registered_commands:
+        text = info.help or inspect.getdoc(info.callback)
+        if text:
+            info.help = paragraphs(text)
+    for sub in group.registered_groups:
+        if sub.typer_instance.info.help:
+            sub.typer_instance.info.help = paragraphs(sub.typer_instance.info.help)
+        _wrap_help(sub.typer_instance)
+
+
 for _module in _COMMAND_MODULES:
     _module.register(app)
+_wrap_help(app)
 _record_invocations(app, "seqlab")
 
 

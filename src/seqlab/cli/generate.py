@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from seqlab.decode.limits import LIMITS
 from seqlab.decode.strategy import Beam, sampling
 from seqlab.tasks import load_run
 from seqlab.tasks.options import GenerateOptions
@@ -21,16 +22,23 @@ def generate(
     *,
     prime: str = typer.Option("", help="Text to start from (lm)."),
     length: int = typer.Option(500, help="Tokens to generate (lm) or maximum length."),
-    temperature: float = typer.Option(0.8, help="0 = greedy."),
-    top_k: int = typer.Option(0, "--top-k", help="Sample from the k most likely (0 = all)."),
-    top_p: float = typer.Option(1.0, "--top-p", help="Nucleus sampling mass."),
+    temperature: float = typer.Option(0.8, help=f"In {LIMITS['temperature']}; 0 = greedy."),
+    top_k: int = typer.Option(
+        0, "--top-k", help=f"Sample from the k most likely, k in {LIMITS['top_k']} (0 = all)."
+    ),
+    top_p: float = typer.Option(
+        1.0, "--top-p", help=f"Nucleus sampling mass in {LIMITS['top_p']}."
+    ),
     seed: int = typer.Option(None, help="Seed for reproducible samples."),
     condition: str = typer.Option(None, help="Condition (condgen): a label, or a .npy row."),
     n: int = typer.Option(
         None, "--n", help="Number of samples (default: 1 for lm, 10 for condgen)."
     ),
     beam: int = typer.Option(
-        0, "--beam", help="Beam search of this size instead of sampling (condgen: the n best)."
+        0,
+        "--beam",
+        help=f"Beam search of this size, in {LIMITS['beam']}, instead of sampling (condgen: the "
+        "n best).",
     ),
     which: str = typer.Option("best", help="Checkpoint: best or last."),
     backend: str = typer.Option(

@@ -10,6 +10,7 @@ import typer
 
 from seqlab.analysis import plots
 from seqlab.data.io import iter_lines
+from seqlab.decode.limits import LENGTH_PENALTIES, LIMITS
 from seqlab.decode.strategy import Beam, beam_or_greedy
 from seqlab.errors import SeqlabError
 from seqlab.tasks import load_run
@@ -28,10 +29,12 @@ def translate(
     sentence: str = typer.Argument(None, help="Sentence to translate (default: read lines)."),
     *,
     input_: Path = typer.Option(None, "--input", help="File of sentences, one per line."),
-    beam: int = typer.Option(5, help="Beam size (1 = greedy)."),
-    n_best: int = typer.Option(1, "--n-best", help="Hypotheses per sentence (Moses format)."),
-    length_penalty: str = typer.Option("gnmt", help="none | avg | gnmt."),
-    alpha: float = typer.Option(0.6, help="GNMT length-penalty exponent."),
+    beam: int = typer.Option(5, help=f"Beam size in {LIMITS['beam']} (1 = greedy)."),
+    n_best: int = typer.Option(
+        1, "--n-best", help="Hypotheses per sentence, at most --beam (Moses format)."
+    ),
+    length_penalty: str = typer.Option("gnmt", help=" | ".join(LENGTH_PENALTIES) + "."),
+    alpha: float = typer.Option(0.6, help=f"GNMT length-penalty exponent in {LIMITS['alpha']}."),
     on_long: str = typer.Option("truncate", help="Too-long sources: truncate | error."),
     attention_plot: Path = typer.Option(
         None, "--attention-plot", help="Draw SENTENCE's attention heatmap to this PNG."
@@ -88,8 +91,8 @@ def _plot(task, model, sentence: str | None, path: Path, options: TranslateOptio
 def chat(
     run: Path = typer.Argument(..., help="Run directory of a seq2seq (chatbot) model."),
     *,
-    beam: int = typer.Option(5, help="Beam size (1 = greedy)."),
-    length_penalty: str = typer.Option("gnmt", help="none | avg | gnmt."),
+    beam: int = typer.Option(5, help=f"Beam size in {LIMITS['beam']} (1 = greedy)."),
+    length_penalty: str = typer.Option("gnmt", help=" | ".join(LENGTH_PENALTIES) + "."),
     which: str = typer.Option("best", help="Checkpoint: best or last."),
     backend: str = typer.Option(
         "torch", "--backend", help="torch, onnx or onnx-int8 (see seqlab export)."
