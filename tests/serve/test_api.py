@@ -4,8 +4,10 @@ concurrent requests gives each what it gets alone, and bad requests get their st
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
+import random
 import threading
 
 import httpx
@@ -125,6 +127,16 @@ def test_explain_has_the_cli_numbers(url):
 # ------------------------------------------------------------------ batching
 
 
+def distinct_texts(words: list[str], n: int) -> list[str]:
+    """``n`` different texts of 0 to 6 words (every length present), in a fixed order."""
+    rng, texts = random.Random(0), [""]
+    while len(texts) < n:
+        text = " ".join(rng.choice(words) for _ in range(1 + len(texts) % 6))
+        if text not in texts:
+            texts.append(text)
+    return texts
+
+
 async def _concurrently(url: str, route: str, bodies: list[dict]) -> list[dict]:
     async with httpx.AsyncClient(timeout=120) as client:
         replies = await asyncio.gather(*(client.post(f"{url}/v1/{route}", json=b) for b in bodies))
@@ -142,13 +154,17 @@ async def _concurrently(url: str, route: str, bodies: list[dict]) -> list[dict]:
     ],
 )
 def test_32_concurrent_requests_get_what_they_get_alone(
-    app_factory, serving, pairs, caplog, route, options
+    app_factory, serving, caplog, route, options
 ):
+    """32 distinct inputs of 0 to 6 words: a batch pads them to its longest, and padding must
+    change no one's result."""
     if route == "translate":
-        bodies = [{"model": "s2s", "inputs": [pairs[i % 8][0]], **options} for i in range(32)]
+        texts = distinct_texts("a b c d e".split(), 32)
+        bodies = [{"model": "s2s", "inputs": [text], **options} for text in texts]
     else:
-        primes = ["the", "a", "quick ", "lazy dog", ""]
-        bodies = [{"model": "lm", "prime": primes[i % 5], **options} for i in range(32)]
+        texts = distinct_texts("the quick brown fox jumps over lazy dog".split(), 32)
+        bodies = [{"model": "lm", "prime": text, **options} for text in texts]
+    assert len(set(texts)) == 32 and {len(t.split()) for t in texts} == set(range(7))
     with serving(app_factory(Limits(max_batch=32, max_wait=0.05))) as url:
         alone = [httpx.post(f"{url}/v1/{route}", json=b, timeout=60).json() for b in bodies]
         with caplog.at_level(logging.INFO, logger="seqlab.serve"):
@@ -219,11 +235,18 @@ def test_api_key(app_factory, serving):
         assert httpx.get(f"{url}/health").status_code == 200  # health needs no key
 
 
-def _gated(app, gate: threading.Event):
-    """Every model's batched call waits for ``gate`` first."""
+def _gated(app, gate: threading.Event, started: threading.Event | None = None):
+    """Every model's batched call sets ``started`` (it is on the inference thread), then waits
+    for ``gate``."""
+    started = started or threading.Event()
+
+    def held(run, key, jobs):
+        started.set()
+        gate.wait(10)
+        return run(key, jobs)
+
     for model in app.state.served.values():
-        run = model.batcher.run
-        model.batcher.run = lambda key, jobs, run=run: (gate.wait(10), run(key, jobs))[1]
+        model.batcher.run = functools.partial(held, model.batcher.run)
     return app
 
 
@@ -271,13 +294,14 @@ def test_every_request_is_one_json_log_line(url, caplog):
 
 def test_inference_runs_off_the_event_loop(app_factory, serving):
     """While a batch is computing (held here until released), the server answers at once."""
-    gate = threading.Event()
-    with serving(_gated(app_factory(), gate)) as url:
+    gate, started = threading.Event(), threading.Event()
+    with serving(_gated(app_factory(), gate, started)) as url:
 
         async def both():
             async with httpx.AsyncClient(timeout=60) as client:
                 body = {"model": "sentiment", "inputs": ["good"]}
                 held = asyncio.ensure_future(client.post(f"{url}/v1/classify", json=body))
+                assert await asyncio.to_thread(started.wait, 10)  # the batch is computing
                 health = await client.get(f"{url}/health")
                 waiting = not held.done()
                 gate.set()

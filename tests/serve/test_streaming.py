@@ -1,0 +1,101 @@
+"""Generation streams: a piece reaches the client while the rest is still being made.
+
+The model's generation is held after its first piece until the client has it. A server (or a
+command) that buffered its output would send nothing while held: the hold would time out, and
+the test fails.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import sys
+import threading
+
+import httpx
+
+from seqlab.cli import main
+from seqlab.models.lm import LanguageModel
+
+
+class Hold:
+    """Wraps a piece callback: the first piece passes, then the producer waits for
+    ``release()``; ``held`` says whether the release came while it waited."""
+
+    def __init__(self, timeout: float = 20):
+        self.gate, self.timeout, self.held, self.pieces = threading.Event(), timeout, None, 0
+
+    def __call__(self, push, *piece) -> None:
+        push(*piece)
+        self.pieces += 1
+        if self.pieces == 1:
+            self.held = self.gate.wait(self.timeout)
+
+    def release(self) -> None:
+        self.gate.set()
+
+
+def _hold_streams(app, model: str, hold: Hold):
+    """Every request streamed by ``model`` passes its pieces through ``hold``."""
+    batcher = app.state.served[model].batcher
+    run = batcher.run
+
+    def held(key, jobs):
+        for job in jobs:
+            if job.stream is not None:
+                job.stream = lambda *piece, push=job.stream: hold(push, *piece)
+        return run(key, jobs)
+
+    batcher.run = held
+    return app
+
+
+def test_the_api_sends_a_piece_while_generation_is_held(app_factory, serving):
+    hold = Hold()
+    body = {"model": "lm", "prime": "the ", "max_tokens": 30, "seed": 1, "stream": True}
+    with serving(_hold_streams(app_factory(), "lm", hold)) as url:
+        with httpx.stream("POST", f"{url}/v1/generate", json=body, timeout=60) as r:
+            lines = r.iter_lines()
+            first = next(line for line in lines if line.startswith("data: "))
+            hold.release()  # the piece came while generation waited for this
+            rest = list(lines)
+    assert hold.held is True, "the first piece only came after the hold timed out"
+    assert json.loads(first[6:]) == {"sample": 0, "text": "the "}
+    end = json.loads(rest[rest.index("event: end") + 1][6:])
+    events = [json.loads(line[6:]) for line in [first, *rest] if line.startswith("data")]
+    pieces = [event["text"] for event in events[:-1]]  # the last is the end event's
+    assert "".join(pieces) == end["outputs"][0] and len(pieces) > 10
+
+
+class _Stdout:
+    """Collects what a command writes; the first write after the prime is held (see Hold)."""
+
+    def __init__(self, hold: Hold, seen: queue.Queue):
+        self.hold, self.seen, self.text = hold, seen, []
+
+    def write(self, text: str) -> int:
+        self.text.append(text)
+        if text and self.text != ["the "]:  # the prime is written before any decoding
+            self.hold(self.seen.put, text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_the_cli_writes_a_piece_while_generation_is_held(runs, monkeypatch):
+    steps, hold, seen = [], Hold(), queue.Queue()
+    step = LanguageModel.step
+    monkeypatch.setattr(LanguageModel, "step", lambda *a: (steps.append(1), step(*a))[1])
+    out = _Stdout(hold, seen)
+    monkeypatch.setattr(sys, "stdout", out)
+    argv = ["generate", str(runs["lm"]), "--prime", "the ", "--length", "40", "--seed", "1"]
+    worker = threading.Thread(target=main, args=(argv,))
+    worker.start()
+    piece = seen.get(timeout=20)
+    made = len(steps)  # model steps taken while the first generated piece is held
+    hold.release()
+    worker.join(60)
+    assert hold.held is True and len(piece) == 1
+    assert made < 40 < len(steps)  # the piece came long before the last token was made
+    assert "".join(out.text).startswith("the ") and len("".join(out.text)) == len("the ") + 40 + 1
