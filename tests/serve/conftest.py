@@ -60,3 +60,50 @@ def app_factory(loaded):
 def serving():
     """serving(app): a context manager running ``app`` on a free port; yields its base URL."""
     return _serving
+
+
+# ------------------------------------------------------------------ holding a stream
+
+
+class _Hold:
+    """Wraps a piece callback: the first piece passes, then the producer waits for
+    ``release()``; ``held`` says whether the release came while it waited."""
+
+    def __init__(self, timeout: float = 20):
+        self.gate, self.timeout, self.held, self.pieces = threading.Event(), timeout, None, 0
+
+    def __call__(self, push, *piece) -> None:
+        push(*piece)
+        self.pieces += 1
+        if self.pieces == 1:
+            self.held = self.gate.wait(self.timeout)
+
+    def release(self) -> None:
+        self.gate.set()
+
+
+def _hold_streams(app, model: str, hold: _Hold):
+    """Every request streamed by ``model`` passes its pieces through ``hold``."""
+    batcher = app.state.served[model].batcher
+    run = batcher.run
+
+    def held(key, jobs):
+        for job in jobs:
+            if job.stream is not None:
+                job.stream = lambda *piece, push=job.stream: hold(push, *piece)
+        return run(key, jobs)
+
+    batcher.run = held
+    return app
+
+
+@pytest.fixture(scope="session")
+def Hold():  # noqa: N802 (a class, handed to tests)
+    """Hold(timeout): a piece callback's wrapper that holds the producer after the first piece."""
+    return _Hold
+
+
+@pytest.fixture(scope="session")
+def hold_streams():
+    """hold_streams(app, model, hold): every stream of ``model`` passes through ``hold``."""
+    return _hold_streams

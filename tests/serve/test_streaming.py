@@ -18,42 +18,10 @@ from seqlab.cli import main
 from seqlab.models.lm import LanguageModel
 
 
-class Hold:
-    """Wraps a piece callback: the first piece passes, then the producer waits for
-    ``release()``; ``held`` says whether the release came while it waited."""
-
-    def __init__(self, timeout: float = 20):
-        self.gate, self.timeout, self.held, self.pieces = threading.Event(), timeout, None, 0
-
-    def __call__(self, push, *piece) -> None:
-        push(*piece)
-        self.pieces += 1
-        if self.pieces == 1:
-            self.held = self.gate.wait(self.timeout)
-
-    def release(self) -> None:
-        self.gate.set()
-
-
-def _hold_streams(app, model: str, hold: Hold):
-    """Every request streamed by ``model`` passes its pieces through ``hold``."""
-    batcher = app.state.served[model].batcher
-    run = batcher.run
-
-    def held(key, jobs):
-        for job in jobs:
-            if job.stream is not None:
-                job.stream = lambda *piece, push=job.stream: hold(push, *piece)
-        return run(key, jobs)
-
-    batcher.run = held
-    return app
-
-
-def test_the_api_sends_a_piece_while_generation_is_held(app_factory, serving):
+def test_the_api_sends_a_piece_while_generation_is_held(app_factory, serving, Hold, hold_streams):
     hold = Hold()
     body = {"model": "lm", "prime": "the ", "max_tokens": 30, "seed": 1, "stream": True}
-    with serving(_hold_streams(app_factory(), "lm", hold)) as url:
+    with serving(hold_streams(app_factory(), "lm", hold)) as url:
         with httpx.stream("POST", f"{url}/v1/generate", json=body, timeout=60) as r:
             lines = r.iter_lines()
             first = next(line for line in lines if line.startswith("data: "))
@@ -70,7 +38,7 @@ def test_the_api_sends_a_piece_while_generation_is_held(app_factory, serving):
 class _Stdout:
     """Collects what a command writes; the first write after the prime is held (see Hold)."""
 
-    def __init__(self, hold: Hold, seen: queue.Queue):
+    def __init__(self, hold, seen: queue.Queue):
         self.hold, self.seen, self.text = hold, seen, []
 
     def write(self, text: str) -> int:
@@ -83,7 +51,7 @@ class _Stdout:
         pass
 
 
-def test_the_cli_writes_a_piece_while_generation_is_held(runs, monkeypatch):
+def test_the_cli_writes_a_piece_while_generation_is_held(runs, monkeypatch, Hold):
     steps, hold, seen = [], Hold(), queue.Queue()
     step = LanguageModel.step
     monkeypatch.setattr(LanguageModel, "step", lambda *a: (steps.append(1), step(*a))[1])

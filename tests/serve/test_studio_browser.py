@@ -258,6 +258,34 @@ def test_generation_streams_in(page, url, shots):
     shoot(section, shots / "generate-lm.png")
 
 
+def test_a_piece_shows_while_generation_is_held_and_stop_ends_it(
+    browser, app_factory, serving, Hold, hold_streams
+):
+    """The server holds the generation after its first piece: the page shows that piece while
+    held (a page or server that buffered would show nothing), and Stop ends the stream there."""
+    hold = Hold()
+    with serving(hold_streams(app_factory(), "lm", hold)) as base:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        browser.get(f"{base}/")
+        wait(browser, lambda d: d.execute_script("return document.body.dataset.ready === 'true'"))
+        section = panel(browser, "lm")
+        type_into(control(section, "max_tokens"), "500")
+        stop = section.find_element(By.CSS_SELECTOR, "button.stop")
+        assert not stop.is_displayed()
+        type_into(control(section, "prime"), "the ", enter=True)
+        output = section.find_element(By.CSS_SELECTOR, ".output")
+        sample = wait(browser, lambda d: output.find_elements(By.CSS_SELECTOR, ".sample"))[0]
+        wait(browser, lambda d: sample.get_attribute("textContent") == "the ")
+        assert not hold.gate.is_set() and output.get_attribute("data-state") == "streaming"
+        assert stop.is_displayed()
+        stop.click()
+        wait(browser, lambda d: output.get_attribute("data-state") == "stopped")
+        hold.release()
+        assert sample.get_attribute("textContent") == "the " and not stop.is_displayed()
+        assert not [e for e in section.find_elements(By.CSS_SELECTOR, ".error") if e.is_displayed()]
+    assert hold.held is True
+
+
 def test_conditional_generation_with_a_condition_and_n(page, url, shots):
     section = panel(page, "names")
     type_into(control(section, "temperature"), "0")
@@ -431,6 +459,54 @@ def test_a_korean_chatbot_reads_and_answers_hangul(browser, korean_url, shots):
     assert [c.text for c in columns] == want["src_tokens"] and "어때" in want["src_tokens"]
     assert [r.text for r in rows] == want["tgt_tokens"] and "파랗고" in want["tgt_tokens"]
     shoot(section, shots / "translate-korean.png")
+
+
+@pytest.fixture(scope="module")
+def chatbot_url(loaded, serving, tmp_path_factory) -> Iterator[str]:
+    """A server with a (barely trained) chatbot: a seq2seq run on the chatterbot corpus."""
+    root = tmp_path_factory.mktemp("chatbot")
+    sets = [f"out_dir={root / 'run'}", "data.bleu_sentences=2", "model.embedding_dim=8"]
+    sets += ["model.hidden_size=8", "train.max_steps=2", "train.eval_every=2", "train.threads=1"]
+    main(
+        ["train", str(REPO / "configs" / "chatbot.yaml"), *[a for s in sets for a in ("--set", s)]]
+    )
+    with serving(create_app(load_registry([f"bot={root / 'run'}"], "cpu"))) as base:
+        yield base
+
+
+def test_a_chatbot_panel_says_message_and_reply_and_keeps_the_conversation(
+    browser, chatbot_url, shots
+):
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    browser.get(f"{chatbot_url}/")
+    wait(browser, lambda d: d.execute_script("return document.body.dataset.ready === 'true'"))
+    section = panel(browser, "bot")
+    message = control(section, "inputs")
+    label = section.find_element(By.CSS_SELECTOR, f'label[for="{message.get_attribute("id")}"]')
+    button = section.find_element(By.CSS_SELECTOR, "button[type=submit]")
+    assert (label.text, button.text) == ("Message", "Reply")
+    said = ["hello", "what is your name"]
+    for i, text in enumerate(said):
+        type_into(message, text, enter=True)
+        wait(
+            browser,
+            lambda d, n=i + 1: len(section.find_elements(By.CSS_SELECTOR, ".turn.reply")) == n,
+        )
+    replies = [
+        api(chatbot_url, "chat", model="bot", inputs=[t])["outputs"][0]["text"] for t in said
+    ]
+    turns = section.find_elements(By.CSS_SELECTOR, ".conversation .turn")
+    got = [
+        (t.find_element(By.CLASS_NAME, "who").text, t.find_element(By.CLASS_NAME, "said").text)
+        for t in turns
+    ]
+    want = [
+        pair
+        for text, reply in zip(said, replies)
+        for pair in (("you", text), ("bot", reply or "∅"))
+    ]
+    assert got == want
+    shoot(section, shots / "chatbot.png")
 
 
 # ------------------------------------------------------------------ errors, key, phone

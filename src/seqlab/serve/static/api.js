@@ -26,14 +26,17 @@ function fieldOf(message) {
 /**
  * POST body as JSON to path (or GET when body is undefined) and return the Response if it is
  * a success. A 401 shows the key form and tries again with the key; any other error status
- * throws an ApiError with the server's line.
+ * throws an ApiError with the server's line. signal (an AbortSignal) stops the request, and
+ * the reading of its answer.
  */
-export async function request(path, body) {
+export async function request(path, body, signal) {
   for (;;) {
     const headers = body === undefined ? {} : { "content-type": "application/json" };
     if (apiKey !== null) headers.authorization = `Bearer ${apiKey}`;
     const init =
-      body === undefined ? { headers } : { method: "POST", headers, body: JSON.stringify(body) };
+      body === undefined
+        ? { headers, signal }
+        : { method: "POST", headers, body: JSON.stringify(body), signal };
     const response = await fetch(path, init);
     if (response.status === 401) {
       await askForKey(await errorLine(response));

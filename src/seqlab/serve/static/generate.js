@@ -1,6 +1,7 @@
 // generate.js: the panel of a language model (a prime to continue) or a conditional generator
 // (a class to start from). The text streams in as the server samples it: the answer is read
 // with fetch as server-sent events, and each piece is appended to its sample as it arrives.
+// Stop ends the stream where it is, keeping the text so far.
 
 import { ApiError, request, serverEvents } from "./api.js";
 import { el, field, numberInput, panel, panelForm, parameters } from "./dom.js";
@@ -15,6 +16,7 @@ export function generatePanel(model) {
     dataset: { state: "idle" },
   });
   const main = labels ? conditionSelect(labels) : primeInput();
+  const stop = el("button", { type: "button", class: "stop", hidden: true }, "Stop");
   const { form } = panelForm({
     fields: [
       field(labels ? "Condition" : "Prime", main, { wide: true }),
@@ -27,8 +29,9 @@ export function generatePanel(model) {
     ],
     main: main.name,
     submitLabel: "Generate",
-    onSubmit: (values) => stream(model.name, values, output),
+    onSubmit: (values) => stream(model.name, values, output, stop),
   });
+  form.querySelector(".actions").append(stop);
   return panel(
     {
       title: model.name,
@@ -77,17 +80,22 @@ function facts(model) {
 /**
  * POST /v1/generate with stream: true and show the samples growing. data events carry
  * {sample, text}; the end event carries the whole response (the same text, joined), which
- * replaces what was built piece by piece; an error event becomes an ApiError.
+ * replaces what was built piece by piece; an error event becomes an ApiError. The stop button
+ * shows while the stream runs; pressing it aborts the request (state "stopped").
  */
-async function stream(name, values, output) {
+async function stream(name, values, output, stop) {
   const body = { model: name, ...values, stream: true }; // prime or condition, and options
   const samples = Array.from({ length: body.n ?? 1 }, (_, i) =>
     el("pre", { class: "sample", dataset: { sample: i } }),
   );
   output.replaceChildren(...samples);
   output.dataset.state = "streaming";
+  const abort = new AbortController();
+  const onStop = () => abort.abort();
+  stop.addEventListener("click", onStop);
+  stop.hidden = false;
   try {
-    const response = await request("v1/generate", body);
+    const response = await request("v1/generate", body, abort.signal);
     for await (const { event, data } of serverEvents(response)) {
       if (event === "error") throw new ApiError(null, data.error);
       if (event === "end") data.outputs.forEach((text, i) => (samples[i].textContent = text));
@@ -95,7 +103,14 @@ async function stream(name, values, output) {
     }
     output.dataset.state = "done";
   } catch (error) {
+    if (abort.signal.aborted) {
+      output.dataset.state = "stopped"; // the text so far stays; no error to show
+      return;
+    }
     output.dataset.state = "error";
     throw error;
+  } finally {
+    stop.hidden = true;
+    stop.removeEventListener("click", onStop);
   }
 }

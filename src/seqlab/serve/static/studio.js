@@ -9,19 +9,20 @@ import { generatePanel } from "./generate.js";
 import { tagPanel } from "./tag.js";
 import { translatePanel } from "./translate.js";
 
-// route -> the panel that uses it; a seq2seq run answers both translate and chat
-const PANELS = [
-  ["/v1/translate", translatePanel],
-  ["/v1/chat", translatePanel],
-  ["/v1/generate", generatePanel],
-  ["/v1/classify", classifyPanel],
-  ["/v1/tag", tagPanel],
-];
+// route -> the panel that uses it; a seq2seq run answers both translate and chat, and lists
+// first the one it was trained for (chat for a chatbot), which sets the panel's words
+const PANELS = {
+  "/v1/translate": translatePanel,
+  "/v1/chat": translatePanel,
+  "/v1/generate": generatePanel,
+  "/v1/classify": classifyPanel,
+  "/v1/tag": tagPanel,
+};
 
-/** The panel for a model: the first route it answers that the studio has a panel for. */
+/** The panel for a model: the first of its routes that the studio has a panel for. */
 function panelFor(model) {
-  const match = PANELS.find(([route]) => model.routes.includes(route));
-  return match ? match[1](model) : null;
+  const route = model.routes.find((r) => r in PANELS);
+  return route ? PANELS[route](model) : null;
 }
 
 async function main() {

@@ -1,5 +1,6 @@
-// translate.js: the panel of a seq2seq run (translation or chatbot): a sentence in, the best
-// output with its score, the n-best list of the beam, and the attention heatmap.
+// translate.js: the panel of a seq2seq run. A translator: a sentence in, the best output with
+// its score, the n-best list of the beam, and the attention heatmap. A chatbot: a message in,
+// a reply out, and the conversation so far above the latest reply's details.
 
 import { post } from "./api.js";
 import { attentionHeatmap } from "./heatmap.js";
@@ -7,22 +8,25 @@ import { el, field, numberInput, panel, panelForm, parameters } from "./dom.js";
 
 /**
  * model: one entry of GET /v1/models whose routes include /v1/translate or /v1/chat. A seq2seq
- * run answers both with the same decoding; the panel asks /v1/translate.
+ * run answers both with the same decoding; the panel asks the one the run lists first (chat for
+ * a chatbot).
  */
 export function translatePanel(model) {
-  const route = model.routes.includes("/v1/translate") ? "translate" : "chat";
+  const route = model.routes.find((r) => r === "/v1/translate" || r === "/v1/chat").slice(4);
+  const chat = route === "chat";
   const options = model.options[route];
+  const turns = []; // a chatbot's conversation: [message, reply] pairs, oldest first
   const beam = numberInput("beam", options.beam);
   const nBest = numberInput("n_best", options.n_best, { value: 3 });
   const output = el("div", { class: "output", "aria-live": "polite" });
   const { form } = panelForm({
     fields: [
-      field(route === "chat" ? "Message" : "Sentence", textInput(route), { wide: true }),
+      field(chat ? "Message" : "Sentence", textInput(route), { wide: true }),
       field("Beam", beam),
       field("N-best", nBest),
     ],
     main: "inputs",
-    submitLabel: route === "chat" ? "Reply" : "Translate",
+    submitLabel: chat ? "Reply" : "Translate",
     onSubmit: async (values) => {
       const body = {
         ...values,
@@ -31,7 +35,9 @@ export function translatePanel(model) {
         return_attention: true,
       };
       const answer = await post(`v1/${route}`, body);
-      output.replaceChildren(...translation(answer.outputs[0]));
+      const out = answer.outputs[0];
+      if (chat) turns.push([values.inputs, out.text]);
+      output.replaceChildren(...(chat ? [conversation(turns)] : []), ...translation(out));
     },
   });
   return panel(
@@ -45,6 +51,22 @@ export function translatePanel(model) {
     form,
     output,
   );
+}
+
+/** The messages and replies so far, as a list read top to bottom. */
+function conversation(turns) {
+  return el(
+    "ol",
+    { class: "conversation", "aria-label": "conversation" },
+    turns.map(([message, reply]) => [
+      el("li", { class: "turn message" }, who("you"), el("span", { class: "said" }, message)),
+      el("li", { class: "turn reply" }, who("bot"), el("span", { class: "said" }, reply || "∅")),
+    ]),
+  );
+}
+
+function who(name) {
+  return el("span", { class: "who" }, name);
 }
 
 function textInput(route) {

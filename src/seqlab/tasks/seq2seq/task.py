@@ -73,8 +73,13 @@ class Seq2SeqTask(Seq2SeqUse, Task):
     DataConfig = Seq2SeqDataConfig
     ModelConfig = Seq2SeqModelConfig
     metric_modes = {"loss": "min", "ppl": "min", "bleu": "max"}
-    serves = ("translate", "chat")
     batch_types = ("sentences", "tokens")
+
+    @property
+    def serves(self) -> tuple[str, ...]:
+        """Both routes; a chatbot (trained on a chatterbot corpus) lists ``chat`` first."""
+        chatbot = chatterbot.is_chatterbot(str(self.config.data.train or ""))
+        return ("chat", "translate") if chatbot else ("translate", "chat")
 
     def describe(self) -> dict[str, int | list[str]]:
         return {"source": len(self.src_vocab), "target": len(self.tgt_vocab)}
