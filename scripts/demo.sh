@@ -55,7 +55,6 @@ printf 'hello\nhow are you\nwhat is your name\ntell me a joke\n' > "$OUT/questio
 seqlab chat "$OUT/chatbot" --beam 5 < "$OUT/questions.txt" | paste -d '|' "$OUT/questions.txt" - \
   | sed 's/|/  ->  /'
 seqlab translate "$OUT/chatbot" --beam 5 --attention-plot "$OUT/attention.png" "how are you"
-echo "attention heatmap: $OUT/attention.png"
 
 section "3. Many-to-one: which chatterbot topic does a question belong to?"
 python - "$OUT/topics.tsv" <<'PY'

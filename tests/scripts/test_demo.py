@@ -9,6 +9,7 @@ checkout's ``src``, and everything is written under pytest's temporary directory
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -100,6 +101,14 @@ def test_demo_runs_every_section_without_shared_data(demo) -> None:
         assert text in out, text
     assert "/shared/" not in out
     assert (root / "runs" / "demo" / "chatbot" / "checkpoints" / "best").is_dir()
+
+
+def test_each_figure_path_is_printed_once(demo) -> None:
+    """stdout and stderr are read together on a terminal: a figure's path shows once."""
+    _, result = demo
+    printed = re.findall(r"runs/demo/\S+?\.png", result.stdout + result.stderr)
+    assert len(printed) >= 4, printed  # loss curve, attention, hello, gradients
+    assert sorted(printed) == sorted(set(printed)), printed
 
 
 def test_the_wall_time_goes_to_stderr_only(demo) -> None:
