@@ -19,9 +19,10 @@ export function translatePanel(model) {
   const beam = numberInput("beam", options.beam);
   const nBest = numberInput("n_best", options.n_best, { value: 3 });
   const output = el("div", { class: "output", "aria-live": "polite" });
+  const text = textInput(route);
   const { form } = panelForm({
     fields: [
-      field(chat ? "Message" : "Sentence", textInput(route), { wide: true }),
+      field(chat ? "Message" : "Sentence", text, { wide: true }),
       field("Beam", beam),
       field("N-best", nBest),
     ],
@@ -36,7 +37,10 @@ export function translatePanel(model) {
       };
       const answer = await post(`v1/${route}`, body);
       const out = answer.outputs[0];
-      if (chat) turns.push([values.inputs, out.text]);
+      if (chat) {
+        turns.push([values.inputs, out.text]);
+        text.value = ""; // ready for the next message
+      }
       output.replaceChildren(...(chat ? [conversation(turns)] : []), ...translation(out));
     },
   });
