@@ -71,6 +71,22 @@ needs_shared = pytest.mark.skipif(
 )
 
 
+@pytest.fixture
+def cli_error(capsys):
+    """``cli_error(*argv)``: run the CLI expecting a user error, exit 2 and one ``error:`` line
+    on stderr without a traceback; returns that line."""
+
+    def run(*argv) -> str:
+        with pytest.raises(SystemExit) as e:
+            main([str(a) for a in argv])
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and err.startswith("error: ") and err.count("\n") == 1, err
+        assert "Traceback" not in err
+        return err
+
+    return run
+
+
 @pytest.fixture(autouse=True)
 def one_thread():
     """Every test runs torch on one thread: the models are tiny, and two workers on two cores
