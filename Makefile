@@ -5,7 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test test-quick lint format bench clean
+
+# Two workers; the tests that start processes of their own (DDP, multi-node, the demos) share one
+# xdist group, so they run one after another on one worker and never overlap.
+PYTEST_PARALLEL := -n 2 --dist loadgroup
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -20,7 +24,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
+
+# The edit loop: the same suite without the tests marked slow, and no lint.
+test-quick: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not slow"
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench scripts

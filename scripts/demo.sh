@@ -13,11 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=runs/demo
-SCALE=${SEQLAB_DEMO_SCALE:-1}
-if ! [[ $SCALE =~ ^[0-9]*\.?[0-9]+$ ]] || [[ $SCALE =~ ^[0.]+$ ]]; then
-  echo "error: SEQLAB_DEMO_SCALE=$SCALE: expected a positive number such as 0.02" >&2
-  exit 2
-fi
+source scripts/scale.sh
 rm -rf "$OUT"
 mkdir -p "$OUT"
 export PYTHONWARNINGS=ignore
@@ -27,8 +23,6 @@ export OMP_NUM_THREADS=1
 
 section() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
 
-# steps N: the budget N times SEQLAB_DEMO_SCALE, rounded, at least 1.
-steps() { awk -v n="$1" -v s="$SCALE" 'BEGIN { v = int(n * s + 0.5); print (v < 1 ? 1 : v) }'; }
 
 section "1. A character language model on Python's own documentation (pydoc_data)"
 python - "$OUT" <<'PY'

@@ -35,6 +35,7 @@ KINDS = (
     "checkpoint",
     "pickle",
     "resume",
+    "export",
 )
 
 HEADER = """# Reliability: what seqlab does with bad input

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -66,9 +67,34 @@ def shakespeare() -> Path:
     return SHARED_DATA / "tinyshakespeare" / "input.txt"
 
 
-needs_shared = pytest.mark.skipif(
-    not SHARED_DATA.exists(), reason="../shared/data is not present (shared data sets)"
-)
+#: a test that reads ../shared/data: skipped where the folder is missing, except under CI (the
+#: environment variable CI set), where a missing folder fails the test instead
+needs_shared = pytest.mark.needs_shared
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("needs_shared") is None or SHARED_DATA.exists():
+        return
+    reason = "../shared/data is not present (shared data sets)"
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI is set, so a missing data set is a failure", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def cli_error(capsys):
+    """``cli_error(*argv)``: run the CLI expecting a user error, exit 2 and one ``error:`` line
+    on stderr without a traceback; returns that line."""
+
+    def run(*argv) -> str:
+        with pytest.raises(SystemExit) as e:
+            main([str(a) for a in argv])
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and err.startswith("error: ") and err.count("\n") == 1, err
+        assert "Traceback" not in err
+        return err
+
+    return run
 
 
 @pytest.fixture(autouse=True)

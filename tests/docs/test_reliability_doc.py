@@ -23,5 +23,5 @@ def test_every_kind_of_bad_input_has_a_test():
     kinds = ("empty file", "no final newline", "invalid UTF-8", "wrong column count")
     kinds += ("unaligned parallel files", "unknown label", "invalid IOB", "a huge line")
     kinds += ("unknown config key", "wrong type", "missing file", "zero-length sequence")
-    kinds += ("run directory", "checkpoint", "pickle", "resume")
+    kinds += ("run directory", "checkpoint", "pickle", "resume", "export")
     assert set(rows) == set(kinds)

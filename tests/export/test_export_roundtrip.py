@@ -5,22 +5,11 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 
 import pytest
 
 from seqlab.cli import main
-
-
-@pytest.fixture(scope="module")
-def exported(tiny_runs, tmp_path_factory):
-    """A copy of every tiny run (so exports stay local to this module), each exported."""
-    root = tmp_path_factory.mktemp("exported")
-    runs = {}
-    for name, run in tiny_runs.items():
-        runs[name] = root / name
-        shutil.copytree(run, runs[name])
-        main(["export", str(runs[name])])
-    return runs
 
 
 def _out(capsys, *argv) -> str:
@@ -36,7 +25,9 @@ def test_the_export_holds_graphs_vocabularies_and_manifest(exported, capsys):
     for run in exported.values():
         manifest = json.loads((run / "export/onnx/manifest.json").read_text())
         assert manifest["format"] == "seqlab-onnx" and not manifest["int8"]
-        assert all((run / "export/onnx" / f).is_file() for f in manifest["graphs"].values())
+        graphs = [g["file"] for g in manifest["graphs"].values()]
+        assert graphs and all((run / "export/onnx" / f).is_file() for f in graphs)
+        assert set(graphs) <= set(manifest["files"]) and "config.yaml" in manifest["files"]
         assert (run / "export/onnx/config.yaml").is_file()
         assert len(manifest["checkpoint"]["sha256"]) == 64
         assert set(manifest["versions"]) == {"seqlab", "torch", "onnx", "onnxruntime"}
@@ -85,15 +76,51 @@ def test_classifier_and_tagger_predict_the_same(exported, tmp_path, capsys):
     assert onnx_out == torch_out and "PER" in torch_out
 
 
-def test_int8_answers_with_its_own_export(exported, capsys):
+def _ops(path) -> dict[str, int]:
+    """Node counts of a graph by kind; ``weights``: the matrix products (MatMul, Gemm) that read
+    a stored weight, the ones dynamic quantization must turn into int8."""
+    import onnx
+
+    graph = onnx.load(str(path)).graph
+    stored = {i.name for i in graph.initializer}
+    counts = Counter(n.op_type for n in graph.node)
+    products = ("MatMul", "Gemm")
+    counts["weights"] = sum(
+        n.op_type in products and bool(set(n.input) & stored) for n in graph.node
+    )
+    return counts
+
+
+def test_int8_quantizes_every_weight_product_and_lstm(exported):
+    """The int8 graphs hold one MatMulInteger per weight product of the fp32 graphs and one
+    DynamicQuantizeLSTM per LSTM, and no fp32 weight product or LSTM is left."""
+    main(["export", str(exported["s2s"]), "--int8"])
+    for name in ("encoder", "step"):
+        fp32 = _ops(exported["s2s"] / "export/onnx" / f"{name}.onnx")
+        int8 = _ops(exported["s2s"] / "export/onnx-int8" / f"{name}.onnx")
+        assert fp32["weights"] > 0 and int8["MatMulInteger"] == fp32["weights"], name
+        assert int8["weights"] == 0 and int8["LSTM"] == 0, name
+        assert int8["DynamicQuantizeLSTM"] == fp32["LSTM"], name
+    assert _ops(exported["s2s"] / "export/onnx/encoder.onnx")["LSTM"] == 1  # the LSTM encoder
+
+
+def test_int8_labels_equal_fp32_labels(exported, tmp_path, capsys):
     main(["export", str(exported["sentiment"]), "--int8"])
     capsys.readouterr()
     manifest = json.loads((exported["sentiment"] / "export/onnx-int8/manifest.json").read_text())
     assert manifest["int8"] is True
-    out = _out(
-        capsys, "predict", exported["sentiment"], "--input", __file__, "--backend", "onnx-int8"
-    )  # noqa: E501
-    assert out.count("\n") == sum(1 for _ in open(__file__, encoding="utf-8"))
+    assert _ops(exported["sentiment"] / "export/onnx-int8/classifier.onnx")["MatMulInteger"] > 0
+    texts = tmp_path / "texts.txt"
+    words = ["good", "great", "fine", "bad", "awful", "poor"]
+    lines = [" ".join(words[(i * k) % 6] for k in range(1, 2 + i % 4)) for i in range(24)]
+    texts.write_text("\n".join(lines) + "\n")
+    args = ("predict", exported["sentiment"], "--input", texts, "--format", "jsonl")
+    fp32 = [json.loads(line) for line in _out(capsys, *args, "--backend", "onnx").splitlines()]
+    int8 = [json.loads(line) for line in _out(capsys, *args, "--backend", "onnx-int8").splitlines()]
+    assert len(fp32) == len(lines) and {r["label"] for r in fp32} == {"pos", "neg"}
+    assert [r["label"] for r in int8] == [r["label"] for r in fp32]
+    for a, b in zip(fp32, int8, strict=True):
+        assert b["probability"] == pytest.approx(a["probability"], abs=0.05)
 
 
 def _error(capsys, *argv) -> str:

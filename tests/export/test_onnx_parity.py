@@ -19,6 +19,7 @@ from seqlab.decode.strategy import Beam, Greedy
 from seqlab.export.graphs import seq2seq_graphs
 from seqlab.models.seq2seq import Seq2Seq
 from seqlab.nn.stack import RecurrentShape
+from seqlab.runtime.manifest import read_manifest, write_manifest
 from seqlab.runtime.ort import OrtSeq2Seq, Session
 
 V = 30
@@ -46,9 +47,15 @@ def _export(model: Seq2Seq, root: Path) -> tuple[OrtSeq2Seq, dict]:
                 input_names=g.inputs, output_names=g.outputs,
                 dynamic_axes={k: v for k, v in g.axes.items() if k in g.inputs + g.outputs},
             )  # fmt: skip
-        graphs[g.name] = path.name
-    manifest = {"graphs": graphs, "attention": model.has_attention}
-    return OrtSeq2Seq(root, manifest, threads=1), graphs
+        session = Session(path)
+        graphs[g.name] = {"file": path.name, "inputs": session.inputs, "outputs": session.outputs}
+    checkpoint = {"which": "best", "step": 0, "sha256": "0" * 64}
+    write_manifest(root, {
+        "task": "seq2seq", "int8": False, "cell": model.decoder.rnn.mode, "num_layers": 2,
+        "hidden_size": 16, "attention": model.has_attention, "char_features": False,
+        "crf": None, "graphs": graphs, "checkpoint": checkpoint, "run": str(root), "versions": {},
+    })  # fmt: skip
+    return OrtSeq2Seq(root, read_manifest(root), threads=1), graphs
 
 
 def _model(

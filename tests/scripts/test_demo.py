@@ -23,6 +23,8 @@ import pytest
 
 from seqlab.tasks.run import train
 
+pytestmark = pytest.mark.xdist_group("processes")  # one at a time with the multi-process tests
+
 REPO = Path(__file__).resolve().parents[2]
 SCALE = 0.02
 SECTIONS = [
@@ -186,3 +188,29 @@ def test_the_printed_serve_command_serves_the_demo_runs(demo) -> None:
             proc.wait(timeout=30)
         finally:
             proc.kill()
+
+
+@pytest.mark.slow
+def test_the_korean_demo_runs_end_to_end(tmp_path: Path) -> None:
+    """``make demo-ko`` (scripts/demo_ko.sh) at a hundredth of its 800 steps: every section runs,
+    the chatbot trains 8 steps and answers each of the five questions, and the figures are
+    written."""
+    root = tmp_path / "repo"
+    for folder in ("scripts", "configs"):
+        shutil.copytree(REPO / folder, root / folder)
+    env = {**demo_env(command_wrappers(tmp_path / "bin")), "SEQLAB_DEMO_SCALE": "0.01"}
+    result = subprocess.run(
+        ["bash", "scripts/demo_ko.sh"], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    headers = [out.find(f"== {n}. ") for n in (1, 2, 3)]
+    assert -1 not in headers and headers == sorted(headers), out
+    assert "done (max_steps) at step 8:" in out
+    answers = [line for line in out.splitlines() if "  ->  " in line]
+    assert [a.split("  ->  ")[0] for a in answers] == [
+        "안녕하세요", "오늘 어때?", "안녕", "너는 누구니?", "무엇을 먹니?"
+    ]  # fmt: skip
+    run = root / "runs" / "demo_ko"
+    assert (run / "chatbot_ko" / "checkpoints" / "best").is_dir()
+    assert (run / "hello_ko.png").stat().st_size > 0 and (run / "attention_ko.png").is_file()

@@ -7,7 +7,10 @@ import sys
 
 import pytest
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="torchrun test runs on Linux")
+pytestmark = [
+    pytest.mark.skipif(sys.platform != "linux", reason="torchrun test runs on Linux"),
+    pytest.mark.xdist_group("processes"),  # one at a time with the other multi-process tests
+]
 
 
 def losses(run_dir):

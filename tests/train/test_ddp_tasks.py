@@ -22,7 +22,10 @@ import pytest
 
 from seqlab.cli import main
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the DDP test runs on Linux")
+pytestmark = [
+    pytest.mark.skipif(sys.platform != "linux", reason="the DDP test runs on Linux"),
+    pytest.mark.xdist_group("processes"),  # one at a time with the other multi-process tests
+]
 
 TASKS = ["seq2seq", "classify", "tag", "condgen"]
 UNEVEN = ["seq2seq", "tag", "condgen"]  # tasks whose loss is a mean over a batch's tokens

@@ -36,7 +36,10 @@ def torchrun_missing() -> str:
     return ""
 
 
-pytestmark = pytest.mark.skipif(bool(torchrun_missing()), reason=torchrun_missing() or "-")
+pytestmark = [
+    pytest.mark.skipif(bool(torchrun_missing()), reason=torchrun_missing() or "-"),
+    pytest.mark.xdist_group("processes"),  # one at a time with the other multi-process tests
+]
 
 STEPS = 6
 TIMEOUT_S = 120  # a node that has not finished by then is stuck (a run takes about 20 s)

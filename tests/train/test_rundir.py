@@ -226,3 +226,74 @@ def test_the_stop_message_names_the_checkpoint_it_kept(lm_config, tmp_path):
 
     with pytest.raises(SeqlabError, match=r"the last good checkpoint \(step 5\) is kept in"):
         train(lm_config(name="k"), {"train": {"eval_every": 5}}, on_step=poison)
+
+
+@pytest.mark.bad_input(
+    kind="resume",
+    command="seqlab train --resume RUN --set train.optimizer=sgd on a run trained with adam",
+    outcome=(
+        "error: RUN/checkpoints/last: train.optimizer: the run was trained with adam, not sgd "
+        "(exit 2), before any file changes; every file in RUN is byte-identical"
+    ),
+)
+def test_an_optimizer_change_on_resume_is_refused_before_any_file_changes(
+    lm_config, tmp_path, capsys
+):
+    main(["train", str(lm_config(name="r")), "--set", "train.max_steps=3"])
+    capsys.readouterr()
+    before = _hashes(tmp_path / "r")
+    err = _error(capsys, ["train", "--resume", str(tmp_path / "r"), "--set", "train.optimizer=sgd"])
+    assert "trained with adam, not sgd" in err
+    assert _hashes(tmp_path / "r") == before
+    main(["train", "--resume", str(tmp_path / "r"), "--set", "train.max_steps=5"])  # still fine
+    assert read_meta(tmp_path / "r/checkpoints/last")["position"]["step"] == 5
+
+
+@pytest.mark.bad_input(
+    kind="checkpoint",
+    command="seqlab train --resume RUN, NaN bytes in checkpoints/last/trainer.safetensors "
+    "(the Adam moments)",
+    outcome=(
+        "error: RUN/checkpoints/last/trainer.safetensors: tensor 'optim.N.exp_avg' holds NaN or "
+        "infinite values (exit 2); every file in RUN is byte-identical"
+    ),
+)
+def test_nan_optimizer_moments_are_refused_on_resume(lm_config, tmp_path, capsys):
+    from safetensors.torch import load_file, save_file
+
+    main(["train", str(lm_config(name="r")), "--set", "train.max_steps=3"])
+    capsys.readouterr()
+    path = tmp_path / "r/checkpoints/last/trainer.safetensors"
+    tensors = load_file(str(path))
+    name = next(k for k in tensors if k.endswith(".exp_avg"))
+    tensors[name].view(-1)[0] = float("nan")
+    save_file(tensors, str(path))
+    before = _hashes(tmp_path / "r")
+    err = _error(capsys, ["train", "--resume", str(tmp_path / "r"), "--set", "train.max_steps=5"])
+    assert f"{path}: tensor {name!r} holds NaN" in err
+    assert _hashes(tmp_path / "r") == before
+
+
+@pytest.mark.bad_input(
+    kind="run directory",
+    command="seqlab train CONFIG, out_dir below a regular file (out_dir: afile/run)",
+    outcome="error: RUN: out_dir: afile is a file, not a directory (exit 2); the file unchanged",
+)
+def test_an_out_dir_below_a_file(lm_config, tmp_path, capsys):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    err = _error(capsys, ["train", str(lm_config(name="c", extra=f"out_dir: {afile}/run\n"))])
+    assert f"out_dir: {afile} is a file, not a directory" in err and afile.read_text() == "x"
+
+
+@pytest.mark.bad_input(
+    kind="run directory",
+    command="seqlab train CONFIG, out_dir a dangling symbolic link",
+    outcome="error: RUN: out_dir: RUN is a symbolic link to TARGET, which does not exist (exit 2)",
+)
+def test_an_out_dir_that_is_a_dangling_symlink(lm_config, tmp_path, capsys):
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "gone")
+    err = _error(capsys, ["train", str(lm_config(name="c", extra=f"out_dir: {link}\n"))])
+    assert "is a symbolic link to" in err and "which does not exist" in err
+    assert link.is_symlink() and not (tmp_path / "gone").exists()

@@ -22,6 +22,9 @@ def export(
         None, "--out", help="Export directory (default RUN/export/onnx or RUN/export/onnx-int8)."
     ),
     which: str = typer.Option("best", help="Checkpoint: best or last."),
+    force: bool = typer.Option(
+        False, "--force", help="Replace --out even if it holds files that are not this export."
+    ),
 ) -> None:
     """Export RUN's graphs (seq2seq: encoder + one decoder step; lm and condgen: step; classify:
     the whole model; tag: its emissions), with a manifest; use them with --backend onnx."""
@@ -29,7 +32,7 @@ def export(
 
     if format_ != "onnx":
         raise SeqlabError(f"--format: {format_!r} is not valid; expected onnx")
-    path, differences = export_onnx(run, out, int8=int8, which=which)
+    path, differences = export_onnx(run, out, int8=int8, which=which, force=force)
     for name, diff in differences.items():
         print(f"{name:<10} {path / (name + '.onnx')}  max |ONNX - torch| = {diff:.2e}")
     print(f"export: {path}")

@@ -14,6 +14,7 @@ in fp32.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import sys
@@ -27,7 +28,7 @@ import torch
 from seqlab import __version__
 from seqlab.errors import SeqlabError
 from seqlab.export.graphs import GRAPHS, Graph
-from seqlab.runtime.manifest import weights_digest, write_manifest
+from seqlab.runtime.manifest import MANIFEST, weights_digest, write_manifest
 from seqlab.runtime.ort import Session
 from seqlab.tasks import load_run
 from seqlab.train import checkpoint as ckpt
@@ -37,23 +38,36 @@ ARTIFACTS = ("config.yaml", "*.json", "train_targets.txt")
 
 
 def export_onnx(
-    run: Path, out: Path | None = None, *, int8: bool = False, which: str = "best"
+    run: Path,
+    out: Path | None = None,
+    *,
+    int8: bool = False,
+    which: str = "best",
+    force: bool = False,
 ) -> tuple[Path, dict[str, float]]:
     """Export ``run``; returns the export directory and, per graph, the largest difference
-    between ONNX Runtime and torch on the graph's example inputs."""
+    between ONNX Runtime and torch on the graph's example inputs. ``out`` may be replaced when
+    it is empty or holds only an export of ``run``; ``force`` replaces any directory."""
     task, model = load_run(run, which)
     out = Path(out) if out is not None else Path(run) / "export" / ("onnx-int8" if int8 else "onnx")
+    if not force:
+        check_out(out, Path(run))
     tmp = out.with_name(f".{out.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     graphs = GRAPHS[task.name](model)
-    differences = {}
+    differences, entries = {}, {}
     for graph in graphs:
         _export(graph, tmp / f"{graph.name}.onnx", int8)
-        differences[graph.name] = _difference(graph, tmp / f"{graph.name}.onnx")
+        session = Session(tmp / f"{graph.name}.onnx", threads=1)
+        differences[graph.name] = _difference(graph, session)
+        # the exporter drops an input the graph never reads (the memory of a decoder without
+        # attention): the manifest names the graph's own
+        entries[graph.name] = {"file": session.path.name, "inputs": session.inputs}
+        entries[graph.name]["outputs"] = session.outputs
     _copy_artifacts(Path(run), tmp)
     manifest = _manifest(task, model, Path(run), which, int8)
-    manifest["graphs"] = {g.name: f"{g.name}.onnx" for g in graphs}
+    manifest["graphs"] = entries
     if task.name == "tag" and model.crf is not None:
         from safetensors.torch import save_file
 
@@ -111,9 +125,8 @@ def _quantize(path: Path) -> None:
     fp32.unlink()
 
 
-def _difference(graph: Graph, path: Path) -> float:
+def _difference(graph: Graph, session: Session) -> float:
     """Largest |ONNX Runtime - torch| over the graph's outputs on its example inputs."""
-    session = Session(path, threads=1)
     feeds = {name: t.numpy() for name, t in zip(graph.inputs, graph.example, strict=True)}
     with torch.no_grad():
         expected = graph.module(*graph.example)
@@ -164,11 +177,34 @@ def _manifest(task, model, run: Path, which: str, int8: bool) -> dict[str, Any]:
     }
 
 
+def check_out(out: Path, run: Path) -> None:
+    """Refuse to replace ``out`` unless it is missing, empty, or an export of ``run`` holding
+    only the files its manifest lists (so a user's own file is never deleted)."""
+    if not out.exists() and not out.is_symlink():
+        return
+    if not out.is_dir():
+        raise SeqlabError(f"{out}: exists and is not a directory; choose another out")
+    present = {p.name for p in out.iterdir()}
+    if not present:
+        return
+    try:
+        manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        # an export inside the run directory is the run's own, even where the run was moved
+        own = out.resolve().is_relative_to(run.resolve())
+        own = own or Path(manifest["run"]).resolve() == run.resolve()
+        extra = sorted(present - set(manifest["files"]) - {MANIFEST})
+    except (OSError, ValueError, TypeError, KeyError):  # no manifest, or not one of ours
+        own, extra = False, sorted(present)
+    if not own or extra:
+        what = f"holds {', '.join(extra[:3])}" if extra else "holds another run's export"
+        raise SeqlabError(
+            f"{out}: {what}, not only an export of {run}; choose another out directory, or "
+            "export with force to replace it and everything in it"
+        )
+
+
 def _swap(tmp: Path, out: Path) -> None:
-    """Replace ``out`` with ``tmp`` (an existing directory must be an export to be replaced)."""
-    if out.exists() and not (out / "manifest.json").exists():
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise SeqlabError(f"{out}: exists and is not an export; choose another --out")
+    """Replace ``out`` with ``tmp``."""
     old = out.with_name(f".{out.name}.old")
     shutil.rmtree(old, ignore_errors=True)
     if out.exists():

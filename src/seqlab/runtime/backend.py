@@ -9,10 +9,9 @@ checkpoint: a stale or foreign one is refused with one line.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from seqlab.errors import SeqlabError
-from seqlab.runtime.manifest import check_fresh, is_export, read_manifest
+from seqlab.runtime.manifest import Manifest, check_fresh, is_export, read_manifest
 from seqlab.runtime.ort import RuntimeModel, runtime_model
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
@@ -40,9 +39,7 @@ def locate_export(path: Path, backend: str) -> tuple[Path, Path | None]:
     return sub, path
 
 
-def load_export(
-    path: Path, backend: str, threads: int = 0
-) -> tuple[Path, dict[str, Any], RuntimeModel]:
+def load_export(path: Path, backend: str, threads: int = 0) -> tuple[Path, Manifest, RuntimeModel]:
     """The export directory, its manifest and its runtime model."""
     export_dir, run = locate_export(path, backend)
     manifest = read_manifest(export_dir)

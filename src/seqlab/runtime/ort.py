@@ -18,6 +18,7 @@ from torch import Tensor
 
 from seqlab.errors import SeqlabError
 from seqlab.nn.recurrent import read_prime
+from seqlab.runtime.manifest import MANIFEST, GraphEntry, Manifest, inside
 
 
 class Session:
@@ -38,6 +39,31 @@ class Session:
             raise SeqlabError(f"{path}: ONNX Runtime cannot load this graph ({e})") from None
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.outputs = [o.name for o in self.session.get_outputs()]
+        self.path = Path(path)
+
+    @classmethod
+    def of(cls, export_dir: Path, manifest: Manifest, name: str, threads: int = 0) -> Session:
+        """Graph ``name`` of an export, refused in one line unless its inputs and outputs are
+        the ones the manifest names."""
+        entry: GraphEntry | None = manifest.graphs.get(name)
+        if entry is None:
+            raise SeqlabError(
+                f"{export_dir / MANIFEST}: graphs: no {name!r} graph, which a {manifest.task} "
+                f"export holds; export the run again (seqlab export RUN)"
+            )
+        session = cls(inside(export_dir, entry.file), threads)
+        if session.inputs != entry.inputs or session.outputs != entry.outputs:
+            raise SeqlabError(
+                f"{session.path}: not the {name} graph of this export: it takes "
+                f"({', '.join(session.inputs)}) -> ({', '.join(session.outputs)}), the manifest "
+                f"says ({', '.join(entry.inputs)}) -> ({', '.join(entry.outputs)})"
+            )
+        return session
+
+    def output_dim(self, index: int = 0) -> int | str | None:
+        """The size of the last axis of output ``index`` (a name where it is dynamic)."""
+        shape = self.session.get_outputs()[index].shape
+        return shape[-1] if shape else None
 
     def __call__(self, **feeds: np.ndarray) -> dict[str, np.ndarray]:
         values = self.session.run(None, {name: feeds[name] for name in self.inputs})
@@ -87,11 +113,10 @@ class EncodedState:
 class OrtSeq2Seq(RuntimeModel):
     """The encoder graph once per batch, the one-step decoder graph per token."""
 
-    def __init__(self, export_dir: Path, manifest: dict[str, Any], threads: int = 0):
-        graphs = manifest["graphs"]
-        self.encoder = Session(export_dir / graphs["encoder"], threads)
-        self.decoder = Session(export_dir / graphs["step"], threads)
-        self.has_attention = bool(manifest["attention"])
+    def __init__(self, export_dir: Path, manifest: Manifest, threads: int = 0):
+        self.encoder = Session.of(export_dir, manifest, "encoder", threads)
+        self.decoder = Session.of(export_dir, manifest, "step", threads)
+        self.has_attention = manifest.attention
 
     def start(self, src: Tensor, src_lengths: Tensor) -> EncodedState:
         """src (B, S), src_lengths (B,) -> the state before the first step."""
@@ -160,11 +185,11 @@ class _Recurrent(RuntimeModel):
 class OrtLanguageModel(_Recurrent):
     """The step graph for generation, the whole-window graph for ``evaluate``."""
 
-    def __init__(self, export_dir: Path, manifest: dict[str, Any], threads: int = 0):
-        self.step_graph = Session(export_dir / manifest["graphs"]["step"], threads)
-        self.forward_graph = Session(export_dir / manifest["graphs"]["forward"], threads)
-        self.lstm = manifest["cell"] == "lstm"
-        self.layers, self.hidden = manifest["num_layers"], manifest["hidden_size"]
+    def __init__(self, export_dir: Path, manifest: Manifest, threads: int = 0):
+        self.step_graph = Session.of(export_dir, manifest, "step", threads)
+        self.forward_graph = Session.of(export_dir, manifest, "forward", threads)
+        self.lstm = manifest.cell == "lstm"
+        self.layers, self.hidden = manifest.num_layers, manifest.hidden_size
 
     def step(self, tokens: Tensor, state: Any = None) -> tuple[Tensor, Any]:
         out = self.step_graph(tokens=_np(tokens), **self._state(state, tokens.shape[0]))
@@ -192,11 +217,11 @@ class OrtLanguageModel(_Recurrent):
 class OrtConditionalGenerator(_Recurrent):
     """The start graph (condition -> state) and the step graph."""
 
-    def __init__(self, export_dir: Path, manifest: dict[str, Any], threads: int = 0):
-        self.start_graph = Session(export_dir / manifest["graphs"]["start"], threads)
-        self.step_graph = Session(export_dir / manifest["graphs"]["step"], threads)
-        self.lstm = manifest["cell"] == "lstm"
-        self.layers, self.hidden = manifest["num_layers"], manifest["hidden_size"]
+    def __init__(self, export_dir: Path, manifest: Manifest, threads: int = 0):
+        self.start_graph = Session.of(export_dir, manifest, "start", threads)
+        self.step_graph = Session.of(export_dir, manifest, "step", threads)
+        self.lstm = manifest.cell == "lstm"
+        self.layers, self.hidden = manifest.num_layers, manifest.hidden_size
 
     def start(self, condition: Tensor) -> tuple[Any, Tensor]:
         out = self.start_graph(condition=_np(condition))
@@ -215,8 +240,8 @@ class OrtConditionalGenerator(_Recurrent):
 
 
 class OrtClassifier(RuntimeModel):
-    def __init__(self, export_dir: Path, manifest: dict[str, Any], threads: int = 0):
-        self.graph = Session(export_dir / manifest["graphs"]["classifier"], threads)
+    def __init__(self, export_dir: Path, manifest: Manifest, threads: int = 0):
+        self.graph = Session.of(export_dir, manifest, "classifier", threads)
 
     def __call__(self, tokens: Tensor, lengths: Tensor) -> Tensor:
         """tokens (B, T), lengths (B,) -> logits (B, C)."""
@@ -227,17 +252,12 @@ class OrtTagger(RuntimeModel):
     """The emissions graph; the CRF's Viterbi decoding stays in torch (its weights are saved
     beside the graph)."""
 
-    def __init__(self, export_dir: Path, manifest: dict[str, Any], threads: int = 0):
-        from safetensors.torch import load_file
-        from torchcrf import CRF
-
-        self.graph = Session(export_dir / manifest["graphs"]["emissions"], threads)
-        self.chars = True if manifest["char_features"] else None
+    def __init__(self, export_dir: Path, manifest: Manifest, threads: int = 0):
+        self.graph = Session.of(export_dir, manifest, "emissions", threads)
+        self.chars = True if manifest.char_features else None
         self.crf = None
-        if manifest["crf"]:
-            weights = load_file(str(export_dir / manifest["crf"]))
-            self.crf = CRF(weights["transitions"].shape[0], batch_first=True)
-            self.crf.load_state_dict(weights)
+        if manifest.crf:
+            self.crf = _load_crf(inside(export_dir, manifest.crf), self.graph.output_dim())
 
     def __call__(self, tokens: Tensor, lengths: Tensor, chars: Tensor | None = None) -> Tensor:
         """tokens (B, T), lengths (B,), chars (B, T, C) -> emissions (B, T, K)."""
@@ -252,6 +272,29 @@ class OrtTagger(RuntimeModel):
         return decode_tags(self.crf, emissions, lengths)
 
 
+def _load_crf(path: Path, tags: int | str | None):
+    """The CRF saved beside an emissions graph of ``tags`` tags, or a one-line error."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+    from torchcrf import CRF
+
+    try:
+        weights = load_file(str(path), device="cpu")
+    except (SafetensorError, OSError) as e:
+        raise SeqlabError(f"{path}: cannot load the CRF ({e})") from None
+    shapes = {name: tuple(t.shape) for name, t in weights.items()}
+    expected = {"start_transitions": (tags,), "end_transitions": (tags,)}
+    expected["transitions"] = (tags, tags)
+    if shapes != expected:
+        raise SeqlabError(
+            f"{path}: not the CRF of this export's emissions graph ({tags} tags): holds "
+            f"{shapes}, expected {expected}"
+        )
+    crf = CRF(int(tags), batch_first=True)
+    crf.load_state_dict(weights)
+    return crf
+
+
 RUNTIME_MODELS = {
     "seq2seq": OrtSeq2Seq,
     "lm": OrtLanguageModel,
@@ -261,6 +304,6 @@ RUNTIME_MODELS = {
 }
 
 
-def runtime_model(export_dir: Path, manifest: dict[str, Any], threads: int = 0) -> RuntimeModel:
+def runtime_model(export_dir: Path, manifest: Manifest, threads: int = 0) -> RuntimeModel:
     """The runtime model of an export (its task named in the manifest)."""
-    return RUNTIME_MODELS[manifest["task"]](Path(export_dir), manifest, threads)
+    return RUNTIME_MODELS[manifest.task](Path(export_dir), manifest, threads)

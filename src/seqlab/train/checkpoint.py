@@ -158,11 +158,21 @@ def _key_mismatch(model: torch.nn.Module, state: dict) -> tuple[set[str], set[st
 
 
 def load_trainer_tensors(path: Path) -> dict[str, torch.Tensor]:
+    """``trainer.safetensors`` (optimizer moments, RNG states, carried state), read on the CPU;
+    a floating tensor holding NaN or inf is refused, as the weights' are."""
     path = _resolve(Path(path))
+    file = path / "trainer.safetensors"
     try:
-        return load_file(str(path / "trainer.safetensors"), device="cpu")
+        tensors = load_file(str(file), device="cpu")
     except (SafetensorError, OSError) as e:
-        raise SeqlabError(f"{path / 'trainer.safetensors'}: corrupt checkpoint ({e})") from None
+        raise SeqlabError(f"{file}: corrupt checkpoint ({e})") from None
+    for name, tensor in tensors.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise SeqlabError(
+                f"{file}: tensor {name!r} holds NaN or infinite values; the checkpoint is "
+                "damaged and cannot be resumed (train again, or restore a copy of the run)"
+            )
+    return tensors
 
 
 # ----------------------------------------------------------------------------- state packing
@@ -178,7 +188,29 @@ def pack_optimizer(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Te
                 tensors[f"optim.{pid}.{key}"] = value
             else:
                 scalars[f"{pid}.{key}"] = value
-    return tensors, {"param_groups": sd["param_groups"], "scalars": scalars}
+    meta = {"name": _optimizer_name(optimizer), "param_groups": sd["param_groups"]}
+    return tensors, {**meta, "scalars": scalars}
+
+
+def _optimizer_name(optimizer: torch.optim.Optimizer) -> str:
+    return type(optimizer).__name__.lower()  # adam, adamw, sgd: as train.optimizer spells them
+
+
+def check_optimizer(optimizer: torch.optim.Optimizer, meta: dict, source: Path) -> None:
+    """Refuse optimizer state saved by another optimizer than ``optimizer`` (``meta`` as
+    :func:`pack_optimizer` wrote it; a checkpoint without ``name`` is told by its settings)."""
+    name = _optimizer_name(optimizer)
+    saved = meta.get("name")
+    if saved is None:  # written before the name was recorded: compare the settings' keys
+        keys = {k for group in meta["param_groups"] for k in group}
+        ours = {k for group in optimizer.state_dict()["param_groups"] for k in group}
+        saved = name if keys == ours else "another optimizer"
+    if saved != name:
+        raise SeqlabError(
+            f"{source}: train.optimizer: the run was trained with {saved}, not {name}; a resume "
+            f"keeps the run's optimizer (its state is in the checkpoint): resume with "
+            f"optimizer {saved}, or start a new run"
+        )
 
 
 def unpack_optimizer(optimizer: torch.optim.Optimizer, tensors: dict, meta: dict) -> None:

@@ -58,6 +58,7 @@ def check_new_run_dir(run_dir: Path, force: bool = False) -> None:
     checkpoints, and never where a file stands."""
     if run_dir.exists() and not run_dir.is_dir():
         raise SeqlabError(f"{run_dir}: out_dir is a file, not a directory; choose another out_dir")
+    _check_path(run_dir)
     RunLock.check_free(run_dir)
     if (run_dir / "checkpoints").exists():
         raise SeqlabError(
@@ -75,6 +76,21 @@ def check_new_run_dir(run_dir: Path, force: bool = False) -> None:
         f"{run_dir}: not empty and not a seqlab run (no config.yaml, no checkpoints/); choose "
         "another out_dir, or pass --force to train into it anyway"
     )
+
+
+def _check_path(run_dir: Path) -> None:
+    """Refuse an ``out_dir`` that cannot be made: a dangling symbolic link on its path, or a
+    file where one of its parent directories should be."""
+    for path in (run_dir, *run_dir.parents):
+        if path.is_symlink() and not path.exists():
+            raise SeqlabError(
+                f"{run_dir}: out_dir: {path} is a symbolic link to {os.readlink(path)}, which "
+                "does not exist; remove the link or choose another out_dir"
+            )
+        if path != run_dir and path.exists() and not path.is_dir():
+            raise SeqlabError(
+                f"{run_dir}: out_dir: {path} is a file, not a directory; choose another out_dir"
+            )
 
 
 class RunLock:

@@ -144,6 +144,7 @@ class Trainer:
 
     def _restore(self, path: Path) -> None:
         meta = ckpt.read_meta(path)
+        ckpt.check_optimizer(self.optimizer, meta["optimizer"], path)
         ckpt.load_weights(path, self.model)
         tensors = ckpt.load_trainer_tensors(path)
         ckpt.unpack_optimizer(self.optimizer, tensors, meta["optimizer"])
