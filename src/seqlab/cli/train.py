@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
+from seqlab.api import train as api_train
 from seqlab.config import parse_overrides
-from seqlab.tasks.run import train as run_train
 
 
 def register(app: typer.Typer) -> None:
@@ -23,9 +23,8 @@ def train(
     ),
 ) -> None:
     """Train a model from CONFIG (or resume RUN) into a run directory."""
-    summary = run_train(config, parse_overrides(set_), resume, force=force)
-    metrics = " ".join(f"{k}={v:.4g}" for k, v in summary["metrics"].items())
-    print(f"done ({summary['reason']}) at step {summary['step']}: {metrics}")
-    if summary.get("padding") is not None:
-        print(f"padding: {summary['padding']:.1%} of the training batches' token positions")
-    print(f"run directory: {summary['run_dir']}")
+    run = api_train(config, parse_overrides(set_), resume=resume, force=force)
+    print(run)
+    if run.padding is not None:
+        print(f"padding: {run.padding:.1%} of the training batches' token positions")
+    print(f"run directory: {run.run_dir}")
