@@ -244,3 +244,15 @@ def test_import_seqlab_is_cheap():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split("\n")[:2] == ["[]", "False"]
     assert callable(seqlab.train) and seqlab.train.trainer.Trainer  # function and subpackage
+
+
+def test_the_docstring_examples_that_need_no_run_pass():
+    """explain and params need no trained run: their docstring examples run as written."""
+    import doctest
+
+    import seqlab.api.explanation
+    import seqlab.api.parameters
+
+    for module in (seqlab.api.explanation, seqlab.api.parameters):
+        result = doctest.testmod(module)
+        assert result.attempted >= 2 and result.failed == 0

@@ -3,16 +3,16 @@
     train(config, overrides=None, out_dir=None) -> Run      training.py
     load(run_dir, backend="torch") -> Model                 model.py
     Model.translate / chat / generate / classify / tag / evaluate / params / explain
-    explain(text, cell) -> Explanation                      explain.py
-    params(source) -> Params                                params.py
+    explain(text, cell) -> Explanation                      explanation.py
+    params(source) -> Params                                parameters.py
 
 Results are dataclasses (results.py, translation.py) that print readably and show as tables and
 figures in a notebook (display.py). Nothing here reads ``sys.argv`` or prints.
 """
 
-from seqlab.api.explain import Explanation, explain
+from seqlab.api.explanation import Explanation, explain
 from seqlab.api.model import Model, load
-from seqlab.api.params import Params, params
+from seqlab.api.parameters import Params, params
 from seqlab.api.results import Evaluation, Generation, Label, Tagging
 from seqlab.api.training import Run, train
 from seqlab.api.translation import Attention, Candidate, Translation

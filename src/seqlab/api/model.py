@@ -19,8 +19,8 @@ from typing import overload
 
 from torch import nn
 
-from seqlab.api.explain import Explanation, explain
-from seqlab.api.params import Params, module_params
+from seqlab.api.explanation import Explanation, explain
+from seqlab.api.parameters import Params, module_params
 from seqlab.api.results import Evaluation, Generation, Label, Tagging
 from seqlab.api.translation import Translation
 from seqlab.api.verbs import check_verb, verbs_of

@@ -51,6 +51,9 @@ class Run:
         metrics = " ".join(f"{k}={v:.4g}" for k, v in self.metrics.items())
         return f"done ({self.reason}) at step {self.step}: {metrics}"
 
+    def __repr__(self) -> str:
+        return f"Run({str(self.run_dir)!r}, {self})"
+
     def _repr_html_(self) -> str:
         rows = [(k, f"{v:.4g}") for k, v in self.metrics.items()]
         out = table(["metric", "value"], rows, caption=f"{self.run_dir}: {self}")
