@@ -8,7 +8,9 @@ Run after `make demo` (some sections use the demo's trained runs under runs/demo
 Every output block below a command is what that command printed when this script ran; figures
 are written to docs/figures/. Long outputs are cut (marked with an ellipsis line). Both tours come
 from one run: a command they share runs once and prints the same block in each. The Korean text
-(sections, headings) is in scripts/tour_ko.py.
+(sections, headings) is in scripts/tour_ko.py. The same text, around Python code cells, makes
+notebooks/tour.en.ipynb and notebooks/tour.ko.ipynb (scripts/make_notebooks.py): after changing a
+section here or in tour_ko.py, run that too (tests/docs/test_notebooks.py checks it).
 
 --lang en or ko runs the commands of that tour only (those it shares with the other included)
 and keeps every other command's stored output; both tours are always written, so the two never

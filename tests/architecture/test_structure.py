@@ -1,7 +1,7 @@
 """The package's structure, read from its source (nothing is imported): imports flow one way and
 never in a cycle, modules and functions stay small, public signatures take keywords.
 
-    cli -> tasks -> {train, decode, analysis} -> models -> nn -> data
+    cli -> api -> tasks -> {train, decode, analysis} -> models -> nn -> data
 
 Imports inside functions count: hiding one there does not hide a cycle.
 """
@@ -121,6 +121,7 @@ def functions(path: Path) -> list[Function]:
 # the layers, from the bottom: a module may import its own layer and those below, never above
 RANKS = {
     "errors": 0,
+    "extras": 0,
     "data": 1,
     "config": 2,
     "nn": 3,
@@ -130,6 +131,7 @@ RANKS = {
     "analysis": 5,
     "train": 5,
     "tasks": 6,
+    "api": 6.5,
     "serve": 7,
     "export": 7,
     "cli": 8,

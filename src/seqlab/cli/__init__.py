@@ -55,10 +55,12 @@ from seqlab.cli import (
     tokenize,
     train,
     translate,
+    version,
 )
 from seqlab.config import parse_overrides
 from seqlab.decode.limits import OptionError
 from seqlab.errors import SeqlabError
+from seqlab.extras import missing_extra
 from seqlab.tasks import load_run_config
 
 app = typer.Typer(
@@ -71,6 +73,7 @@ app = typer.Typer(
 
 # command modules, in help order; each defines register(app)
 _COMMAND_MODULES = (
+    version,  # the --version option
     train,
     evaluate,
     generate,
@@ -179,6 +182,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except KeyboardInterrupt:
         status = 130
+    except ModuleNotFoundError as e:  # an optional extra (seqlab[serve], ...) not installed
+        invocation = _invocation.get()
+        missing = missing_extra(e, invocation.command if invocation else "seqlab")
+        if missing is None:
+            _report_internal_error(e, sys.argv[1:] if argv is None else argv)
+        _print_error(str(missing))
+        sys.exit(2 if missing else 1)
     except Exception as e:
         _report_internal_error(e, sys.argv[1:] if argv is None else argv)
         sys.exit(1)

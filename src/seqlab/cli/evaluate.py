@@ -7,8 +7,7 @@ from pathlib import Path
 
 import typer
 
-from seqlab.tasks import load_run
-from seqlab.tasks.options import EvaluateOptions
+from seqlab.api import load
 
 
 def register(app: typer.Typer) -> None:
@@ -30,8 +29,6 @@ def evaluate(
 ) -> None:
     """Score files with a trained model: LM loss, perplexity and bits per token; classifier
     accuracy and F1; tagger entity F1; seq2seq BLEU and chrF."""
-    files = {name: None if p is None else str(p) for name, p in (("data", data), ("src", src))}
-    options = EvaluateOptions(**files, ref=None if ref is None else str(ref), encoding=encoding)
-    task, model = load_run(run, which, backend=backend)
-    result = task.evaluate(model, options)
+    model = load(run, backend, which=which)
+    result = model.evaluate(data, src=src, ref=ref, encoding=encoding)
     print(json.dumps(result.metrics) if as_json else result.report)

@@ -6,7 +6,8 @@ import json
 
 import typer
 
-from seqlab.analysis.explain import explain, format_text, plot_hidden
+from seqlab.analysis import plots
+from seqlab.api import explain
 
 
 def register(app: typer.Typer) -> None:
@@ -29,10 +30,10 @@ def register(app: typer.Typer) -> None:
             text=text, cell=cell, hidden_size=hidden_size, seed=seed, steps=steps, lr=lr
         )
         if plot:
-            plot_hidden(result, plot)
+            plots.save(result.plot(), plot)
         if as_json:
-            typer.echo(json.dumps(result))
+            typer.echo(json.dumps(result.data))
         else:
-            typer.echo(format_text(result))
+            typer.echo(str(result))
             if plot:
                 typer.echo(f"saved heatmap of h_t to {plot}")

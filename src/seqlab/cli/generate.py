@@ -7,10 +7,8 @@ from pathlib import Path
 
 import typer
 
+from seqlab.api import load
 from seqlab.decode.limits import LIMITS
-from seqlab.decode.strategy import Beam, sampling
-from seqlab.tasks import load_run
-from seqlab.tasks.options import GenerateOptions
 
 
 def register(app: typer.Typer) -> None:
@@ -47,19 +45,14 @@ def generate(
 ) -> None:
     """Generate autoregressively, feeding the model's own output back; one sample streams to
     stdout as it is made."""
-    options = GenerateOptions(
-        prime=prime,
-        max_tokens=length,
-        strategy=Beam(beam) if beam else sampling(temperature, top_k, top_p, seed),
-        condition=condition,
-        n=n,
-    )
-    task, model = load_run(run, which, backend=backend)
-    if (n or task.default_samples) == 1:
-        task.generate(model, options, on_piece=_write)
+    model = load(run, backend, which=which)
+    options = {"max_tokens": length, "condition": condition, "n": n, "beam": beam}
+    sampling = {"temperature": temperature, "top_k": top_k, "top_p": top_p, "seed": seed}
+    if (n or model.task.default_samples) == 1:
+        model.generate(prime, **options, **sampling, on_piece=_write)
         sys.stdout.write("\n")
         return
-    print("\n".join(task.generate(model, options)))
+    print(model.generate(prime, **options, **sampling))
 
 
 def _write(_: int, piece: str) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from seqlab.analysis.params import format_param_table, param_table_from_source
-from seqlab.tasks import model_from_path
+from seqlab.analysis.params import format_param_table
+from seqlab.api import params as count_params
 
 
 def register(app: typer.Typer) -> None:
@@ -23,5 +23,5 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
     ) -> None:
         """Count parameters per layer, Keras (one bias per gate) and PyTorch/cuDNN (two)."""
-        table = param_table_from_source(source, seq_len=seq_len, build=model_from_path)
-        typer.echo(format_param_table(table, as_json=as_json))
+        counted = count_params(source, seq_len=seq_len)
+        typer.echo(format_param_table(counted.table, as_json=as_json))

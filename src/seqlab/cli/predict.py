@@ -15,10 +15,9 @@ from pathlib import Path
 
 import typer
 
+from seqlab.api import load
 from seqlab.data.io import iter_lines
 from seqlab.errors import SeqlabError
-from seqlab.tasks import load_run
-from seqlab.tasks.options import PredictOptions
 
 
 def register(app: typer.Typer) -> None:
@@ -40,9 +39,10 @@ def predict(
     """Predict a label per line (classifier) or a tag per token (tagger)."""
     if output_format not in ("text", "jsonl"):
         raise SeqlabError(f"--format: {output_format!r} is not valid; expected text or jsonl")
-    task, model = load_run(run, which, backend=backend)
+    model = load(run, backend, which=which)
+    verb = model.classify if model.offers("classify") else model.tag
     lines = list(iter_lines(input_file, encoding, what="input file"))
-    for prediction in task.predict(model, lines, PredictOptions()):
+    for prediction in verb(lines):
         if output_format == "jsonl":
             print(json.dumps(prediction.as_dict(), ensure_ascii=False))
         else:

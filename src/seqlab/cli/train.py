@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
+from seqlab.api import train as api_train
 from seqlab.config import parse_overrides
-from seqlab.tasks.run import train as run_train
 
 
 def register(app: typer.Typer) -> None:
@@ -24,11 +24,10 @@ def train(
 ) -> None:
     """Train a model from CONFIG (or resume RUN) into a run directory. Ctrl-C stops after the
     current step, validates and writes the last checkpoint, then exits with status 130."""
-    summary = run_train(config, parse_overrides(set_), resume, force=force)
-    metrics = " ".join(f"{k}={v:.4g}" for k, v in summary["metrics"].items())
-    print(f"done ({summary['reason']}) at step {summary['step']}: {metrics}")
-    if summary.get("padding") is not None:
-        print(f"padding: {summary['padding']:.1%} of the training batches' token positions")
-    print(f"run directory: {summary['run_dir']}")
-    if summary["reason"] == "interrupted":  # the checkpoint is written: resume it with --resume
+    run = api_train(config, parse_overrides(set_), resume=resume, force=force)
+    print(run)
+    if run.padding is not None:
+        print(f"padding: {run.padding:.1%} of the training batches' token positions")
+    print(f"run directory: {run.run_dir}")
+    if run.reason == "interrupted":  # the checkpoint is written: resume it with --resume
         raise typer.Exit(130)

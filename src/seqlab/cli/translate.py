@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import typer
 
 from seqlab.analysis import plots
+from seqlab.api import Model, load
 from seqlab.data.io import iter_lines
 from seqlab.decode.limits import LENGTH_PENALTIES, LIMITS
-from seqlab.decode.strategy import Beam, beam_or_greedy
+from seqlab.decode.strategy import beam_or_greedy
 from seqlab.errors import SeqlabError
-from seqlab.tasks import load_run
 from seqlab.tasks.options import TranslateOptions
 from seqlab.tasks.seq2seq.use import chat as chat_loop
-from seqlab.tasks.seq2seq.use import moses_lines
 
 
 def register(app: typer.Typer) -> None:
@@ -48,12 +46,13 @@ def translate(
     """Translate SENTENCE, the lines of --input, or stdin line by line (one output line per
     input line; an empty line gives an empty line)."""
     strategy = beam_or_greedy(beam, n_best, length_penalty, alpha)
-    options = TranslateOptions(strategy=strategy, on_long=on_long)
+    moses = TranslateOptions(strategy=strategy, on_long=on_long).n_best > 1  # checks them too
     if sentence is not None and input_ is not None:
         raise SeqlabError("translate: give a SENTENCE or --input FILE, not both")
-    task, model = load_run(run, which, backend=backend)
+    model = load(run, backend, which=which)
+    decoding = {"beam": beam, "length_penalty": length_penalty, "alpha": alpha, "on_long": on_long}
     if attention_plot is not None:
-        _plot(task, model, sentence, attention_plot, options)
+        _plot(model, sentence, attention_plot, decoding)
         return
     if sentence is not None:
         lines, batch = [sentence], 1
@@ -61,29 +60,22 @@ def translate(
         lines, batch = iter_lines(input_, encoding, what="input file"), 32
     else:
         lines, batch = sys.stdin, (1 if sys.stdin.isatty() else 32)
-    options = TranslateOptions(strategy=strategy, on_long=on_long, batch_size=batch)
-    for out in moses_lines(task.translate(model, lines, options), options.n_best):
-        print(out, flush=True)
+    translations = model.translations(lines, n_best=n_best, batch_size=batch, **decoding)
+    for index, result in enumerate(translations):
+        for out in result.moses(index) if moses else [result.text]:
+            print(out, flush=True)
 
 
-def _plot(task, model, sentence: str | None, path: Path, options: TranslateOptions) -> None:
+def _plot(model: Model, sentence: str | None, path: Path, decoding: dict) -> None:
     """Translate ``sentence`` and draw its attention (target rows x source columns)."""
     if sentence is None:
         raise SeqlabError("--attention-plot: needs a SENTENCE argument")
-    if not getattr(model, "has_attention", False):
+    if not getattr(model.module, "has_attention", False):
         raise SeqlabError("--attention-plot: this model has no attention (attention: none)")
     if not sentence.strip():
         raise SeqlabError("--attention-plot: needs a non-empty SENTENCE")
-    strategy = options.strategy
-    if isinstance(strategy, Beam):
-        strategy = replace(strategy, n_best=1)
-    one = TranslateOptions(strategy=strategy, on_long=options.on_long, attention=True)
-    result = next(task.translate(model, [sentence], one))
-    hyp = result.hypotheses[0]
-    src_labels = result.src_tokens + ["<eos>"]
-    tgt_labels = result.tgt_tokens[0] + (["<eos>"] if hyp.finished else [])
-    weights = hyp.attention.float().cpu().numpy()  # (T, S)
-    plots.save(plots.attention_heatmap(weights, src_labels, tgt_labels), path)
+    result = model.translate(sentence, attention=True, **decoding)
+    plots.save(result.attention.plot(), path)
     print(result.text)
     print(f"attention plot: {path}", file=sys.stderr)
 
@@ -100,8 +92,9 @@ def chat(
 ) -> None:
     """Talk to a model: one line in, one reply out; Ctrl-D or 'quit' ends."""
     options = TranslateOptions(strategy=beam_or_greedy(beam, 1, length_penalty))
-    task, model = load_run(run, which, backend=backend)
+    model = load(run, backend, which=which)
     interactive = sys.stdin.isatty()
     if interactive:
         print("type a line and press Enter; Ctrl-D or 'quit' ends", file=sys.stderr)
-    chat_loop(task, model, (sys.stdin, sys.stdout), options, prompt="> " if interactive else "")
+    streams = (sys.stdin, sys.stdout)
+    chat_loop(model.task, model.module, streams, options, prompt="> " if interactive else "")
