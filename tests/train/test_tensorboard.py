@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from seqlab.cli import main
+from seqlab.cli.tensorboard import tensorboard_args
 from seqlab.errors import ConfigError
 from seqlab.tasks.run import train
 from seqlab.train.metrics_log import MetricsLog
@@ -186,3 +187,29 @@ def test_samples_table_keeps_each_cell_in_its_column():
     assert Samples().markdown() == ""
     with pytest.raises(ValueError, match="2 fields for 1 columns"):
         Samples(("one",), [("a", "b")])
+
+
+def test_seqlab_tensorboard_resolves_the_run_and_builds_the_command(tiny_task, capsys):
+    summary = train(tiny_task("classify", "shown"), TENSORBOARD)
+    run = Path(summary["run_dir"])
+    assert tensorboard_args(run, 7007) == ["--logdir", str(run / "tensorboard"), "--port", "7007"]
+    main(["tensorboard", str(run), "--print"])
+    assert capsys.readouterr().out.split() == [
+        "tensorboard",
+        "--logdir",
+        str(run / "tensorboard"),
+        "--port",
+        "6006",
+    ]
+
+
+def test_seqlab_tensorboard_refuses_a_run_without_event_files(tiny_task, tmp_path, capsys):
+    summary = train(tiny_task("classify", "plain"), {})  # log_to: [jsonl] only
+    for target, message in (
+        (summary["run_dir"], "no TensorBoard event files (tensorboard/ is missing)"),
+        (tmp_path / "nowhere", "no such run directory"),
+    ):
+        with pytest.raises(SystemExit) as stop:
+            main(["tensorboard", str(target), "--print"])
+        assert stop.value.code == 2
+        assert message in capsys.readouterr().err

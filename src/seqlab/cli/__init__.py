@@ -50,6 +50,7 @@ from seqlab.cli import (
     params,
     predict,
     serve,
+    tensorboard,
     tokenize,
     train,
     translate,
@@ -69,6 +70,7 @@ app = typer.Typer(
 # command modules, in help order; each defines register(app)
 _COMMAND_MODULES = (
     train,
+    tensorboard,
     evaluate,
     generate,
     translate,
