@@ -5,6 +5,7 @@ outputs and an attention image at each validation."""
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 import torch
 
 from seqlab.cli import main
-from seqlab.cli.tensorboard import tensorboard_args
+from seqlab.cli.tensorboard import event_folder
 from seqlab.errors import ConfigError
 from seqlab.tasks.run import train
 from seqlab.train.metrics_log import MetricsLog
@@ -192,24 +193,30 @@ def test_samples_table_keeps_each_cell_in_its_column():
 def test_seqlab_tensorboard_resolves_the_run_and_builds_the_command(tiny_task, capsys):
     summary = train(tiny_task("classify", "shown"), TENSORBOARD)
     run = Path(summary["run_dir"])
-    assert tensorboard_args(run, 7007) == ["--logdir", str(run / "tensorboard"), "--port", "7007"]
+    assert event_folder(run) == (run / "tensorboard", False)
+    main(["tensorboard", str(run), "--print", "--port", "7007"])
+    out = capsys.readouterr().out
+    assert out.split() == ["tensorboard", "--logdir", str(run / "tensorboard"), "--port", "7007"]
+
+
+def test_seqlab_tensorboard_shows_a_run_trained_without_it_from_metrics_jsonl(tiny_task, capsys):
+    run = Path(train(tiny_task("classify", "plain"), {})["run_dir"])  # log_to: [jsonl] only
     main(["tensorboard", str(run), "--print"])
-    assert capsys.readouterr().out.split() == [
-        "tensorboard",
-        "--logdir",
-        str(run / "tensorboard"),
-        "--port",
-        "6006",
-    ]
+    captured = capsys.readouterr()
+    command = captured.out.split()
+    logs = Path(command[command.index("--logdir") + 1])
+    try:
+        assert "no event files; showing its metrics.jsonl" in captured.err
+        assert not (run / "tensorboard").exists()  # the run directory is left as it was
+        events = read_events(logs.parent)
+        assert_same_as_jsonl(events, run, "train", ["loss", "lr", "grad_norm"])
+        assert_same_as_jsonl(events, run, "valid", ["loss", "accuracy"])
+    finally:
+        shutil.rmtree(logs.parent)
 
 
-def test_seqlab_tensorboard_refuses_a_run_without_event_files(tiny_task, tmp_path, capsys):
-    summary = train(tiny_task("classify", "plain"), {})  # log_to: [jsonl] only
-    for target, message in (
-        (summary["run_dir"], "no TensorBoard event files (tensorboard/ is missing)"),
-        (tmp_path / "nowhere", "no such run directory"),
-    ):
-        with pytest.raises(SystemExit) as stop:
-            main(["tensorboard", str(target), "--print"])
-        assert stop.value.code == 2
-        assert message in capsys.readouterr().err
+def test_seqlab_tensorboard_refuses_what_is_not_a_run(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["tensorboard", str(tmp_path / "nowhere"), "--print"])
+    assert stop.value.code == 2
+    assert "nowhere: no such run directory" in capsys.readouterr().err

@@ -78,6 +78,16 @@ class MetricsLog:
         return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
 
 
+def replay(path: Path, sink: LogSink) -> int:
+    """Hand every record of the ``metrics.jsonl`` at ``path`` to ``sink`` and close it (the
+    TensorBoard scalars of a run trained without them); returns the number of records."""
+    records = MetricsLog(path).read()
+    for record in records:
+        sink.write(record)
+    sink.close()
+    return len(records)
+
+
 def _points(records: list[dict], split: str) -> list[tuple[int, float]]:
     """(step, loss) of the records of one split that have a loss."""
     return [
