@@ -4,9 +4,10 @@
                                   └───────> sink.write(record)     scalars
             ── log.write_samples(samples) ─> sink.write_samples    sample outputs, attention
 
-``metrics.jsonl`` stays the source of truth (resume, ``seqlab diagnose`` and the loss curve read
-it); a sink only shows what :class:`seqlab.train.metrics_log.MetricsLog` hands it. Only rank 0
-has sinks, so a DDP run writes one set of files.
+``metrics.jsonl`` stays the source of truth (a resume truncates it, the loss curve is drawn from
+it, ``seqlab tensorboard`` shows a run without event files from it); a sink only shows what
+:class:`seqlab.train.metrics_log.MetricsLog` hands it. Only rank 0 has sinks, so a DDP run writes
+one set of files.
 
 TensorBoard (``log_to: [jsonl, tensorboard]``) writes event files to ``RUN/tensorboard``::
 
