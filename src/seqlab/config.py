@@ -68,6 +68,8 @@ class TrainConfig:
     device: auto (CUDA when present) | cpu | cuda | cuda:N.
     precision: fp32 | bf16 (autocast).
     threads: torch.set_num_threads (0 = torch's default).
+    log_to: where metrics go: jsonl (``metrics.jsonl``, always written) and, on request,
+        tensorboard (event files in ``RUN/tensorboard``; ``pip install 'seqlab[tensorboard]'``).
     """
 
     seed: int = 1
@@ -95,6 +97,7 @@ class TrainConfig:
     precision: str = "fp32"
     threads: int = 0
     progress: bool = True
+    log_to: tuple[str, ...] = ("jsonl",)
 
     def __post_init__(self):
         for name in ("batch_size", "epochs"):
@@ -110,6 +113,8 @@ class TrainConfig:
         check_choice("optimizer", self.optimizer, ("adam", "adamw", "sgd"))
         check_choice("schedule", self.schedule, ("constant", "cosine", "linear", "plateau"))
         check_choice("precision", self.precision, ("fp32", "bf16"))
+        for i, target in enumerate(self.log_to):
+            check_choice(f"log_to[{i}]", target, ("jsonl", "tensorboard"))
         if not 0 < self.lr_decay <= 1:
             raise ConfigError(f"lr_decay: must be in (0, 1], got {self.lr_decay}")
 

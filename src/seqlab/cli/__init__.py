@@ -52,6 +52,7 @@ from seqlab.cli import (
     params,
     predict,
     serve,
+    tensorboard,
     tokenize,
     train,
     translate,
@@ -75,6 +76,7 @@ app = typer.Typer(
 _COMMAND_MODULES = (
     version,  # the --version option
     train,
+    tensorboard,
     evaluate,
     generate,
     translate,

@@ -48,6 +48,7 @@ from seqlab.errors import ConfigError, SeqlabError
 from seqlab.models.classifier import POOLINGS
 from seqlab.tasks.base import Task
 from seqlab.tasks.options import ClassPrediction, EvaluateOptions, Evaluation, PredictOptions
+from seqlab.train.samples import SAMPLE_COUNT, Samples
 
 # ------------------------------------------------------------------------ configs
 
@@ -308,6 +309,15 @@ class ClassifyTask(Task):
         if self.rank == 0 and run_dir.is_dir():
             plot_confusion(result["confusion"], self.labels, run_dir / "confusion.png", "valid")
         return out
+
+    def validation_samples(self, model: nn.Module) -> Samples:
+        """The first validation texts (as the model reads them): predicted and gold labels."""
+        ids, targets = self.valid_ids[:SAMPLE_COUNT], self.valid_targets[:SAMPLE_COUNT]
+        texts = [self.tokenizer.detokenize(self.vocab.decode(x)) for x in ids]
+        probs = self.predict_ids(model, ids)  # (N, C)
+        guesses = [f"{self.labels[int(p.argmax())]} ({float(p.max()):.2f})" for p in probs]
+        gold = [self.labels[t] for t in targets]
+        return Samples(("text", "predicted", "gold"), list(zip(texts, guesses, gold)))
 
     # -- use after training --------------------------------------------------------------------
     def evaluate(self, model: nn.Module, options: EvaluateOptions) -> Evaluation:

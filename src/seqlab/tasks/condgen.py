@@ -41,6 +41,7 @@ from seqlab.decode.strategy import Beam, Sample, Strategy
 from seqlab.errors import SeqlabError
 from seqlab.tasks.base import PieceCallback, Task
 from seqlab.tasks.options import GenerateOptions, shared_decoding, split_rows
+from seqlab.train.samples import SAMPLE_COUNT, Samples
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,16 @@ class CondGenTask(Task):
             texts = self.sample(model, cond[picks], Sample(1.0, generator=gen))
             metrics["copy_rate"] = self.copy_rate(texts)
         return metrics
+
+    def validation_samples(self, model: nn.Module) -> Samples:
+        """Samples at temperature 1 (drawn with the run's seed: the same draw each time) for the
+        first validation conditions: a class, or a feature row."""
+        cond = self.valid_cond[:SAMPLE_COUNT]
+        names = [
+            self.labels[int(c)] if self.labels else f"valid row {i}" for i, c in enumerate(cond)
+        ]
+        texts = self.sample(model, cond, Sample(1.0, seed=self.config.train.seed))
+        return Samples(("condition", "output"), list(zip(names, texts)))
 
     def copy_rate(self, texts: list[str]) -> float:
         return sum(t in self.train_texts for t in texts) / max(1, len(texts))

@@ -35,7 +35,7 @@ from seqlab.data.normalize import SyllableStream, nfc
 from seqlab.data.tokenizers import TOKENIZER_KINDS, Tokenizer, build_tokenizer, tokenizer_from_dict
 from seqlab.data.vocab import EOS, UNK, Vocab
 from seqlab.decode.loop import decode
-from seqlab.decode.strategy import Beam
+from seqlab.decode.strategy import Beam, Sample
 from seqlab.errors import ConfigError, SeqlabError
 from seqlab.nn.recurrent import detach_state
 from seqlab.tasks.base import PieceCallback, Task
@@ -46,6 +46,7 @@ from seqlab.tasks.options import (
     shared_decoding,
     split_rows,
 )
+from seqlab.train.samples import Samples
 
 
 @dataclass(frozen=True)
@@ -255,9 +256,13 @@ class LanguageModelTask(Task):
         ids = self.valid_ids if self.valid_ids is not None and self.valid_ids.numel() > 1 else None
         if ids is None:
             ids = self.train_ids[:100_000]
-        return evaluate_stream(
-            model, ids, self.config.train.eval_batch_size or 16, self.config.data.bptt
-        )
+        size = self.config.train.eval_batch_size or 16
+        return evaluate_stream(model, ids, size, self.config.data.bptt)
+
+    def validation_samples(self, model: nn.Module) -> Samples:
+        """A short sample after a newline, drawn with the run's seed (the same draw each time)."""
+        options = GenerateOptions(max_tokens=200, strategy=Sample(0.8, seed=self.config.train.seed))
+        return Samples(("sample",), [(text,) for text in self.generate(model, options)])
 
     # -- use after training --------------------------------------------------------------------
     def evaluate(self, model: nn.Module, options: EvaluateOptions) -> Evaluation:

@@ -24,6 +24,7 @@ from seqlab.tasks import load_run_config, task_class
 from seqlab.tasks.base import Task
 from seqlab.train import checkpoint as ckpt
 from seqlab.train import distributed as ddp
+from seqlab.train.log_sinks import check_log_to
 from seqlab.train.rundir import (
     CONFIG_FILE,
     RunLock,
@@ -63,6 +64,7 @@ def train(
     config, run_dir = resolve(config_path, overrides, resume)
     device = ddp.local_device(config.train.device)
     check_precision(config.train.precision, device)  # before any data is read
+    check_log_to(config.train.log_to)
     rank, world_size = ddp.init(device)
     try:
         if resume is None and rank == 0:

@@ -41,6 +41,7 @@ from seqlab.models.tagger import OUTPUTS, lengths_mask
 from seqlab.nn.char_features import CHAR_FEATURES
 from seqlab.tasks.base import Task
 from seqlab.tasks.options import EvaluateOptions, Evaluation, PredictOptions, TagPrediction
+from seqlab.train.samples import SAMPLE_COUNT, Samples
 
 
 @dataclass(frozen=True)
@@ -318,6 +319,16 @@ class TagTask(Task):
         sentences = self.valid_sentences or self.read(self.config.data.train)[:1000]
         return self.score(model, sentences)["metrics"]
 
+    def validation_samples(self, model: nn.Module) -> Samples:
+        """The entities found in the first validation sentences, beside the gold ones."""
+        sentences = self.valid_sentences[:SAMPLE_COUNT]
+        predicted, _ = self.tag_rows(model, self.encode(sentences))
+        rows = [
+            (" ".join(s.tokens), _entities(s.tokens, tags), _entities(s.tokens, s.tags))
+            for s, tags in zip(sentences, predicted, strict=True)
+        ]
+        return Samples(("sentence", "predicted", "gold"), rows)
+
     # -- use after training --------------------------------------------------------------------
     def evaluate(self, model: nn.Module, options: EvaluateOptions) -> Evaluation:
         """Entity precision, recall and F1 (seqeval) and token accuracy on a CoNLL file."""
@@ -356,3 +367,8 @@ class TagTask(Task):
             ]
             out.append(TagPrediction(toks, tags, spans))
         return out
+
+
+def _entities(tokens: list[str], tags: list[str]) -> str:
+    """``PER: John Smith; LOC: Paris``: the entities of BIO ``tags`` over ``tokens``."""
+    return "; ".join(f"{k}: {' '.join(tokens[s:e])}" for k, s, e in entity_spans(tags))

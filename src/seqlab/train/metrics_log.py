@@ -1,22 +1,46 @@
-"""``metrics.jsonl`` (one JSON object per line) and the loss-curve PNG."""
+"""``metrics.jsonl`` (one JSON object per line), the loss-curve PNG, and the sinks each record
+is handed to as well (:mod:`seqlab.train.log_sinks`: TensorBoard)."""
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 from seqlab.analysis import plots
+from seqlab.train.log_sinks import LogSink, check_log_to, open_sinks
+from seqlab.train.samples import Samples
+
+METRICS_FILE = "metrics.jsonl"
 
 
 class MetricsLog:
-    """Append-only JSONL log; on resume, lines past the checkpoint's step are dropped."""
+    """Append-only JSONL log; on resume, lines past the checkpoint's step are dropped. Every
+    record also goes to ``sinks``; a log that is not ``enabled`` (DDP ranks but 0) writes
+    nothing anywhere."""
 
-    def __init__(self, path: Path, enabled: bool = True):
+    def __init__(self, path: Path, enabled: bool = True, sinks: Sequence[LogSink] = ()):
         self.path = Path(path)
         self.enabled = enabled
+        self.sinks = list(sinks) if enabled else []
+
+    @classmethod
+    def for_run(cls, run_dir: Path, log_to: Sequence[str], enabled: bool = True) -> MetricsLog:
+        """The log of a run directory: its ``metrics.jsonl`` and the sinks ``log_to`` names
+        (``train.log_to``). A missing sink package is a one-line error on every rank."""
+        check_log_to(log_to)
+        sinks = open_sinks(log_to, Path(run_dir)) if enabled else []
+        return cls(Path(run_dir) / METRICS_FILE, enabled, sinks)
+
+    @property
+    def wants_samples(self) -> bool:
+        """Whether a sink shows sample outputs (worth the work of making them)."""
+        return bool(self.sinks)
 
     def truncate_after(self, step: int) -> None:
+        for sink in self.sinks:
+            sink.drop_after(step)
         if not self.enabled or not self.path.exists():
             return
         kept = [
@@ -35,11 +59,33 @@ class MetricsLog:
         }
         with open(self.path, "a") as f:
             f.write(json.dumps(clean) + "\n")
+        for sink in self.sinks:
+            sink.write(clean)
+
+    def write_samples(self, step: int, samples: Samples) -> None:
+        """Sample outputs at validation ``step``, for the sinks that show them."""
+        for sink in self.sinks:
+            sink.write_samples(step, samples)
+
+    def close(self) -> None:
+        """Write out what the sinks hold; the log may be written again afterwards."""
+        for sink in self.sinks:
+            sink.close()
 
     def read(self) -> list[dict]:
         if not self.path.exists():
             return []
         return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
+
+
+def replay(path: Path, sink: LogSink) -> int:
+    """Hand every record of the ``metrics.jsonl`` at ``path`` to ``sink`` and close it (the
+    TensorBoard scalars of a run trained without them); returns the number of records."""
+    records = MetricsLog(path).read()
+    for record in records:
+        sink.write(record)
+    sink.close()
+    return len(records)
 
 
 def _points(records: list[dict], split: str) -> list[tuple[int, float]]:

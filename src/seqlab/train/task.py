@@ -24,6 +24,7 @@ from seqlab.data.batching import BatchPlan, ShuffledBatches
 from seqlab.data.token_batches import TokenBatches
 from seqlab.errors import ConfigError
 from seqlab.models.build import build_model
+from seqlab.train.samples import Samples
 
 
 class TrainingTask:
@@ -124,3 +125,9 @@ class TrainingTask:
     def batch_tokens(self, batch: Any) -> int:
         """Input tokens in a batch, for the tokens/s display."""
         return 0
+
+    def validation_samples(self, model: nn.Module, count: int = 3) -> Samples:
+        """What the model makes of ``count`` fixed validation examples, for a log to show at
+        each validation (see :mod:`seqlab.train.samples`); nothing by default. It must not draw
+        from the global random streams: a run logs the same whether or not samples are shown."""
+        return Samples()

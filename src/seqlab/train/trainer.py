@@ -88,7 +88,7 @@ class Trainer:
             check_precision(self.cfg.precision, self.device)
         self.rank, self.world_size = task.rank, task.world_size
         self.is_main = self.rank == 0
-        self.log = MetricsLog(self.run_dir / "metrics.jsonl", enabled=self.is_main)
+        self.log = MetricsLog.for_run(self.run_dir, self.cfg.log_to, enabled=self.is_main)
         self.pos = Position()
         self.padding: float | None = None  # this rank's padding fraction, once fit() is done
 
@@ -185,8 +185,10 @@ class Trainer:
             )
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        params = [p for p in self.model.parameters() if p.grad is not None]
+        self.grad_norm = nn.utils.get_total_norm([p.grad for p in params])  # before clipping
         if self.cfg.clip_grad_norm > 0:
-            nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.clip_grad_norm)
+            nn.utils.clip_grads_with_norm_(params, self.cfg.clip_grad_norm, self.grad_norm)
         self.optimizer.step()
         self.carry = carry
         self.pos.step += 1
@@ -227,6 +229,8 @@ class Trainer:
         self.log.write(
             {"split": "valid", "step": self.pos.step, "epoch": self.pos.epoch, **metrics}
         )
+        if self.log.wants_samples:
+            self.log.write_samples(self.pos.step, self.task.validation_samples(self.model))
         if improved:
             self._save("best", metrics)
         self._save("last", metrics)
@@ -262,6 +266,7 @@ class Trainer:
         finally:
             if old_handler is not None:
                 signal.signal(signal.SIGINT, old_handler)
+            self.log.close()
         return {
             "reason": reason,
             "step": self.pos.step,
@@ -320,6 +325,7 @@ class Trainer:
             "loss": ddp.all_reduce_mean(loss),  # weighted: the mean over all tokens
             "lr": self.lr,
             "tokens_per_s": rate,
+            "grad_norm": float(self.grad_norm),
         }
         real = ddp.all_reduce_sum(self.pos.real_positions)
         every = ddp.all_reduce_sum(self.pos.all_positions)

@@ -47,6 +47,7 @@ from seqlab.tasks.base import Task
 from seqlab.tasks.seq2seq.config import Seq2SeqDataConfig, Seq2SeqModelConfig
 from seqlab.tasks.seq2seq.metrics import corpus_bleu, teacher_forced_loss
 from seqlab.tasks.seq2seq.use import Seq2SeqUse
+from seqlab.train.samples import SAMPLE_COUNT, AttentionMap, Samples
 from seqlab.train.schedule import TeacherForcingSchedule
 
 
@@ -265,6 +266,23 @@ class Seq2SeqTask(Seq2SeqUse, Task):
                 [self.tgt_text(h.tokens) for h in hyps], refs, self.lowercase_target
             )
         return metrics
+
+    def validation_samples(self, model: nn.Module) -> Samples:
+        """Greedy outputs of the first validation sources beside their references, and the
+        attention of the first (for a model with attention)."""
+        pairs = self.valid_text[:SAMPLE_COUNT]
+        sources = [self.src_ids(s) for s, _ in pairs]
+        hyps = [h[0] for h in self.decode(model, sources, Greedy(), attention=True)]
+        rows = [(s, self.tgt_text(h.tokens), t) for (s, t), h in zip(pairs, hyps, strict=True)]
+        attention = None
+        if hyps and hyps[0].attention is not None:
+            labels = self.src_tokens(sources[0]) + ["<eos>"]
+            attention = AttentionMap(
+                hyps[0].attention[:, : len(labels)].float().cpu().numpy(),  # (T, S)
+                source=labels,
+                output=self.tgt_tokens(hyps[0].tokens) + (["<eos>"] if hyps[0].finished else []),
+            )
+        return Samples(("source", "output", "reference"), rows, attention)
 
     def eval_batch_size(self) -> int:
         return self.config.train.eval_batch_size or max(32, self.config.train.batch_size)
