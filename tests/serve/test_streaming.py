@@ -8,9 +8,11 @@ the test fails.
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import sys
 import threading
+import time
 
 import httpx
 
@@ -67,3 +69,30 @@ def test_the_cli_writes_a_piece_while_generation_is_held(runs, monkeypatch, Hold
     assert hold.held is True and len(piece) == 1
     assert made < 40 < len(steps)  # the piece came long before the last token was made
     assert "".join(out.text).startswith("the ") and len("".join(out.text)) == len("the ") + 40 + 1
+
+
+def test_a_stream_whose_client_goes_stops_generating(
+    app_factory, serving, Hold, hold_streams, caplog, monkeypatch
+):
+    """The studio's Stop closes the stream: the server stops making the rest of it."""
+    steps = []
+    step = LanguageModel.step
+    monkeypatch.setattr(LanguageModel, "step", lambda *a: (steps.append(1), step(*a))[1])
+    hold, app = Hold(), app_factory()
+    body = {"model": "lm", "prime": "the ", "max_tokens": 2000, "seed": 1, "stream": True}
+    with serving(hold_streams(app, "lm", hold)) as url:
+        with caplog.at_level(logging.INFO, logger="seqlab.serve"):
+            with httpx.stream("POST", f"{url}/v1/generate", json=body, timeout=60) as r:
+                next(line for line in r.iter_lines() if line.startswith("data: "))
+            logged = lambda: any("/v1/generate" in r.getMessage() for r in caplog.records)  # noqa: E731
+            deadline = time.monotonic() + 20
+            while not logged():  # the request has ended on the server: its client went
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+        hold.release()
+        batcher = app.state.served["lm"].batcher
+        while batcher.pending:  # the batch ends, early
+            assert time.monotonic() < deadline + 20
+            time.sleep(0.01)
+    assert hold.held is True and hold.pieces == 1
+    assert len(steps) < 100  # of the 2,000 tokens asked for

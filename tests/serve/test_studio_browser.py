@@ -253,8 +253,9 @@ def test_generation_streams_in(page, url, shots):
     assert len(growing) >= 3, growing  # at least two texts before the last one
     assert all(len(a) < len(b) and b.startswith(a) for a, b in zip(growing, growing[1:]))
     assert growing[-1] == want
-    assert all(want.startswith(t) for t in polled)  # Selenium's own reads, in order, grow too
-    assert polled == sorted(polled, key=len) and len(set(polled) - {want}) >= 2
+    # Selenium's own reads, in order, grow too (how many it catches depends on the machine's
+    # speed; test_a_piece_shows_while_generation_is_held proves a piece shows mid-stream)
+    assert all(want.startswith(t) for t in polled) and polled == sorted(polled, key=len)
     shoot(section, shots / "generate-lm.png")
 
 

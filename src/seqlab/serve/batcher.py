@@ -29,6 +29,10 @@ class DeadlineExceeded(Exception):
     """The request waited (or ran) past its timeout."""
 
 
+class StreamClosed(Exception):
+    """The client of a streamed request has gone: raised by its ``stream`` callback."""
+
+
 @dataclass
 class Job:
     """One request's rows, waiting for a batch."""

@@ -20,7 +20,7 @@ from typing import Any
 from seqlab.decode.search import Hypothesis
 from seqlab.decode.strategy import Beam, Greedy, Strategy, beam_or_greedy, sampling
 from seqlab.serve import schemas
-from seqlab.serve.batcher import Job
+from seqlab.serve.batcher import Job, StreamClosed
 from seqlab.serve.errors import ClientError
 from seqlab.serve.registry import ServedModel
 from seqlab.tasks.options import GenerateOptions, PredictOptions
@@ -123,13 +123,22 @@ class GenerateKey:
     max_tokens: int
 
     def run(self, served: ServedModel, jobs: list[Job]) -> list[Any]:
+        """Generate every job's samples; a stream whose client went stops getting pieces, and
+        when every job of the batch has gone, generation stops (:class:`StreamClosed`)."""
         requests = [dataclasses.replace(job.rows[0], n=len(job.rows)) for job in jobs]
         owners = [(job, k) for job in jobs for k in range(len(job.rows))]  # row -> job, sample
+        gone: set[int] = set()  # ids of the jobs whose client went
 
         def on_piece(row: int, text: str) -> None:
             job, sample = owners[row]
-            if job.stream is not None:
+            if job.stream is None or id(job) in gone:
+                return
+            try:
                 job.stream(sample, text)
+            except StreamClosed:
+                gone.add(id(job))
+                if len(gone) == len(jobs):
+                    raise
 
         outputs = served.task.generate_many(served.model, requests, on_piece)
         return [schemas.GenerateResponse(model=served.name, outputs=out) for out in outputs]
