@@ -25,6 +25,7 @@ from seqlab.cli import main
 pytestmark = [
     pytest.mark.skipif(sys.platform != "linux", reason="the DDP test runs on Linux"),
     pytest.mark.xdist_group("processes"),  # one at a time with the other multi-process tests
+    pytest.mark.slow,
 ]
 
 TASKS = ["seq2seq", "classify", "tag", "condgen"]
