@@ -121,7 +121,9 @@ def test_sms_spam_slice(tmp_path, capsys):
     run = tmp_path / "run"
     _train(_config(tmp_path, data), run, "train.epochs=2")
     metrics = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
-    assert metrics["accuracy"] > 0.8
+    # the slice is 85.5% ham: answering "ham" always scores that accuracy, but a macro F1 of
+    # at most 0.5 (spam's F1 is 0) and no spam recall; the model must clear both
+    assert metrics["macro_f1"] > 0.6 and metrics["recall_spam"] > 0.5
     for label in ("ham", "spam"):  # per-class figures in every validation record
         p, r, f1 = (metrics[f"{k}_{label}"] for k in ("precision", "recall", "f1"))
         assert f1 == pytest.approx(2 * p * r / (p + r) if p + r else 0.0)

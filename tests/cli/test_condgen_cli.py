@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -118,12 +120,18 @@ def test_feature_conditions(tmp_path, capsys):
 def test_names_slice(tmp_path, capsys):
     names = tmp_path / "names"
     names.mkdir()
+    chars = Counter()
     for lang in ("Korean", "Irish", "Greek"):
         rows = (SHARED_DATA / "names" / f"{lang}.txt").read_text(encoding="utf-8").splitlines()
         (names / f"{lang}.txt").write_text("\n".join(rows[:60]) + "\n", encoding="utf-8")
+        chars.update("".join(row + "\n" for row in rows[:60]))  # "\n": the end of a name
     run = _train(tmp_path, str(names), "train.epochs=2")
     last = json.loads((run / "metrics.jsonl").read_text().splitlines()[-1])
-    assert last["loss"] < 3.5 and 0 <= last["copy_rate"] <= 1
+    # a model of letter frequencies alone scores their entropy (3.1 nats here): the generator
+    # must do clearly better, using the condition and the letters before
+    total = sum(chars.values())
+    unigram = -sum(n / total * math.log(n / total) for n in chars.values())
+    assert last["loss"] < unigram - 0.5
     capsys.readouterr()
     main(["generate", str(run), "--condition", "Korean", "--n", "5", "--seed", "0"])
     assert len(capsys.readouterr().out.splitlines()) == 5

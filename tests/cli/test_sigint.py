@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from subprocess import PIPE
 
+import pytest
+
 from seqlab.cli import main
 
 
@@ -31,6 +33,7 @@ def wait_for_training(proc: subprocess.Popen, run_dir: Path, deadline_s: float =
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_ctrl_c_saves_last_and_resume_continues(lm_config, tmp_path, capsys):
     run_dir = tmp_path / "run"
     sets = ["--set", "train.epochs=100000", "--set", "train.eval_every=0"]  # runs until stopped

@@ -23,7 +23,8 @@ import pytest
 
 from seqlab.tasks.run import train
 
-pytestmark = pytest.mark.xdist_group("processes")  # one at a time with the multi-process tests
+# one at a time with the multi-process tests
+pytestmark = [pytest.mark.xdist_group("processes"), pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
 SCALE = 0.02
@@ -190,7 +191,6 @@ def test_the_printed_serve_command_serves_the_demo_runs(demo) -> None:
             proc.kill()
 
 
-@pytest.mark.slow
 def test_the_korean_demo_runs_end_to_end(tmp_path: Path) -> None:
     """``make demo-ko`` (scripts/demo_ko.sh) at a hundredth of its 800 steps: every section runs,
     the chatbot trains 8 steps and answers each of the five questions, and the figures are

@@ -10,6 +10,7 @@ import pytest
 pytestmark = [
     pytest.mark.skipif(sys.platform != "linux", reason="torchrun test runs on Linux"),
     pytest.mark.xdist_group("processes"),  # one at a time with the other multi-process tests
+    pytest.mark.slow,
 ]
 
 

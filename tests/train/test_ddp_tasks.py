@@ -25,6 +25,7 @@ from seqlab.cli import main
 pytestmark = [
     pytest.mark.skipif(sys.platform != "linux", reason="the DDP test runs on Linux"),
     pytest.mark.xdist_group("processes"),  # one at a time with the other multi-process tests
+    pytest.mark.slow,
 ]
 
 TASKS = ["seq2seq", "classify", "tag", "condgen"]
@@ -132,3 +133,43 @@ def test_two_processes_match_one_with_uneven_lengths(runs, task):
 @pytest.mark.parametrize("task", TOKENS)
 def test_two_processes_match_one_with_token_batches(runs, task):
     assert_same_training(runs, f"{task}-tokens")
+
+
+RESUME = """import os, sys
+from seqlab.cli import main
+config, run, first, second = sys.argv[1:]
+sets = ["--set", "model.dropout=0.0"]
+os.environ["MASTER_PORT"] = first
+main(["train", config, "--set", "train.max_steps=3", *sets])
+os.environ["MASTER_PORT"] = second
+main(["train", "--resume", run, "--set", "train.max_steps=%d" % {steps}, *sets])
+"""
+
+
+def test_two_processes_resume_as_they_would_have_gone_on(runs, tiny_task, tmp_path):
+    """Two ranks stopped at step 3 and resumed (both ranks reading the checkpoint rank 0 wrote)
+    log the losses of the two ranks that never stopped, step for step."""
+    config = tiny_task("classify", "resumed", equal_lengths=True)
+    (tmp_path / "resume.py").write_text(RESUME.format(steps=STEPS))
+    ports = [str(free_port()), str(free_port())]
+    run = tmp_path / "resumed"
+    command = [sys.executable, str(tmp_path / "resume.py"), str(config), str(run), *ports]
+    wait_for(start_two(command, tmp_path), tmp_path)
+    a, b = records(runs / "two-classify", "train"), records(run, "train")
+    assert [r["step"] for r in b] == list(range(1, STEPS + 1))
+    assert [r["loss"] for r in b] == [r["loss"] for r in a]
+    assert json.loads((run / "checkpoints/last/checkpoint.json").read_text())["world_size"] == 2
+
+
+def test_a_batch_size_two_processes_cannot_share_is_refused(tiny_task, tmp_path):
+    config = tiny_task("classify", "odd", train="batch_size: 5")
+    (tmp_path / "worker.py").write_text(WORKER)
+    command = [sys.executable, str(tmp_path / "worker.py"), "", str(free_port()), str(config)]
+    procs = start_two(command, tmp_path)
+    codes = [p.wait(timeout=300) for p in procs]
+    for rank, code in enumerate(codes):
+        log = (tmp_path / f"rank{rank}.log").read_text()
+        assert code == 2, log[-3000:]
+        assert "train.batch_size: 5 is not divisible by 2 processes" in log
+        assert "Traceback" not in log
+    assert not (tmp_path / "odd").exists()

@@ -39,6 +39,7 @@ def torchrun_missing() -> str:
 pytestmark = [
     pytest.mark.skipif(bool(torchrun_missing()), reason=torchrun_missing() or "-"),
     pytest.mark.xdist_group("processes"),  # one at a time with the other multi-process tests
+    pytest.mark.slow,
 ]
 
 STEPS = 6

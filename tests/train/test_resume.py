@@ -22,6 +22,7 @@ def stop_at(step):
     return hook
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cell, dropout", [("lstm", 0.3), ("gru", 0.0)])
 def test_resume_equals_uninterrupted(lm_config, tmp_path, cell, dropout):
     extra = {"model": {"cell": cell, "dropout": dropout, "num_layers": 2}}

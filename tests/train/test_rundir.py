@@ -167,6 +167,7 @@ def test_a_failed_resume_changes_no_file(lm_config, tmp_path, capsys, override, 
     assert _hashes(tmp_path / "r") == before
 
 
+@pytest.mark.slow
 @pytest.mark.bad_input(
     kind="run directory",
     command="two seqlab train processes into one out_dir at once",

@@ -97,6 +97,7 @@ def test_mid_epoch_resume_sees_the_same_batches_and_ends_with_the_same_weights(
     assert wa.keys() == wb.keys() and all(torch.equal(wa[k], wb[k]) for k in wa)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="SIGKILL of a training process")
 def test_a_run_killed_mid_epoch_resumes_with_the_losses_of_one_never_killed(tiny_task, tmp_path):
     """Killed after step 7, the run restarts from its last checkpoint (step 5, mid-epoch),

@@ -41,7 +41,6 @@ def resolve(
     """The checked config and its run directory; nothing is read but configs and metadata."""
     if resume is not None:
         run_dir = check_run_dir(resume)
-        RunLock.check_free(run_dir)
         ckpt.read_meta(run_dir / "checkpoints" / "last")  # fail early on a missing/corrupt one
         ckpt.load_trainer_tensors(run_dir / "checkpoints" / "last")
         return load_run_config(run_dir / CONFIG_FILE, overrides), run_dir
@@ -67,7 +66,10 @@ def train(
     check_log_to(config.train.log_to)
     rank, world_size = ddp.init(device)
     try:
-        if resume is None and rank == 0:
+        # rank 0 alone: under DDP the other ranks would find the lock rank 0 has taken
+        if rank == 0 and resume is not None:
+            RunLock.check_free(run_dir)
+        elif rank == 0:
             check_new_run_dir(run_dir, force)
         if config.train.batch_type == "sentences" and config.train.batch_size % world_size:
             raise SeqlabError(
