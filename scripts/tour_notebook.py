@@ -124,6 +124,15 @@ trained = train_word2vec(datapath("lee_background.cor"), config, lowercase=True,
 print(f"{len(trained.kv):,} words from {trained.corpus_words:,} tokens")
 print(compare(trained.kv, ["president", "bush", "minister", "fire", "fires"]).table())"""
 
+TOKENIZE_KO = """\
+from seqlab.data.tokenizers import build_tokenizer
+
+sentence = "나는 오늘 기분이 짙은 구름처럼 늘어져 있다"  # the lecture's many-to-one example
+for name, kind, options in [("음절", "char", {}), ("자모", "char", {"decompose_hangul": True}),
+                            ("어절", "word", {})]:
+    tokens = build_tokenizer(kind, [], 0, **options).tokenize(sentence)
+    print(f"{name} {len(tokens)}개: {tokens}")"""
+
 GRADIENTS = """\
 from seqlab.analysis import gradients
 
@@ -167,7 +176,7 @@ CELLS: dict[str, dict[int, list[str]]] = {
         ],
         4: ['bot.translate("오늘 어때?", beam=5, n_best=3)'],
         5: [PARAMS],
-        6: [WORD_VECTORS],
+        6: [TOKENIZE_KO, WORD_VECTORS],
         7: [GRADIENTS],
         8: [
             'bot.translate("안녕하세요, 오늘은 기분이 어떤가요?", beam=5, attention=True).attention'
@@ -207,7 +216,8 @@ NOTES: dict[str, dict[int, str]] = {
         "pydoc 도움말로 문자 언어 모델을, chatterbot 말뭉치로 주제 분류기와 한국어 챗봇을 "
         "학습합니다(투어의 이름 생성기와 SMS 분류기는 공유 데이터가 있어야 합니다).",
         6: "여기서는 Word2Vec이 PTB 대신 gensim에 들어 있는 작은 Lee 말뭉치(뉴스 6만 7천 단어)로 "
-        "몇 초 만에 배우므로, 이웃 단어가 투어보다 거칩니다. 토큰화 예제는 투어에 있습니다.",
+        "몇 초 만에 배우므로, 이웃 단어가 투어보다 거칩니다. sentencepiece 하위 단어 "
+        "토큰화는 투어에 있습니다.",
         7: "투어의 병목 표는 20분씩 학습한 Multi30k 번역기 셋을 비교합니다. 노트북은 pydoc "
         "글에서 잰 기울기만 보여 줍니다.",
         8: "2절에서 학습한 한국어 챗봇의 어텐션입니다.",

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import base64
 import html
-import io
+import tempfile
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+from seqlab.analysis import plots
 
 
-def png(fig: Figure) -> bytes:
-    """``fig`` as PNG bytes (tight bounding box), for ``_repr_png_``."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    return buffer.getvalue()
+def png(fig: plots.Figure) -> bytes:
+    """``fig`` as PNG bytes, drawn as :func:`seqlab.analysis.plots.save` draws every figure."""
+    with tempfile.TemporaryDirectory(prefix="seqlab-figure-") as folder:
+        return plots.save(fig, Path(folder) / "figure.png").read_bytes()
 
 
 def image(data: bytes) -> str:

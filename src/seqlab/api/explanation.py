@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from seqlab.analysis import explain as walkthrough
+from seqlab.analysis import plots
 from seqlab.api.display import image, png, pre
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 
 @dataclass(frozen=True)
@@ -25,7 +23,7 @@ class Explanation:
         """What the trained model spells, fed its own output from the first character."""
         return self.data["generation"]["text"]
 
-    def plot(self) -> Figure:
+    def plot(self) -> plots.Figure:
         """Heatmaps of h_t (hidden units x time steps), before and after training."""
         return walkthrough.draw_hidden(self.data)
 

@@ -12,7 +12,6 @@ from seqlab.tasks.options import Translation as TaskTranslation
 
 if TYPE_CHECKING:
     import numpy as np
-    from matplotlib.figure import Figure
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class Attention:
     source: list[str]
     target: list[str]
 
-    def plot(self, title: str = "attention weights") -> Figure:
+    def plot(self, title: str = "attention weights") -> plots.Figure:
         """The heatmap (output tokens down, source tokens across) as a matplotlib Figure."""
         return plots.attention_heatmap(self.weights, self.source, self.target, title)
 
