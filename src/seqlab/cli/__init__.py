@@ -41,6 +41,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 
 from seqlab import __version__
 from seqlab.cli import (
+    config,
     diagnose,
     embed,
     evaluate,
@@ -80,6 +81,7 @@ _COMMAND_MODULES = (
     tokenize,
     diagnose,
     embed,
+    config,
 )
 
 

@@ -15,12 +15,12 @@ Metrics: loss, accuracy, macro F1 and per-class precision/recall; each validatio
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import torch
 import torch.nn.functional as F
+from pydantic import Field, model_validator
 from torch import Tensor, nn
 
 from seqlab.analysis.classification_report import (
@@ -31,29 +31,28 @@ from seqlab.analysis.classification_report import (
 )
 from seqlab.config import (
     EmbeddingConfig,
+    Fraction,
+    NonNegative,
+    Positive,
     RecurrentModelConfig,
-    check_choice,
-    check_decompose_hangul,
-    check_fraction,
-    check_non_negative,
-    check_positive,
-    embedding_args,
+    Section,
+    needs_char_tokenizer,
 )
 from seqlab.data.batching import pad_ids
 from seqlab.data.delimited import LabelledText, read_delimited, stratified_split
 from seqlab.data.io import iter_lines
 from seqlab.data.tokenizers import Tokenizer, build_tokenizer, tokenizer_from_dict
 from seqlab.data.vocab import UNK_ID, Vocab
-from seqlab.errors import ConfigError, SeqlabError
-from seqlab.models.classifier import POOLINGS
+from seqlab.errors import SeqlabError
+from seqlab.models.build import embedding_choice, recurrent_shape
+from seqlab.models.classifier import POOLINGS, SequenceClassifier
 from seqlab.tasks.base import Task
 from seqlab.tasks.options import ClassPrediction, EvaluateOptions, Evaluation, PredictOptions
 
 # ------------------------------------------------------------------------ configs
 
 
-@dataclass(frozen=True)
-class ClassifyDataConfig:
+class ClassifyDataConfig(Section):
     """Where the labelled texts are and how they become tokens.
 
     train / valid: delimited files. Without ``valid``, a stratified split of ``train`` (seeded
@@ -69,52 +68,40 @@ class ClassifyDataConfig:
 
     train: str
     valid: str | None = None
-    valid_fraction: float = 0.1
-    test_fraction: float = 0.1
+    valid_fraction: Fraction = 0.1
+    test_fraction: Fraction = 0.1
     label_column: int | str = 0
     text_column: int | str = 1
-    delimiter: str = "\t"
+    delimiter: Annotated[str, Field(min_length=1)] = "\t"
     header: bool = False
-    tokenizer: str = "word"
+    tokenizer: Literal["word", "char"] = "word"
     decompose_hangul: bool = False
     lowercase: bool = True
-    min_freq: int = 1
-    max_vocab: int = 0
-    max_length: int = 0
-    class_weight: str = "none"
-    unknown_label: str = "error"
+    min_freq: Positive = 1
+    max_vocab: NonNegative = 0
+    max_length: NonNegative = 0
+    class_weight: Literal["none", "balanced"] = "none"
+    unknown_label: Literal["error", "skip"] = "error"
     encoding: str = "utf-8"
 
-    def __post_init__(self):
-        check_choice("tokenizer", self.tokenizer, ("word", "char"))
-        check_decompose_hangul(self.decompose_hangul, self.tokenizer)
-        check_choice("class_weight", self.class_weight, ("none", "balanced"))
-        check_choice("unknown_label", self.unknown_label, ("error", "skip"))
-        check_fraction("valid_fraction", self.valid_fraction)
-        check_fraction("test_fraction", self.test_fraction)
+    _hangul = model_validator(mode="after")(needs_char_tokenizer)
+
+    @model_validator(mode="after")
+    def _leaves_training_data(self) -> ClassifyDataConfig:
         if self.valid is None and self.valid_fraction + self.test_fraction >= 1:
-            raise ConfigError("valid_fraction + test_fraction: must leave training data (< 1)")
-        if not self.delimiter:
-            raise ConfigError("delimiter: must not be empty")
-        check_positive("min_freq", self.min_freq)
-        check_non_negative("max_vocab", self.max_vocab)
-        check_non_negative("max_length", self.max_length)
+            raise ValueError("valid_fraction + test_fraction: must leave training data (< 1)")
+        return self
 
 
-@dataclass(frozen=True)
 class ClassifyModelConfig(RecurrentModelConfig):
     """embedding -> cell (bi)directional x num_layers -> pooling (last|mean|max) -> linear."""
 
-    embedding_dim: int = 100
-    hidden_size: int = 128
-    dropout: float = 0.3
+    embedding_dim: Positive = 100
+    hidden_size: Positive = 128
+    dropout: Fraction = 0.3
     bidirectional: bool = True
-    pooling: str = "last"
-    embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
-
-    def __post_init__(self):
-        super().__post_init__()
-        check_choice("pooling", self.pooling, POOLINGS)
+    pooling: Literal[POOLINGS] = "last"
+    embedding: EmbeddingConfig = Field(default_factory=EmbeddingConfig)
 
 
 # ------------------------------------------------------------------------ task
@@ -236,20 +223,17 @@ class ClassifyTask(Task):
         self.run_dir = run_dir
 
     # -- model ---------------------------------------------------------------------------------
-    def model_args(self) -> dict[str, Any]:
-        m = self.config.model
-        return {
-            "vocab_size": len(self.vocab),
-            "num_classes": len(self.labels),
-            **m.recurrent_args(),
-            "bidirectional": m.bidirectional,
-            "pooling": m.pooling,
-            **embedding_args(m.embedding),
-        }
+    def model_sizes(self) -> dict[str, int]:
+        return {"vocab_size": len(self.vocab), "num_classes": len(self.labels)}
 
-    def pretrained_embedding_args(self) -> dict[str, Any]:
-        trust = self.config.model.embedding.trust_pickle
-        return {"itos": self.vocab.itos, "embedding_trust_pickle": trust}
+    def make_model(self, config: ClassifyModelConfig, fresh: bool) -> SequenceClassifier:
+        return SequenceClassifier(
+            len(self.vocab),
+            len(self.labels),
+            recurrent_shape(config, bidirectional=config.bidirectional),
+            pooling=config.pooling,
+            embedding=embedding_choice(config.embedding, self.vocab.itos if fresh else None),
+        )
 
     # -- training ------------------------------------------------------------------------------
     def train_batch(self, epoch: int, index: int) -> tuple[Tensor, Tensor, Tensor]:

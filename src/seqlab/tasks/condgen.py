@@ -14,22 +14,23 @@ its data scores near 1, one that invents new names much lower.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from pydantic import model_validator
 from torch import Tensor, nn
 
 from seqlab.config import (
+    Fraction,
+    NonNegative,
+    Positive,
     RecurrentModelConfig,
-    check_choice,
-    check_decompose_hangul,
-    check_fraction,
-    check_non_negative,
-    check_positive,
+    Section,
+    needs_char_tokenizer,
 )
 from seqlab.data.batching import pad_ids
 from seqlab.data.delimited import stratified_split
@@ -39,12 +40,13 @@ from seqlab.data.vocab import EOS_ID, PAD_ID, SOS_ID, Vocab
 from seqlab.decode.loop import decode
 from seqlab.decode.strategy import Beam, Sample, Strategy
 from seqlab.errors import SeqlabError
+from seqlab.models.build import recurrent_shape
+from seqlab.models.cond_generator import ConditionalGenerator
 from seqlab.tasks.base import PieceCallback, Task
 from seqlab.tasks.options import GenerateOptions, shared_decoding, split_rows
 
 
-@dataclass(frozen=True)
-class CondGenDataConfig:
+class CondGenDataConfig(Section):
     """Targets and their conditions.
 
     train: a directory of ``<class>.txt`` files, or a file with one target per line.
@@ -56,38 +58,27 @@ class CondGenDataConfig:
 
     train: str
     features: str | None = None
-    valid_fraction: float = 0.1
-    tokenizer: str = "char"
+    valid_fraction: Fraction = 0.1
+    tokenizer: Literal["char", "word"] = "char"
     decompose_hangul: bool = False
     lowercase: bool = False
-    min_freq: int = 1
-    max_length: int = 40
-    samples: int = 200
+    min_freq: Positive = 1
+    max_length: Positive = 40
+    samples: NonNegative = 200
     encoding: str = "utf-8"
 
-    def __post_init__(self):
-        check_choice("tokenizer", self.tokenizer, ("char", "word"))
-        check_decompose_hangul(self.decompose_hangul, self.tokenizer)
-        check_fraction("valid_fraction", self.valid_fraction)
-        check_positive("min_freq", self.min_freq)
-        check_positive("max_length", self.max_length)
-        check_non_negative("samples", self.samples)
+    _hangul = model_validator(mode="after")(needs_char_tokenizer)
 
 
-@dataclass(frozen=True)
 class CondGenModelConfig(RecurrentModelConfig):
     """condition -> initial state (and, optionally, an extra input at every step) -> RNN."""
 
-    cell: str = "gru"
-    embedding_dim: int = 32
-    hidden_size: int = 128
-    dropout: float = 0.1
-    condition_dim: int = 32
+    cell: Literal["rnn", "lstm", "gru"] = "gru"
+    embedding_dim: Positive = 32
+    hidden_size: Positive = 128
+    dropout: Fraction = 0.1
+    condition_dim: Positive = 32
     condition_every_step: bool = True
-
-    def __post_init__(self):
-        super().__post_init__()
-        check_positive("condition_dim", self.condition_dim)
 
 
 class CondGenTask(Task):
@@ -185,16 +176,19 @@ class CondGenTask(Task):
         self.train_texts = set(text.splitlines())
 
     # -- model ---------------------------------------------------------------------------------
-    def model_args(self) -> dict[str, Any]:
-        m = self.config.model
-        return {
-            "vocab_size": len(self.vocab),
-            "num_classes": len(self.labels),
-            "feature_size": self.feature_size,
-            **m.recurrent_args(),
-            "condition_dim": m.condition_dim,
-            "condition_every_step": m.condition_every_step,
-        }
+    def model_sizes(self) -> dict[str, int]:
+        sizes = {"vocab_size": len(self.vocab), "num_classes": len(self.labels)}
+        return {**sizes, "feature_size": self.feature_size}
+
+    def make_model(self, config: CondGenModelConfig, fresh: bool) -> ConditionalGenerator:
+        return ConditionalGenerator(
+            len(self.vocab),
+            recurrent_shape(config),
+            num_classes=len(self.labels),
+            feature_size=self.feature_size,
+            condition_dim=config.condition_dim,
+            condition_every_step=config.condition_every_step,
+        )
 
     # -- training ------------------------------------------------------------------------------
     @staticmethod

@@ -11,22 +11,21 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import torch
+from pydantic import BeforeValidator, Field, model_validator
 from torch import Tensor, nn
 
 from seqlab.config import (
     EmbeddingConfig,
+    Fraction,
+    NonNegative,
+    Positive,
     RecurrentModelConfig,
-    check_choice,
-    check_decompose_hangul,
-    check_fraction,
-    check_non_negative,
-    check_positive,
-    embedding_args,
+    Section,
+    needs_char_tokenizer,
 )
 from seqlab.data.batching import pad_ids
 from seqlab.data.io import read_text
@@ -37,6 +36,8 @@ from seqlab.data.vocab import EOS, UNK, Vocab
 from seqlab.decode.loop import decode
 from seqlab.decode.strategy import Beam
 from seqlab.errors import ConfigError, SeqlabError
+from seqlab.models.build import embedding_choice, recurrent_shape
+from seqlab.models.lm import CutoffError, LanguageModel
 from seqlab.nn.recurrent import detach_state
 from seqlab.tasks.base import PieceCallback, Task
 from seqlab.tasks.options import (
@@ -48,8 +49,12 @@ from seqlab.tasks.options import (
 )
 
 
-@dataclass(frozen=True)
-class LMDataConfig:
+def _as_tuple(value: Any) -> Any:
+    """A YAML list where a tuple is declared (its items are still checked)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+class LMDataConfig(Section):
     """Where the text is and how it becomes tokens.
 
     train / valid: text files (plain or .gz). valid_fraction: held-out tail when no valid file.
@@ -63,29 +68,20 @@ class LMDataConfig:
 
     train: str
     valid: str | None = None
-    valid_fraction: float = 0.1
-    tokenizer: str = "char"
+    valid_fraction: Fraction = 0.1
+    tokenizer: Literal[TOKENIZER_KINDS] = "char"
     decompose_hangul: bool = False
-    vocab_size: int = 8000
-    min_freq: int = 1
-    max_vocab: int = 0
+    vocab_size: Positive = 8000
+    min_freq: Positive = 1
+    max_vocab: NonNegative = 0
     lowercase: bool = False
-    word_split: str = "regex"
+    word_split: Literal["regex", "whitespace"] = "regex"
     encoding: str = "utf-8"
-    bptt: int = 128
+    bptt: Positive = 128
 
-    def __post_init__(self):
-        check_choice("tokenizer", self.tokenizer, TOKENIZER_KINDS)
-        check_decompose_hangul(self.decompose_hangul, self.tokenizer)
-        check_choice("word_split", self.word_split, ("regex", "whitespace"))
-        check_fraction("valid_fraction", self.valid_fraction)
-        check_positive("bptt", self.bptt)
-        check_positive("vocab_size", self.vocab_size)
-        check_positive("min_freq", self.min_freq)
-        check_non_negative("max_vocab", self.max_vocab)
+    _hangul = model_validator(mode="after")(needs_char_tokenizer)
 
 
-@dataclass(frozen=True)
 class LMModelConfig(RecurrentModelConfig):
     """embedding -> cell x num_layers -> linear (see :class:`RecurrentModelConfig`).
 
@@ -95,25 +91,24 @@ class LMModelConfig(RecurrentModelConfig):
     adaptive_div_value: each tail cluster's projection is this many times smaller.
     """
 
-    hidden_size: int = 512
-    num_layers: int = 2
+    hidden_size: Positive = 512
+    num_layers: Positive = 2
     tie_weights: bool = False
-    softmax: str = "full"
-    adaptive_cutoffs: tuple[int, ...] = ()
-    adaptive_div_value: float = 4.0
-    embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
+    softmax: Literal["full", "adaptive"] = "full"
+    adaptive_cutoffs: Annotated[tuple[int, ...], BeforeValidator(_as_tuple)] = ()
+    adaptive_div_value: Annotated[float, Field(gt=0)] = 4.0
+    embedding: EmbeddingConfig = Field(default_factory=EmbeddingConfig)
 
-    def __post_init__(self):
-        super().__post_init__()
-        check_choice("softmax", self.softmax, ("full", "adaptive"))
-        check_positive("adaptive_div_value", self.adaptive_div_value)
+    @model_validator(mode="after")
+    def _softmax_fits(self) -> LMModelConfig:
         cuts = self.adaptive_cutoffs
         if any(c <= 0 for c in cuts) or list(cuts) != sorted(set(cuts)):
-            raise ConfigError(
-                f"model.adaptive_cutoffs: expected increasing positive ids, got {list(cuts)}"
+            raise ValueError(
+                f"adaptive_cutoffs: expected increasing positive ids, got {list(cuts)}"
             )
         if self.softmax == "adaptive" and self.tie_weights:
-            raise ConfigError("model.tie_weights: needs model.softmax 'full', not 'adaptive'")
+            raise ValueError("tie_weights: needs model.softmax 'full', not 'adaptive'")
+        return self
 
 
 def _composing(on_piece: PieceCallback) -> tuple[PieceCallback, Callable[[int], None]]:
@@ -218,21 +213,22 @@ class LanguageModelTask(Task):
             raise SeqlabError(f"{run_dir}: cannot read tokenizer/vocabulary ({e})") from None
 
     # -- model ---------------------------------------------------------------------------------
-    def model_args(self) -> dict[str, Any]:
-        m = self.config.model
-        return {
-            "vocab_size": len(self.vocab),
-            **m.recurrent_args(),
-            "tie_weights": m.tie_weights,
-            **embedding_args(m.embedding),
-            "softmax": m.softmax,
-            "cutoffs": list(m.adaptive_cutoffs),
-            "div_value": m.adaptive_div_value,
-        }
+    def model_sizes(self) -> dict[str, int]:
+        return {"vocab_size": len(self.vocab)}
 
-    def pretrained_embedding_args(self) -> dict[str, Any]:
-        trust = self.config.model.embedding.trust_pickle
-        return {"itos": self.vocab.itos, "embedding_trust_pickle": trust}
+    def make_model(self, config: LMModelConfig, fresh: bool) -> LanguageModel:
+        try:
+            return LanguageModel(
+                len(self.vocab),
+                recurrent_shape(config),
+                embedding=embedding_choice(config.embedding, self.vocab.itos if fresh else None),
+                tie_weights=config.tie_weights,
+                softmax=config.softmax,
+                cutoffs=list(config.adaptive_cutoffs),
+                div_value=config.adaptive_div_value,
+            )
+        except CutoffError as e:
+            raise ConfigError(f"model.{e}") from None
 
     # -- training ------------------------------------------------------------------------------
     def num_batches(self, epoch: int) -> int:

@@ -43,6 +43,8 @@ from seqlab.decode.loop import decode
 from seqlab.decode.search import Hypothesis, max_lengths
 from seqlab.decode.strategy import Greedy, Strategy
 from seqlab.errors import SeqlabError
+from seqlab.models.build import recurrent_shape
+from seqlab.models.seq2seq import Seq2Seq
 from seqlab.tasks.base import Task
 from seqlab.tasks.seq2seq.config import Seq2SeqDataConfig, Seq2SeqModelConfig
 from seqlab.tasks.seq2seq.metrics import corpus_bleu, teacher_forced_loss
@@ -186,15 +188,20 @@ class Seq2SeqTask(Seq2SeqUse, Task):
             raise SeqlabError(f"{run_dir}: cannot read tokenizers/vocabularies ({e})") from None
 
     # -- model ---------------------------------------------------------------------------------
-    def model_args(self) -> dict[str, Any]:
-        m = self.config.model
-        names = ("bidirectional", "attention", "score", "attention_size", "input_feed", "bridge")
-        return {
-            "src_vocab_size": len(self.src_vocab),
-            "tgt_vocab_size": len(self.tgt_vocab),
-            **m.recurrent_args(),
-            **{n: getattr(m, n) for n in names},
-        }
+    def model_sizes(self) -> dict[str, int]:
+        return {"src_vocab_size": len(self.src_vocab), "tgt_vocab_size": len(self.tgt_vocab)}
+
+    def make_model(self, config: Seq2SeqModelConfig, fresh: bool) -> Seq2Seq:
+        return Seq2Seq(
+            len(self.src_vocab),
+            len(self.tgt_vocab),
+            recurrent_shape(config, bidirectional=config.bidirectional),
+            attention=config.attention,
+            score=config.score,
+            attention_size=config.attention_size,
+            input_feed=config.input_feed,
+            bridge=config.bridge,
+        )
 
     # -- training ------------------------------------------------------------------------------
     def plan_pair_batches(self) -> None:
