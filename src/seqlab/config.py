@@ -36,9 +36,9 @@ class _Checked(type(BaseModel)):
 
 class Section(BaseModel, metaclass=_Checked):
     """Base of every config section: strict types (an int is still taken for a float), frozen,
-    no unknown keys."""
+    no unknown keys, no NaN or infinity (``.nan`` would pass ``lr > 0`` checks as "off")."""
 
-    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 def from_dict(cls: type[Section], data: Any, prefix: str = "") -> Any:

@@ -9,6 +9,7 @@ around them: PyYAML's safe loader, with numbers read the way people write them, 
 from __future__ import annotations
 
 import re
+import reprlib
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,17 @@ class ConfigLoader(yaml.SafeLoader):
     adds the YAML 1.2 float syntax (exponent without a dot, a sign before ``.5``). Ints keep
     PyYAML's rules, which already allow underscores (``1_000``); ``true``/``false`` stay bools.
     Text that only starts like a number (``1e5.txt``) stays a string.
+
+    An alias (``*name``) is refused: a config needs none, and a few hundred bytes of nested
+    aliases expand to gigabytes (the "billion laughs").
     """
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            problem = f"alias *{event.anchor}: configs take no YAML aliases"
+            raise yaml.composer.ComposerError(None, None, problem, event.start_mark)
+        return super().compose_node(parent, index)
 
 
 # YAML 1.2 core-schema floats, plus the underscores PyYAML allows; tried after the int rule, so
@@ -99,7 +110,7 @@ def describe(error: ValidationError, cls: type[BaseModel], base: str = "") -> st
     """The first problem of ``error`` as ``key.path: what was wrong``."""
     e = error.errors(include_url=False)[0]
     path, field, owner, section = _walk(cls, e["loc"], base)
-    kind, value, key = e["type"], e.get("input"), path or "config"
+    kind, value, key = e["type"], _Shown(e.get("input")), path or "config"
     if kind == "extra_forbidden":
         return f"{key}: unknown key; expected one of {', '.join(owner.model_fields)}"
     if kind == "missing":
@@ -109,18 +120,42 @@ def describe(error: ValidationError, cls: type[BaseModel], base: str = "") -> st
         return f"{key}: {value!r} is not valid; expected one of {', '.join(choices)}"
     if kind.removesuffix("_type").removesuffix("_attributes") in _EXPECTED:
         wanted = _EXPECTED[kind.removesuffix("_type").removesuffix("_attributes")]
-        got = f"{key}: expected {wanted}, got {type(value).__name__} {value!r}"
-        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        got = f"{key}: expected {wanted}, got {type(value.value).__name__} {value!r}"
+        number = isinstance(value.value, (int, float)) and not isinstance(value.value, bool)
         quote = wanted == "str" and number
         return got + ("; put the value in quotes to keep it as text" if quote else "")
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
         return f"{key}: must be {_bounds(field)}, got {value}"
+    if kind == "finite_number":
+        return f"{key}: must be a finite number, got {value}"
     if kind == "value_error":
         message = str(e["ctx"]["error"])
         if section is not None:  # a check across a section's keys names its key itself
             return f"{path}.{message}" if path else message
         return f"{key}: {message}"
     return f"{key}: {e['msg']}"
+
+
+class _Shown:
+    """A value as an error message shows it: its repr (or str) cut to about 200 characters."""
+
+    LIMIT = 200
+
+    def __init__(self, value: Any):
+        self.value = value
+
+    def _cut(self, text: str) -> str:
+        return text if len(text) <= self.LIMIT else f"{text[: self.LIMIT]}... ({len(text):,} chars)"
+
+    def __repr__(self) -> str:
+        return self._cut(_REPR.repr(self.value))  # bounded work, however large the value
+
+    def __str__(self) -> str:
+        return self._cut(_REPR.repr(self.value) if not isinstance(self.value, str) else self.value)
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring, _REPR.maxother, _REPR.maxlong = _Shown.LIMIT, 80, 80
 
 
 def _walk(cls: type[BaseModel], loc: tuple, base: str) -> tuple[str, Any, Any, Any]:
