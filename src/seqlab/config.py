@@ -82,13 +82,6 @@ class EmbeddingConfig(Section):
         return self
 
 
-def needs_char_tokenizer(section: Any) -> Any:
-    """A data section's check: ``decompose_hangul`` splits characters, so needs ``char``."""
-    if section.decompose_hangul and section.tokenizer != "char":
-        raise ValueError(f"decompose_hangul: needs tokenizer 'char', not {section.tokenizer!r}")
-    return section
-
-
 class RecurrentModelConfig(Section):
     """The recurrent core every model config shares; each task's config adds its own fields
     and may change these defaults.

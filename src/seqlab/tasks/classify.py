@@ -14,7 +14,6 @@ Metrics: loss, accuracy, macro F1 and per-class precision/recall; each validatio
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -29,62 +28,48 @@ from seqlab.analysis.classification_report import (
     format_report,
     plot_confusion,
 )
-from seqlab.config import (
-    EmbeddingConfig,
-    Fraction,
-    NonNegative,
-    Positive,
-    RecurrentModelConfig,
-    Section,
-    needs_char_tokenizer,
-)
+from seqlab.config import EmbeddingConfig, Fraction, NonNegative, Positive, RecurrentModelConfig
 from seqlab.data.batching import pad_ids
 from seqlab.data.delimited import LabelledText, read_delimited, stratified_split
 from seqlab.data.io import iter_lines
-from seqlab.data.tokenizers import Tokenizer, build_tokenizer, tokenizer_from_dict
+from seqlab.data.tokenizers import Tokenizer, build_tokenizer
 from seqlab.data.vocab import UNK_ID, Vocab
 from seqlab.errors import SeqlabError
 from seqlab.models.build import embedding_choice, recurrent_shape
 from seqlab.models.classifier import POOLINGS, SequenceClassifier
+from seqlab.tasks.artifacts import Artifacts, labels
 from seqlab.tasks.base import Task
 from seqlab.tasks.options import ClassPrediction, EvaluateOptions, Evaluation, PredictOptions
+from seqlab.tasks.text_data import TokenizedDataConfig
 
 # ------------------------------------------------------------------------ configs
 
 
-class ClassifyDataConfig(Section):
+class ClassifyDataConfig(TokenizedDataConfig):
     """Where the labelled texts are and how they become tokens.
 
     train / valid: delimited files. Without ``valid``, a stratified split of ``train`` (seeded
         by ``train.seed``) holds out ``valid_fraction`` and ``test_fraction``.
     label_column / text_column: 0-based index (negative from the end) or header name.
     delimiter: the field separator ("\\t" for TSV). header: the first line names the columns.
-    tokenizer: word | char. lowercase: fold case first. min_freq / max_vocab: vocabulary cut.
-    decompose_hangul: (char) one token per Hangul jamo instead of per syllable.
+    tokenizer: word | char. max_vocab: vocabulary cut (0 = none).
     max_length: keep the first N tokens of a text (0 = all).
     class_weight: none | balanced (inverse class frequency in the loss).
     unknown_label: error | skip, for a validation/evaluation label never seen in training.
     """
 
-    train: str
+    lowercase: bool = True
+    tokenizer: Literal["word", "char"] = "word"
     valid: str | None = None
-    valid_fraction: Fraction = 0.1
     test_fraction: Fraction = 0.1
     label_column: int | str = 0
     text_column: int | str = 1
     delimiter: Annotated[str, Field(min_length=1)] = "\t"
     header: bool = False
-    tokenizer: Literal["word", "char"] = "word"
-    decompose_hangul: bool = False
-    lowercase: bool = True
-    min_freq: Positive = 1
     max_vocab: NonNegative = 0
     max_length: NonNegative = 0
     class_weight: Literal["none", "balanced"] = "none"
     unknown_label: Literal["error", "skip"] = "error"
-    encoding: str = "utf-8"
-
-    _hangul = model_validator(mode="after")(needs_char_tokenizer)
 
     @model_validator(mode="after")
     def _leaves_training_data(self) -> ClassifyDataConfig:
@@ -196,9 +181,9 @@ class ClassifyTask(Task):
         return len(self.train_targets) / (len(self.labels) * counts.clamp(min=1).float())
 
     def save_artifacts(self, run_dir: Path) -> None:
-        (run_dir / "tokenizer.json").write_text(json.dumps(self.tokenizer.to_dict()))
-        (run_dir / "vocab.json").write_text(json.dumps(self.vocab.to_dict(), ensure_ascii=False))
-        (run_dir / "labels.json").write_text(json.dumps(self.labels, ensure_ascii=False))
+        files = Artifacts(run_dir)
+        files.write_text_side("", self.tokenizer, self.vocab)
+        files.write("labels.json", self.labels)
         if self.test_examples:
             header = self._header_line()
             lines = ([header] if header else []) + [e.raw for e in self.test_examples]
@@ -212,14 +197,9 @@ class ClassifyTask(Task):
         return next(line for line in iter_lines(path, self.config.data.encoding) if line.strip())
 
     def load_artifacts(self, run_dir: Path) -> None:
-        try:
-            self.tokenizer = tokenizer_from_dict(
-                json.loads((run_dir / "tokenizer.json").read_text())
-            )
-            self.vocab = Vocab.from_dict(json.loads((run_dir / "vocab.json").read_text()))
-            self.labels = json.loads((run_dir / "labels.json").read_text())
-        except (OSError, ValueError, KeyError, TypeError, SeqlabError) as e:
-            raise SeqlabError(f"{run_dir}: cannot read tokenizer/vocabulary/labels ({e})") from None
+        files = Artifacts(run_dir)
+        self.tokenizer, self.vocab = files.text_side()
+        self.labels = files.read("labels.json", labels)
         self.run_dir = run_dir
 
     # -- model ---------------------------------------------------------------------------------

@@ -8,9 +8,7 @@ Loss: cross-entropy in nats per token; metrics add perplexity and bits per token
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -18,20 +16,12 @@ import torch
 from pydantic import BeforeValidator, Field, model_validator
 from torch import Tensor, nn
 
-from seqlab.config import (
-    EmbeddingConfig,
-    Fraction,
-    NonNegative,
-    Positive,
-    RecurrentModelConfig,
-    Section,
-    needs_char_tokenizer,
-)
+from seqlab.config import EmbeddingConfig, NonNegative, Positive, RecurrentModelConfig
 from seqlab.data.batching import pad_ids
 from seqlab.data.io import read_text
-from seqlab.data.lm_stream import LMStream, as_tensor, stream_rows
-from seqlab.data.normalize import SyllableStream, nfc
-from seqlab.data.tokenizers import TOKENIZER_KINDS, Tokenizer, build_tokenizer, tokenizer_from_dict
+from seqlab.data.lm_stream import LMStream, as_tensor, split_text, stream_rows
+from seqlab.data.normalize import composing, nfc
+from seqlab.data.tokenizers import Tokenizer, build_tokenizer
 from seqlab.data.vocab import EOS, UNK, Vocab
 from seqlab.decode.loop import decode
 from seqlab.decode.strategy import Beam
@@ -39,6 +29,7 @@ from seqlab.errors import ConfigError, SeqlabError
 from seqlab.models.build import embedding_choice, recurrent_shape
 from seqlab.models.lm import CutoffError, LanguageModel
 from seqlab.nn.recurrent import detach_state
+from seqlab.tasks.artifacts import Artifacts
 from seqlab.tasks.base import PieceCallback, Task
 from seqlab.tasks.options import (
     EvaluateOptions,
@@ -47,6 +38,7 @@ from seqlab.tasks.options import (
     shared_decoding,
     split_rows,
 )
+from seqlab.tasks.text_data import TokenizedDataConfig
 
 
 def _as_tuple(value: Any) -> Any:
@@ -54,32 +46,22 @@ def _as_tuple(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-class LMDataConfig(Section):
-    """Where the text is and how it becomes tokens.
+class LMDataConfig(TokenizedDataConfig):
+    """Where the text is and how it becomes tokens (see :class:`TokenizedDataConfig`).
 
     train / valid: text files (plain or .gz). valid_fraction: held-out tail when no valid file.
-    tokenizer: char | word | bpe | unigram. vocab_size: sentencepiece target size.
-    decompose_hangul: (char) one token per Hangul jamo instead of per syllable.
-    min_freq / max_vocab: vocabulary cut-offs (word level; 0 = no cap).
+    vocab_size: sentencepiece target size (bpe, unigram).
+    max_vocab: vocabulary cut-off (word level; 0 = no cap).
     bptt: truncated-BPTT window length T.
     word_split: regex (words and punctuation apart) | whitespace (for pre-tokenized text such
         as PTB, where splitting "'s" or "u.s." again would change the token count).
     """
 
-    train: str
     valid: str | None = None
-    valid_fraction: Fraction = 0.1
-    tokenizer: Literal[TOKENIZER_KINDS] = "char"
-    decompose_hangul: bool = False
     vocab_size: Positive = 8000
-    min_freq: Positive = 1
     max_vocab: NonNegative = 0
-    lowercase: bool = False
     word_split: Literal["regex", "whitespace"] = "regex"
-    encoding: str = "utf-8"
     bptt: Positive = 128
-
-    _hangul = model_validator(mode="after")(needs_char_tokenizer)
 
 
 class LMModelConfig(RecurrentModelConfig):
@@ -109,35 +91,6 @@ class LMModelConfig(RecurrentModelConfig):
         if self.softmax == "adaptive" and self.tie_weights:
             raise ValueError("tie_weights: needs model.softmax 'full', not 'adaptive'")
         return self
-
-
-def _composing(on_piece: PieceCallback) -> tuple[PieceCallback, Callable[[int], None]]:
-    """``on_piece`` behind one :class:`SyllableStream` per sample, and the flush for a sample's
-    end: pieces reach it in NFC, jamo only once their syllable is complete."""
-    streams: dict[int, SyllableStream] = {}
-
-    def push(row: int, piece: str) -> None:
-        text = streams.setdefault(row, SyllableStream()).push(piece)
-        if text or not piece:
-            on_piece(row, text)
-
-    def flush(row: int) -> None:
-        if row in streams and (text := streams[row].flush()):
-            on_piece(row, text)
-
-    return push, flush
-
-
-def split_text(text: str, fraction: float, by_lines: bool) -> tuple[str, str]:
-    """Hold out the last ``fraction`` of ``text`` (by characters or whole lines)."""
-    if fraction == 0:
-        return text, ""
-    if not by_lines:
-        cut = int(len(text) * (1 - fraction))
-        return text[:cut], text[cut:]
-    lines = text.splitlines(keepends=True)
-    cut = int(len(lines) * (1 - fraction))
-    return "".join(lines[:cut]), "".join(lines[cut:])
 
 
 class LanguageModelTask(Task):
@@ -200,17 +153,10 @@ class LanguageModelTask(Task):
         self.valid_ids = self.encode(valid_text) if valid_text else None
 
     def save_artifacts(self, run_dir: Path) -> None:
-        (run_dir / "tokenizer.json").write_text(json.dumps(self.tokenizer.to_dict()))
-        (run_dir / "vocab.json").write_text(json.dumps(self.vocab.to_dict(), ensure_ascii=False))
+        Artifacts(run_dir).write_text_side("", self.tokenizer, self.vocab)
 
     def load_artifacts(self, run_dir: Path) -> None:
-        try:
-            self.tokenizer = tokenizer_from_dict(
-                json.loads((run_dir / "tokenizer.json").read_text())
-            )
-            self.vocab = Vocab.from_dict(json.loads((run_dir / "vocab.json").read_text()))
-        except (OSError, ValueError, KeyError, TypeError, SeqlabError) as e:
-            raise SeqlabError(f"{run_dir}: cannot read tokenizer/vocabulary ({e})") from None
+        self.tokenizer, self.vocab = Artifacts(run_dir).text_side()
 
     # -- model ---------------------------------------------------------------------------------
     def model_sizes(self) -> dict[str, int]:
@@ -317,7 +263,7 @@ class LanguageModelTask(Task):
         token; ``on_piece(i, text)`` receives each sample's pieces as they are made (in NFC: a
         jamo model's pieces arrive as whole syllables)."""
         if on_piece is not None:
-            on_piece, flush = _composing(on_piece)
+            on_piece, flush = composing(on_piece)
         strategy, length = shared_decoding(requests)
         ns = [r.n or self.default_samples for r in requests]
         primes = [

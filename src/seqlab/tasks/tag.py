@@ -13,7 +13,6 @@ entity type (``f1_PER``, ...), plus token accuracy.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,14 +21,7 @@ import torch.nn.functional as F
 from pydantic import Field
 from torch import Tensor, nn
 
-from seqlab.config import (
-    EmbeddingConfig,
-    Fraction,
-    NonNegative,
-    Positive,
-    RecurrentModelConfig,
-    Section,
-)
+from seqlab.config import EmbeddingConfig, Fraction, NonNegative, Positive, RecurrentModelConfig
 from seqlab.data.batching import pad_ids
 from seqlab.data.conll import SCHEMES, TaggedSentence, entity_spans, read_conll
 from seqlab.data.delimited import stratified_split
@@ -39,33 +31,31 @@ from seqlab.errors import SeqlabError
 from seqlab.models.build import embedding_choice, recurrent_shape
 from seqlab.models.tagger import OUTPUTS, SequenceTagger, lengths_mask
 from seqlab.nn.char_features import CHAR_FEATURES
+from seqlab.tasks.artifacts import Artifacts, labels
 from seqlab.tasks.base import Task
 from seqlab.tasks.options import EvaluateOptions, Evaluation, PredictOptions, TagPrediction
+from seqlab.tasks.text_data import TextDataConfig
 
 
-class TagDataConfig(Section):
+class TagDataConfig(TextDataConfig):
     """Where the tagged sentences are and how tokens become ids.
 
-    train / valid: CoNLL files. valid_fraction: held-out sentences when there is no valid file.
+    train / valid: CoNLL files (see :class:`TextDataConfig`); valid_fraction: held-out
+        sentences when there is no valid file.
     token_column / tag_column: 0-based (negative from the end); CoNLL-03 NER is -1.
     scheme: bio | iob1, the files' tag scheme (tags are always BIO inside).
     bad_tags: repair | error, for BIO sequences with an I-X that starts an entity.
     lowercase: fold words for the word vocabulary (characters keep their case).
-    min_freq / max_vocab: word vocabulary cut. max_word_length: characters read per word.
+    max_vocab: word vocabulary cut. max_word_length: characters read per word.
     """
 
-    train: str
     valid: str | None = None
-    valid_fraction: Fraction = 0.1
     token_column: int = 0
     tag_column: int = -1
     scheme: Literal[SCHEMES] = "bio"
     bad_tags: Literal["repair", "error"] = "repair"
-    lowercase: bool = False
-    min_freq: Positive = 1
     max_vocab: NonNegative = 0
     max_word_length: Positive = 20
-    encoding: str = "utf-8"
 
 
 class TagModelConfig(RecurrentModelConfig):
@@ -169,16 +159,13 @@ class TagTask(Task):
 
     def save_artifacts(self, run_dir: Path) -> None:
         data = {"words": self.words.to_dict(), "chars": self.chars.to_dict(), "tags": self.tags}
-        (run_dir / "vocab.json").write_text(json.dumps(data, ensure_ascii=False))
+        Artifacts(run_dir).write("vocab.json", data)
 
     def load_artifacts(self, run_dir: Path) -> None:
-        try:
-            data = json.loads((run_dir / "vocab.json").read_text())
-            self.words = Vocab.from_dict(data["words"])
-            self.chars = Vocab.from_dict(data["chars"])
-            self.tags = list(data["tags"])
-        except (OSError, ValueError, KeyError, TypeError, SeqlabError) as e:
-            raise SeqlabError(f"{run_dir}: cannot read vocabularies ({e})") from None
+        self.words, self.chars, self.tags = Artifacts(run_dir).read(
+            "vocab.json",
+            lambda d: (Vocab.from_dict(d["words"]), Vocab.from_dict(d["chars"]), labels(d["tags"])),
+        )
 
     # -- model ---------------------------------------------------------------------------------
     def model_sizes(self) -> dict[str, int]:

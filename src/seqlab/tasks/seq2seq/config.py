@@ -6,54 +6,39 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from seqlab.config import (
-    Fraction,
-    NonNegative,
-    Positive,
-    Probability,
-    RecurrentModelConfig,
-    Section,
-    needs_char_tokenizer,
-)
+from seqlab.config import Fraction, NonNegative, Positive, Probability, RecurrentModelConfig
 from seqlab.data.tokenizers import TOKENIZER_KINDS
 from seqlab.nn.attention import ATTENTION_KINDS, LUONG_SCORES
+from seqlab.tasks.text_data import TokenizedDataConfig
 
 
-class Seq2SeqDataConfig(Section):
-    """Where the pairs are and how they become tokens.
+class Seq2SeqDataConfig(TokenizedDataConfig):
+    """Where the pairs are and how they become tokens (see :class:`TokenizedDataConfig`).
 
     train: source file (with ``train_tgt``), a TSV file (without), or ``chatterbot:english``.
     valid / valid_tgt: the same for validation; none -> hold out ``valid_fraction`` (seeded by
         ``split_seed``). columns: TSV columns of (source, target), e.g. [1, 0] to swap.
     max_pairs: use only this many training pairs (0 = all), after a seeded shuffle.
     tokenizer: bpe | unigram | word | char; joint: one tokenizer and vocabulary for both sides.
-    decompose_hangul: (char) one token per Hangul jamo instead of per syllable.
     max_src_len / max_tgt_len: drop longer training pairs (tokens; 0 = keep all). Longer
         sources at translation time are truncated (or rejected) to ``max_src_len``.
     bleu_sentences: validation sentences decoded (greedy) for BLEU at each validation.
     """
 
-    train: str
+    valid_fraction: Fraction = 0.05
+    tokenizer: Literal[TOKENIZER_KINDS] = "bpe"
     train_tgt: str | None = None
     valid: str | None = None
     valid_tgt: str | None = None
     columns: list[int] | None = None
-    valid_fraction: Fraction = 0.05
     split_seed: int = 1234
     max_pairs: NonNegative = 0
-    tokenizer: Literal[TOKENIZER_KINDS] = "bpe"
-    decompose_hangul: bool = False
     vocab_size: Positive = 8000
     joint: bool = False
-    lowercase: bool = False
-    min_freq: Positive = 1
     max_vocab: NonNegative = 0
     max_src_len: NonNegative = 50
     max_tgt_len: NonNegative = 50
-    encoding: str = "utf-8"
     bleu_sentences: NonNegative = 200
-
-    _hangul = model_validator(mode="after")(needs_char_tokenizer)
 
     @model_validator(mode="after")
     def _sides_fit(self) -> Seq2SeqDataConfig:
