@@ -1,6 +1,5 @@
-import dataclasses
-
 import pytest
+from pydantic import ValidationError
 
 from seqlab.config import TrainConfig, parse_overrides
 from seqlab.errors import ConfigError, SeqlabError
@@ -12,7 +11,7 @@ BASE = {"task": "lm", "data": {"train": "x.txt"}}
 def test_defaults_and_types():
     cfg = run_config_from_dict(BASE)
     assert cfg.model.hidden_size == 512 and cfg.train.lr == 2e-3
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(ValidationError, match="frozen"):
         cfg.train.lr = 1.0
 
 

@@ -43,6 +43,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 
 from seqlab import __version__
 from seqlab.cli import (
+    config,
     diagnose,
     embed,
     evaluate,
@@ -88,6 +89,7 @@ _COMMAND_MODULES = (
     tokenize,
     diagnose,
     embed,
+    config,
 )
 
 

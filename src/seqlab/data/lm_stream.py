@@ -74,3 +74,15 @@ def stream_rows(batch_size: int, rank: int, world_size: int) -> slice:
 
 def as_tensor(ids: list[int]) -> Tensor:
     return torch.tensor(ids, dtype=torch.long)
+
+
+def split_text(text: str, fraction: float, by_lines: bool) -> tuple[str, str]:
+    """Hold out the last ``fraction`` of ``text`` (by characters or whole lines)."""
+    if fraction == 0:
+        return text, ""
+    if not by_lines:
+        cut = int(len(text) * (1 - fraction))
+        return text[:cut], text[cut:]
+    lines = text.splitlines(keepends=True)
+    cut = int(len(lines) * (1 - fraction))
+    return "".join(lines[:cut]), "".join(lines[cut:])

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 SYLLABLE_FIRST, SYLLABLE_LAST = 0xAC00, 0xD7A3  # 가 .. 힣: the 11,172 precomposed syllables
 LEAD_BASE, VOWEL_BASE, TAIL_BASE = 0x1100, 0x1161, 0x11A7  # conjoining jamo
@@ -110,3 +111,22 @@ class SyllableStream:
 def has_hangul(text: str) -> bool:
     """True if ``text`` holds any Hangul syllable or jamo."""
     return any(lo <= ord(ch) <= hi for ch in text for lo, hi in HANGUL_BLOCKS)
+
+
+def composing(
+    on_piece: Callable[[int, str], None],
+) -> tuple[Callable[[int, str], None], Callable[[int], None]]:
+    """``on_piece`` behind one :class:`SyllableStream` per sample, and the flush for a sample's
+    end: pieces reach it in NFC, jamo only once their syllable is complete."""
+    streams: dict[int, SyllableStream] = {}
+
+    def push(row: int, piece: str) -> None:
+        text = streams.setdefault(row, SyllableStream()).push(piece)
+        if text or not piece:
+            on_piece(row, text)
+
+    def flush(row: int) -> None:
+        if row in streams and (text := streams[row].flush()):
+            on_piece(row, text)
+
+    return push, flush

@@ -10,7 +10,7 @@ when there are several layers (torch warns otherwise).
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from torch import nn
 
@@ -31,11 +31,6 @@ class RecurrentShape(NamedTuple):
     impl: str = "fused"
     bidirectional: bool = False
 
-    @classmethod
-    def take(cls, args: dict[str, Any]) -> tuple[RecurrentShape, dict[str, Any]]:
-        """Split flat constructor arguments (a checkpoint's) into a shape and the rest."""
-        return cls(**{k: args[k] for k in cls._fields if k in args}), _without(args, cls._fields)
-
 
 class EmbeddingChoice(NamedTuple):
     """Which embedding a model uses (see :func:`seqlab.nn.embedding.build_embedding`): its kind,
@@ -47,18 +42,6 @@ class EmbeddingChoice(NamedTuple):
     freeze: bool = False
     trust_pickle: bool = False
     itos: list[str] | None = None
-
-    @classmethod
-    def take(cls, args: dict[str, Any]) -> tuple[EmbeddingChoice | None, dict[str, Any]]:
-        """Split flat arguments (``embedding_kind``, ``embedding_path``, ...) into a choice (None
-        when there are none) and the rest."""
-        keys = {f"embedding_{f}" if f != "itos" else f: f for f in cls._fields}
-        found = {field: args[key] for key, field in keys.items() if key in args}
-        return (cls(**found) if found else None), _without(args, keys)
-
-
-def _without(args: dict[str, Any], keys) -> dict[str, Any]:
-    return {k: v for k, v in args.items() if k not in keys}
 
 
 def embed_and_recur(

@@ -1,16 +1,21 @@
 """The task registry: a task name, its class, its config sections, and a trained run rebuilt.
 
 A task name maps to the class that defines it (a :class:`~seqlab.tasks.base.Task` subclass),
-whose ``DataConfig``/``ModelConfig`` dataclasses give the config sections and their defaults.
+whose ``DataConfig``/``ModelConfig`` sections give the run config's ``data`` and ``model``
+sections and their defaults; :func:`run_config_schema` is the JSON Schema of all of them.
 """
 
 from __future__ import annotations
 
+import functools
+import operator
 from pathlib import Path
+from typing import Annotated, Any, Literal
 
 import torch
+from pydantic import Field, TypeAdapter, create_model
 
-from seqlab.config import RunConfig, TrainConfig, from_dict, load_yaml, merge
+from seqlab.config import RunConfig, from_dict, load_yaml, merge
 from seqlab.errors import ConfigError
 from seqlab.runtime.backend import check_backend, load_export
 from seqlab.tasks.base import Task
@@ -38,27 +43,46 @@ def task_class(name: str) -> type[Task]:
     return TASKS[name]
 
 
+@functools.cache
+def run_config_class(name: str) -> type[RunConfig]:
+    """The run config of task ``name``: a :class:`RunConfig` whose ``data`` and ``model`` are
+    that task's sections."""
+    cls = task_class(name)
+    return create_model(
+        f"{cls.__name__.removesuffix('Task')}RunConfig",
+        __base__=RunConfig,
+        __doc__=f"A {name} run: its data and model sections, training, and where to write.",
+        task=(Literal[name], ...),
+        data=(cls.DataConfig, ...),
+        model=(cls.ModelConfig, Field(default_factory=cls.ModelConfig)),
+        out_dir=(str, f"runs/{name}"),
+    )
+
+
 def run_config_from_dict(data: dict, source: str = "config") -> RunConfig:
     """Strictly build a RunConfig; errors are prefixed with ``source`` (the file name)."""
     try:
         if "task" not in data:
             raise ConfigError("task: required key is missing (e.g. task: lm)")
-        unknown = set(data) - {"task", "data", "model", "train", "out_dir"}
+        unknown = set(data) - set(RunConfig.model_fields)
         if unknown:
+            valid = ", ".join(RunConfig.model_fields)
             raise ConfigError(
-                f"{sorted(unknown)[0]}: unknown key; "
-                "expected one of task, data, model, train, out_dir"
+                f"{sorted(map(str, unknown))[0]}: unknown key; expected one of {valid}"
             )
-        cls = task_class(data["task"])
-        return RunConfig(
-            task=data["task"],
-            data=from_dict(cls.DataConfig, data.get("data") or {}, "data."),
-            model=from_dict(cls.ModelConfig, data.get("model") or {}, "model."),
-            train=from_dict(TrainConfig, data.get("train") or {}, "train."),
-            out_dir=str(data.get("out_dir", f"runs/{data['task']}")),
-        )
+        cls = run_config_class(task_class(data["task"]).name)
+        sections = {k: data.get(k) or {} for k in ("data", "model", "train")}  # empty: defaults
+        return from_dict(cls, {**data, **sections})
     except ConfigError as e:
         raise ConfigError(f"{source}: {e}") from None
+
+
+def run_config_schema() -> dict[str, Any]:
+    """The JSON Schema of a run config, any task (``seqlab config schema``)."""
+    runs = functools.reduce(operator.or_, map(run_config_class, TASKS))  # one of the five
+    schema = TypeAdapter(Annotated[runs, Field(discriminator="task")]).json_schema()
+    head = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "seqlab run"}
+    return {**head, **schema}
 
 
 def load_run_config(path: str | Path, overrides: dict | None = None) -> RunConfig:

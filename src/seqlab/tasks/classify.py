@@ -14,13 +14,12 @@ Metrics: loss, accuracy, macro F1 and per-class precision/recall; each validatio
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import torch
 import torch.nn.functional as F
+from pydantic import Field, model_validator
 from torch import Tensor, nn
 
 from seqlab.analysis.classification_report import (
@@ -29,93 +28,66 @@ from seqlab.analysis.classification_report import (
     format_report,
     plot_confusion,
 )
-from seqlab.config import (
-    EmbeddingConfig,
-    RecurrentModelConfig,
-    check_choice,
-    check_decompose_hangul,
-    check_fraction,
-    check_non_negative,
-    check_positive,
-    embedding_args,
-)
+from seqlab.config import EmbeddingConfig, Fraction, NonNegative, Positive, RecurrentModelConfig
 from seqlab.data.batching import pad_ids
 from seqlab.data.delimited import LabelledText, read_delimited, stratified_split
 from seqlab.data.io import iter_lines
-from seqlab.data.tokenizers import Tokenizer, build_tokenizer, tokenizer_from_dict
+from seqlab.data.tokenizers import Tokenizer, build_tokenizer
 from seqlab.data.vocab import UNK_ID, Vocab
-from seqlab.errors import ConfigError, SeqlabError
-from seqlab.models.classifier import POOLINGS
+from seqlab.errors import SeqlabError
+from seqlab.models.build import embedding_choice, recurrent_shape
+from seqlab.models.classifier import POOLINGS, SequenceClassifier
+from seqlab.tasks.artifacts import Artifacts, labels
 from seqlab.tasks.base import Task
 from seqlab.tasks.options import ClassPrediction, EvaluateOptions, Evaluation, PredictOptions
+from seqlab.tasks.text_data import TokenizedDataConfig
 from seqlab.train.samples import SAMPLE_COUNT, Samples
 
 # ------------------------------------------------------------------------ configs
 
 
-@dataclass(frozen=True)
-class ClassifyDataConfig:
+class ClassifyDataConfig(TokenizedDataConfig):
     """Where the labelled texts are and how they become tokens.
 
     train / valid: delimited files. Without ``valid``, a stratified split of ``train`` (seeded
         by ``train.seed``) holds out ``valid_fraction`` and ``test_fraction``.
     label_column / text_column: 0-based index (negative from the end) or header name.
     delimiter: the field separator ("\\t" for TSV). header: the first line names the columns.
-    tokenizer: word | char. lowercase: fold case first. min_freq / max_vocab: vocabulary cut.
-    decompose_hangul: (char) one token per Hangul jamo instead of per syllable.
+    tokenizer: word | char. max_vocab: vocabulary cut (0 = none).
     max_length: keep the first N tokens of a text (0 = all).
     class_weight: none | balanced (inverse class frequency in the loss).
     unknown_label: error | skip, for a validation/evaluation label never seen in training.
     """
 
-    train: str
+    lowercase: bool = True
+    tokenizer: Literal["word", "char"] = "word"
     valid: str | None = None
-    valid_fraction: float = 0.1
-    test_fraction: float = 0.1
+    test_fraction: Fraction = 0.1
     label_column: int | str = 0
     text_column: int | str = 1
-    delimiter: str = "\t"
+    delimiter: Annotated[str, Field(min_length=1)] = "\t"
     header: bool = False
-    tokenizer: str = "word"
-    decompose_hangul: bool = False
-    lowercase: bool = True
-    min_freq: int = 1
-    max_vocab: int = 0
-    max_length: int = 0
-    class_weight: str = "none"
-    unknown_label: str = "error"
-    encoding: str = "utf-8"
+    max_vocab: NonNegative = 0
+    max_length: NonNegative = 0
+    class_weight: Literal["none", "balanced"] = "none"
+    unknown_label: Literal["error", "skip"] = "error"
 
-    def __post_init__(self):
-        check_choice("tokenizer", self.tokenizer, ("word", "char"))
-        check_decompose_hangul(self.decompose_hangul, self.tokenizer)
-        check_choice("class_weight", self.class_weight, ("none", "balanced"))
-        check_choice("unknown_label", self.unknown_label, ("error", "skip"))
-        check_fraction("valid_fraction", self.valid_fraction)
-        check_fraction("test_fraction", self.test_fraction)
+    @model_validator(mode="after")
+    def _leaves_training_data(self) -> ClassifyDataConfig:
         if self.valid is None and self.valid_fraction + self.test_fraction >= 1:
-            raise ConfigError("valid_fraction + test_fraction: must leave training data (< 1)")
-        if not self.delimiter:
-            raise ConfigError("delimiter: must not be empty")
-        check_positive("min_freq", self.min_freq)
-        check_non_negative("max_vocab", self.max_vocab)
-        check_non_negative("max_length", self.max_length)
+            raise ValueError("valid_fraction + test_fraction: must leave training data (< 1)")
+        return self
 
 
-@dataclass(frozen=True)
 class ClassifyModelConfig(RecurrentModelConfig):
     """embedding -> cell (bi)directional x num_layers -> pooling (last|mean|max) -> linear."""
 
-    embedding_dim: int = 100
-    hidden_size: int = 128
-    dropout: float = 0.3
+    embedding_dim: Positive = 100
+    hidden_size: Positive = 128
+    dropout: Fraction = 0.3
     bidirectional: bool = True
-    pooling: str = "last"
-    embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
-
-    def __post_init__(self):
-        super().__post_init__()
-        check_choice("pooling", self.pooling, POOLINGS)
+    pooling: Literal[POOLINGS] = "last"
+    embedding: EmbeddingConfig = Field(default_factory=EmbeddingConfig)
 
 
 # ------------------------------------------------------------------------ task
@@ -210,9 +182,9 @@ class ClassifyTask(Task):
         return len(self.train_targets) / (len(self.labels) * counts.clamp(min=1).float())
 
     def save_artifacts(self, run_dir: Path) -> None:
-        (run_dir / "tokenizer.json").write_text(json.dumps(self.tokenizer.to_dict()))
-        (run_dir / "vocab.json").write_text(json.dumps(self.vocab.to_dict(), ensure_ascii=False))
-        (run_dir / "labels.json").write_text(json.dumps(self.labels, ensure_ascii=False))
+        files = Artifacts(run_dir)
+        files.write_text_side("", self.tokenizer, self.vocab)
+        files.write("labels.json", self.labels)
         if self.test_examples:
             header = self._header_line()
             lines = ([header] if header else []) + [e.raw for e in self.test_examples]
@@ -226,31 +198,23 @@ class ClassifyTask(Task):
         return next(line for line in iter_lines(path, self.config.data.encoding) if line.strip())
 
     def load_artifacts(self, run_dir: Path) -> None:
-        try:
-            self.tokenizer = tokenizer_from_dict(
-                json.loads((run_dir / "tokenizer.json").read_text())
-            )
-            self.vocab = Vocab.from_dict(json.loads((run_dir / "vocab.json").read_text()))
-            self.labels = json.loads((run_dir / "labels.json").read_text())
-        except (OSError, ValueError, KeyError, TypeError, SeqlabError) as e:
-            raise SeqlabError(f"{run_dir}: cannot read tokenizer/vocabulary/labels ({e})") from None
+        files = Artifacts(run_dir)
+        self.tokenizer, self.vocab = files.text_side()
+        self.labels = files.read("labels.json", labels)
         self.run_dir = run_dir
 
     # -- model ---------------------------------------------------------------------------------
-    def model_args(self) -> dict[str, Any]:
-        m = self.config.model
-        return {
-            "vocab_size": len(self.vocab),
-            "num_classes": len(self.labels),
-            **m.recurrent_args(),
-            "bidirectional": m.bidirectional,
-            "pooling": m.pooling,
-            **embedding_args(m.embedding),
-        }
+    def model_sizes(self) -> dict[str, int]:
+        return {"vocab_size": len(self.vocab), "num_classes": len(self.labels)}
 
-    def pretrained_embedding_args(self) -> dict[str, Any]:
-        trust = self.config.model.embedding.trust_pickle
-        return {"itos": self.vocab.itos, "embedding_trust_pickle": trust}
+    def make_model(self, config: ClassifyModelConfig, fresh: bool) -> SequenceClassifier:
+        return SequenceClassifier(
+            len(self.vocab),
+            len(self.labels),
+            recurrent_shape(config, bidirectional=config.bidirectional),
+            pooling=config.pooling,
+            embedding=embedding_choice(config.embedding, self.vocab.itos if fresh else None),
+        )
 
     # -- training ------------------------------------------------------------------------------
     def train_batch(self, epoch: int, index: int) -> tuple[Tensor, Tensor, Tensor]:

@@ -13,82 +13,57 @@ its data scores near 1, one that invents new names much lower.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from seqlab.config import (
-    RecurrentModelConfig,
-    check_choice,
-    check_decompose_hangul,
-    check_fraction,
-    check_non_negative,
-    check_positive,
-)
+from seqlab.config import Fraction, NonNegative, Positive, RecurrentModelConfig
 from seqlab.data.batching import pad_ids
 from seqlab.data.delimited import stratified_split
 from seqlab.data.names import Target, load_features, read_class_dir, read_targets
-from seqlab.data.tokenizers import Tokenizer, build_tokenizer, tokenizer_from_dict
+from seqlab.data.tokenizers import Tokenizer, build_tokenizer
 from seqlab.data.vocab import EOS_ID, PAD_ID, SOS_ID, Vocab
 from seqlab.decode.loop import decode
 from seqlab.decode.strategy import Beam, Sample, Strategy
 from seqlab.errors import SeqlabError
+from seqlab.models.build import recurrent_shape
+from seqlab.models.cond_generator import ConditionalGenerator
+from seqlab.tasks.artifacts import Artifacts, labels
 from seqlab.tasks.base import PieceCallback, Task
 from seqlab.tasks.options import GenerateOptions, shared_decoding, split_rows
+from seqlab.tasks.text_data import TokenizedDataConfig
 from seqlab.train.samples import SAMPLE_COUNT, Samples
 
 
-@dataclass(frozen=True)
-class CondGenDataConfig:
+class CondGenDataConfig(TokenizedDataConfig):
     """Targets and their conditions.
 
     train: a directory of ``<class>.txt`` files, or a file with one target per line.
     features: a ``.npy`` matrix with one row per line of ``train`` (vector conditions).
     valid_fraction: held-out targets. tokenizer: char | word. max_length: tokens kept per target.
-    decompose_hangul: (char) one token per Hangul jamo instead of per syllable.
     samples: names generated at each validation to measure ``copy_rate`` (0 = skip).
     """
 
-    train: str
+    tokenizer: Literal["char", "word"] = "char"
     features: str | None = None
-    valid_fraction: float = 0.1
-    tokenizer: str = "char"
-    decompose_hangul: bool = False
-    lowercase: bool = False
-    min_freq: int = 1
-    max_length: int = 40
-    samples: int = 200
-    encoding: str = "utf-8"
-
-    def __post_init__(self):
-        check_choice("tokenizer", self.tokenizer, ("char", "word"))
-        check_decompose_hangul(self.decompose_hangul, self.tokenizer)
-        check_fraction("valid_fraction", self.valid_fraction)
-        check_positive("min_freq", self.min_freq)
-        check_positive("max_length", self.max_length)
-        check_non_negative("samples", self.samples)
+    max_length: Positive = 40
+    samples: NonNegative = 200
 
 
-@dataclass(frozen=True)
 class CondGenModelConfig(RecurrentModelConfig):
     """condition -> initial state (and, optionally, an extra input at every step) -> RNN."""
 
-    cell: str = "gru"
-    embedding_dim: int = 32
-    hidden_size: int = 128
-    dropout: float = 0.1
-    condition_dim: int = 32
+    cell: Literal["rnn", "lstm", "gru"] = "gru"
+    embedding_dim: Positive = 32
+    hidden_size: Positive = 128
+    dropout: Fraction = 0.1
+    condition_dim: Positive = 32
     condition_every_step: bool = True
-
-    def __post_init__(self):
-        super().__post_init__()
-        check_positive("condition_dim", self.condition_dim)
 
 
 class CondGenTask(Task):
@@ -160,42 +135,37 @@ class CondGenTask(Task):
         return self.tokenizer.detokenize(self.tokenizer.tokenize(text))
 
     def save_artifacts(self, run_dir: Path) -> None:
-        (run_dir / "tokenizer.json").write_text(json.dumps(self.tokenizer.to_dict()))
-        data = {
-            "vocab": self.vocab.to_dict(),
-            "labels": self.labels,
-            "feature_size": self.feature_size,
-        }
-        (run_dir / "vocab.json").write_text(json.dumps(data, ensure_ascii=False))
+        files = Artifacts(run_dir)
+        files.write("tokenizer.json", self.tokenizer.to_dict())
+        sizes = {"labels": self.labels, "feature_size": self.feature_size}
+        files.write("vocab.json", {"vocab": self.vocab.to_dict(), **sizes})
         # the training targets, so that copies can be counted from the run directory alone
-        (run_dir / "train_targets.txt").write_text(
-            "\n".join(sorted(self.train_texts)) + "\n", encoding="utf-8"
-        )
+        targets = "\n".join(sorted(self.train_texts)) + "\n"
+        (run_dir / "train_targets.txt").write_text(targets, encoding="utf-8")
 
     def load_artifacts(self, run_dir: Path) -> None:
-        try:
-            self.tokenizer = tokenizer_from_dict(
-                json.loads((run_dir / "tokenizer.json").read_text())
-            )
-            data = json.loads((run_dir / "vocab.json").read_text())
-            self.vocab = Vocab.from_dict(data["vocab"])
-            self.labels, self.feature_size = list(data["labels"]), int(data["feature_size"])
-            text = (run_dir / "train_targets.txt").read_text(encoding="utf-8")
-        except (OSError, ValueError, KeyError, TypeError, SeqlabError) as e:
-            raise SeqlabError(f"{run_dir}: cannot read tokenizer/vocabulary ({e})") from None
-        self.train_texts = set(text.splitlines())
+        files = Artifacts(run_dir)
+        self.tokenizer = files.tokenizer()
+        self.vocab, self.labels, self.feature_size = files.read(
+            "vocab.json",
+            lambda d: (Vocab.from_dict(d["vocab"]), labels(d["labels"]), int(d["feature_size"])),
+        )
+        self.train_texts = set(files.read_text("train_targets.txt").splitlines())
 
     # -- model ---------------------------------------------------------------------------------
-    def model_args(self) -> dict[str, Any]:
-        m = self.config.model
-        return {
-            "vocab_size": len(self.vocab),
-            "num_classes": len(self.labels),
-            "feature_size": self.feature_size,
-            **m.recurrent_args(),
-            "condition_dim": m.condition_dim,
-            "condition_every_step": m.condition_every_step,
-        }
+    def model_sizes(self) -> dict[str, int]:
+        sizes = {"vocab_size": len(self.vocab), "num_classes": len(self.labels)}
+        return {**sizes, "feature_size": self.feature_size}
+
+    def make_model(self, config: CondGenModelConfig, fresh: bool) -> ConditionalGenerator:
+        return ConditionalGenerator(
+            len(self.vocab),
+            recurrent_shape(config),
+            num_classes=len(self.labels),
+            feature_size=self.feature_size,
+            condition_dim=config.condition_dim,
+            condition_every_step=config.condition_every_step,
+        )
 
     # -- training ------------------------------------------------------------------------------
     @staticmethod

@@ -8,36 +8,28 @@ Loss: cross-entropy in nats per token; metrics add perplexity and bits per token
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import torch
+from pydantic import Field, model_validator
 from torch import Tensor, nn
 
-from seqlab.config import (
-    EmbeddingConfig,
-    RecurrentModelConfig,
-    check_choice,
-    check_decompose_hangul,
-    check_fraction,
-    check_non_negative,
-    check_positive,
-    embedding_args,
-)
+from seqlab.config import EmbeddingConfig, NonNegative, Positive, RecurrentModelConfig, TupleOf
 from seqlab.data.batching import pad_ids
 from seqlab.data.io import read_text
-from seqlab.data.lm_stream import LMStream, as_tensor, stream_rows
-from seqlab.data.normalize import SyllableStream, nfc
-from seqlab.data.tokenizers import TOKENIZER_KINDS, Tokenizer, build_tokenizer, tokenizer_from_dict
+from seqlab.data.lm_stream import LMStream, as_tensor, split_text, stream_rows
+from seqlab.data.normalize import composing, nfc
+from seqlab.data.tokenizers import Tokenizer, build_tokenizer
 from seqlab.data.vocab import EOS, UNK, Vocab
 from seqlab.decode.loop import decode
 from seqlab.decode.strategy import Beam, Sample
 from seqlab.errors import ConfigError, SeqlabError
+from seqlab.models.build import embedding_choice, recurrent_shape
+from seqlab.models.lm import CutoffError, LanguageModel
 from seqlab.nn.recurrent import detach_state
+from seqlab.tasks.artifacts import Artifacts
 from seqlab.tasks.base import PieceCallback, Task
 from seqlab.tasks.options import (
     EvaluateOptions,
@@ -46,47 +38,28 @@ from seqlab.tasks.options import (
     shared_decoding,
     split_rows,
 )
+from seqlab.tasks.text_data import TokenizedDataConfig
 from seqlab.train.samples import Samples
 
 
-@dataclass(frozen=True)
-class LMDataConfig:
-    """Where the text is and how it becomes tokens.
+class LMDataConfig(TokenizedDataConfig):
+    """Where the text is and how it becomes tokens (see :class:`TokenizedDataConfig`).
 
     train / valid: text files (plain or .gz). valid_fraction: held-out tail when no valid file.
-    tokenizer: char | word | bpe | unigram. vocab_size: sentencepiece target size.
-    decompose_hangul: (char) one token per Hangul jamo instead of per syllable.
-    min_freq / max_vocab: vocabulary cut-offs (word level; 0 = no cap).
+    vocab_size: sentencepiece target size (bpe, unigram).
+    max_vocab: vocabulary cut-off (word level; 0 = no cap).
     bptt: truncated-BPTT window length T.
     word_split: regex (words and punctuation apart) | whitespace (for pre-tokenized text such
         as PTB, where splitting "'s" or "u.s." again would change the token count).
     """
 
-    train: str
     valid: str | None = None
-    valid_fraction: float = 0.1
-    tokenizer: str = "char"
-    decompose_hangul: bool = False
-    vocab_size: int = 8000
-    min_freq: int = 1
-    max_vocab: int = 0
-    lowercase: bool = False
-    word_split: str = "regex"
-    encoding: str = "utf-8"
-    bptt: int = 128
-
-    def __post_init__(self):
-        check_choice("tokenizer", self.tokenizer, TOKENIZER_KINDS)
-        check_decompose_hangul(self.decompose_hangul, self.tokenizer)
-        check_choice("word_split", self.word_split, ("regex", "whitespace"))
-        check_fraction("valid_fraction", self.valid_fraction)
-        check_positive("bptt", self.bptt)
-        check_positive("vocab_size", self.vocab_size)
-        check_positive("min_freq", self.min_freq)
-        check_non_negative("max_vocab", self.max_vocab)
+    vocab_size: Positive = 8000
+    max_vocab: NonNegative = 0
+    word_split: Literal["regex", "whitespace"] = "regex"
+    bptt: Positive = 128
 
 
-@dataclass(frozen=True)
 class LMModelConfig(RecurrentModelConfig):
     """embedding -> cell x num_layers -> linear (see :class:`RecurrentModelConfig`).
 
@@ -96,54 +69,24 @@ class LMModelConfig(RecurrentModelConfig):
     adaptive_div_value: each tail cluster's projection is this many times smaller.
     """
 
-    hidden_size: int = 512
-    num_layers: int = 2
+    hidden_size: Positive = 512
+    num_layers: Positive = 2
     tie_weights: bool = False
-    softmax: str = "full"
-    adaptive_cutoffs: tuple[int, ...] = ()
-    adaptive_div_value: float = 4.0
-    embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
+    softmax: Literal["full", "adaptive"] = "full"
+    adaptive_cutoffs: TupleOf[int] = ()
+    adaptive_div_value: Annotated[float, Field(gt=0)] = 4.0
+    embedding: EmbeddingConfig = Field(default_factory=EmbeddingConfig)
 
-    def __post_init__(self):
-        super().__post_init__()
-        check_choice("softmax", self.softmax, ("full", "adaptive"))
-        check_positive("adaptive_div_value", self.adaptive_div_value)
+    @model_validator(mode="after")
+    def _softmax_fits(self) -> LMModelConfig:
         cuts = self.adaptive_cutoffs
         if any(c <= 0 for c in cuts) or list(cuts) != sorted(set(cuts)):
-            raise ConfigError(
-                f"model.adaptive_cutoffs: expected increasing positive ids, got {list(cuts)}"
+            raise ValueError(
+                f"adaptive_cutoffs: expected increasing positive ids, got {list(cuts)}"
             )
         if self.softmax == "adaptive" and self.tie_weights:
-            raise ConfigError("model.tie_weights: needs model.softmax 'full', not 'adaptive'")
-
-
-def _composing(on_piece: PieceCallback) -> tuple[PieceCallback, Callable[[int], None]]:
-    """``on_piece`` behind one :class:`SyllableStream` per sample, and the flush for a sample's
-    end: pieces reach it in NFC, jamo only once their syllable is complete."""
-    streams: dict[int, SyllableStream] = {}
-
-    def push(row: int, piece: str) -> None:
-        text = streams.setdefault(row, SyllableStream()).push(piece)
-        if text or not piece:
-            on_piece(row, text)
-
-    def flush(row: int) -> None:
-        if row in streams and (text := streams[row].flush()):
-            on_piece(row, text)
-
-    return push, flush
-
-
-def split_text(text: str, fraction: float, by_lines: bool) -> tuple[str, str]:
-    """Hold out the last ``fraction`` of ``text`` (by characters or whole lines)."""
-    if fraction == 0:
-        return text, ""
-    if not by_lines:
-        cut = int(len(text) * (1 - fraction))
-        return text[:cut], text[cut:]
-    lines = text.splitlines(keepends=True)
-    cut = int(len(lines) * (1 - fraction))
-    return "".join(lines[:cut]), "".join(lines[cut:])
+            raise ValueError("tie_weights: needs model.softmax 'full', not 'adaptive'")
+        return self
 
 
 class LanguageModelTask(Task):
@@ -206,34 +149,28 @@ class LanguageModelTask(Task):
         self.valid_ids = self.encode(valid_text) if valid_text else None
 
     def save_artifacts(self, run_dir: Path) -> None:
-        (run_dir / "tokenizer.json").write_text(json.dumps(self.tokenizer.to_dict()))
-        (run_dir / "vocab.json").write_text(json.dumps(self.vocab.to_dict(), ensure_ascii=False))
+        Artifacts(run_dir).write_text_side("", self.tokenizer, self.vocab)
 
     def load_artifacts(self, run_dir: Path) -> None:
-        try:
-            self.tokenizer = tokenizer_from_dict(
-                json.loads((run_dir / "tokenizer.json").read_text())
-            )
-            self.vocab = Vocab.from_dict(json.loads((run_dir / "vocab.json").read_text()))
-        except (OSError, ValueError, KeyError, TypeError, SeqlabError) as e:
-            raise SeqlabError(f"{run_dir}: cannot read tokenizer/vocabulary ({e})") from None
+        self.tokenizer, self.vocab = Artifacts(run_dir).text_side()
 
     # -- model ---------------------------------------------------------------------------------
-    def model_args(self) -> dict[str, Any]:
-        m = self.config.model
-        return {
-            "vocab_size": len(self.vocab),
-            **m.recurrent_args(),
-            "tie_weights": m.tie_weights,
-            **embedding_args(m.embedding),
-            "softmax": m.softmax,
-            "cutoffs": list(m.adaptive_cutoffs),
-            "div_value": m.adaptive_div_value,
-        }
+    def model_sizes(self) -> dict[str, int]:
+        return {"vocab_size": len(self.vocab)}
 
-    def pretrained_embedding_args(self) -> dict[str, Any]:
-        trust = self.config.model.embedding.trust_pickle
-        return {"itos": self.vocab.itos, "embedding_trust_pickle": trust}
+    def make_model(self, config: LMModelConfig, fresh: bool) -> LanguageModel:
+        try:
+            return LanguageModel(
+                len(self.vocab),
+                recurrent_shape(config),
+                embedding=embedding_choice(config.embedding, self.vocab.itos if fresh else None),
+                tie_weights=config.tie_weights,
+                softmax=config.softmax,
+                cutoffs=list(config.adaptive_cutoffs),
+                div_value=config.adaptive_div_value,
+            )
+        except CutoffError as e:
+            raise ConfigError(f"model.{e}") from None
 
     # -- training ------------------------------------------------------------------------------
     def num_batches(self, epoch: int) -> int:
@@ -326,7 +263,7 @@ class LanguageModelTask(Task):
         token; ``on_piece(i, text)`` receives each sample's pieces as they are made (in NFC: a
         jamo model's pieces arrive as whole syllables)."""
         if on_piece is not None:
-            on_piece, flush = _composing(on_piece)
+            on_piece, flush = composing(on_piece)
         strategy, length = shared_decoding(requests)
         ns = [r.n or self.default_samples for r in requests]
         primes = [

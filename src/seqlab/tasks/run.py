@@ -1,6 +1,7 @@
 """Start or resume a training run in a run directory (see :mod:`seqlab.train.rundir`).
 
-    resolve the config           every key checked; a resume merges its --set overrides
+    resolve the config           every key checked; a resume merges its --set overrides, and
+                                 trusts no pickle its run directory's config asks for
     check out_dir                never over a run's checkpoints, a file, or (without --force)
                                  a directory that is not a seqlab run
     read the data                before anything is written, so bad data leaves nothing behind
@@ -18,9 +19,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from seqlab.config import RunConfig
+from seqlab.config import RunConfig, load_yaml, merge
 from seqlab.errors import SeqlabError
-from seqlab.tasks import load_run_config, task_class
+from seqlab.tasks import load_run_config, run_config_from_dict, task_class
 from seqlab.tasks.base import Task
 from seqlab.train import checkpoint as ckpt
 from seqlab.train import distributed as ddp
@@ -43,11 +44,28 @@ def resolve(
         run_dir = check_run_dir(resume)
         ckpt.read_meta(run_dir / "checkpoints" / "last")  # fail early on a missing/corrupt one
         ckpt.load_trainer_tensors(run_dir / "checkpoints" / "last")
-        return load_run_config(run_dir / CONFIG_FILE, overrides), run_dir
+        saved = distrusted(load_yaml(run_dir / CONFIG_FILE))
+        return run_config_from_dict(
+            merge(saved, overrides or {}), str(run_dir / CONFIG_FILE)
+        ), run_dir
     if config_path is None:
         raise SeqlabError("train: give a CONFIG file, or --resume RUN")
     config = load_run_config(config_path, overrides)
     return config, Path(config.out_dir)
+
+
+def distrusted(saved: dict) -> dict:
+    """A run directory's saved config with ``model.embedding.trust_pickle`` off.
+
+    Reading a pickled vectors file can run any code it holds, so the opt-in must come from the
+    person typing the command (``--set model.embedding.trust_pickle=true``) or the config file
+    they pass, never from a run directory, which anyone may have made.
+    """
+    model = saved.get("model")
+    embedding = model.get("embedding") if isinstance(model, dict) else None
+    if not isinstance(embedding, dict) or "trust_pickle" not in embedding:
+        return saved
+    return merge(saved, {"model": {"embedding": {"trust_pickle": False}}})
 
 
 def train(

@@ -13,95 +13,68 @@ entity type (``f1_PER``, ...), plus token accuracy.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import torch
 import torch.nn.functional as F
+from pydantic import Field
 from torch import Tensor, nn
 
-from seqlab.config import (
-    EmbeddingConfig,
-    RecurrentModelConfig,
-    check_choice,
-    check_fraction,
-    check_non_negative,
-    check_positive,
-    embedding_args,
-)
+from seqlab.config import EmbeddingConfig, Fraction, NonNegative, Positive, RecurrentModelConfig
 from seqlab.data.batching import pad_ids
 from seqlab.data.conll import SCHEMES, TaggedSentence, entity_spans, read_conll
 from seqlab.data.delimited import stratified_split
 from seqlab.data.normalize import nfc
 from seqlab.data.vocab import Vocab
 from seqlab.errors import SeqlabError
-from seqlab.models.tagger import OUTPUTS, lengths_mask
+from seqlab.models.build import embedding_choice, recurrent_shape
+from seqlab.models.tagger import OUTPUTS, SequenceTagger, lengths_mask
 from seqlab.nn.char_features import CHAR_FEATURES
+from seqlab.tasks.artifacts import Artifacts, labels
 from seqlab.tasks.base import Task
 from seqlab.tasks.options import EvaluateOptions, Evaluation, PredictOptions, TagPrediction
+from seqlab.tasks.text_data import TextDataConfig
 from seqlab.train.samples import SAMPLE_COUNT, Samples
 
 
-@dataclass(frozen=True)
-class TagDataConfig:
+class TagDataConfig(TextDataConfig):
     """Where the tagged sentences are and how tokens become ids.
 
-    train / valid: CoNLL files. valid_fraction: held-out sentences when there is no valid file.
+    train / valid: CoNLL files (see :class:`TextDataConfig`); valid_fraction: held-out
+        sentences when there is no valid file.
     token_column / tag_column: 0-based (negative from the end); CoNLL-03 NER is -1.
     scheme: bio | iob1, the files' tag scheme (tags are always BIO inside).
     bad_tags: repair | error, for BIO sequences with an I-X that starts an entity.
     lowercase: fold words for the word vocabulary (characters keep their case).
-    min_freq / max_vocab: word vocabulary cut. max_word_length: characters read per word.
+    max_vocab: word vocabulary cut. max_word_length: characters read per word.
     """
 
-    train: str
     valid: str | None = None
-    valid_fraction: float = 0.1
     token_column: int = 0
     tag_column: int = -1
-    scheme: str = "bio"
-    bad_tags: str = "repair"
-    lowercase: bool = False
-    min_freq: int = 1
-    max_vocab: int = 0
-    max_word_length: int = 20
-    encoding: str = "utf-8"
-
-    def __post_init__(self):
-        check_choice("scheme", self.scheme, SCHEMES)
-        check_choice("bad_tags", self.bad_tags, ("repair", "error"))
-        check_fraction("valid_fraction", self.valid_fraction)
-        check_positive("min_freq", self.min_freq)
-        check_non_negative("max_vocab", self.max_vocab)
-        check_positive("max_word_length", self.max_word_length)
+    scheme: Literal[SCHEMES] = "bio"
+    bad_tags: Literal["repair", "error"] = "repair"
+    max_vocab: NonNegative = 0
+    max_word_length: Positive = 20
 
 
-@dataclass(frozen=True)
 class TagModelConfig(RecurrentModelConfig):
     """embedding [+ char features] -> BiLSTM -> linear -> softmax or CRF.
 
     char_features: none | lstm | cnn. char_hidden_size: per direction (lstm) or filters (cnn).
     """
 
-    embedding_dim: int = 100
-    hidden_size: int = 200
-    dropout: float = 0.5
+    embedding_dim: Positive = 100
+    hidden_size: Positive = 200
+    dropout: Fraction = 0.5
     bidirectional: bool = True
-    output: str = "crf"
-    char_features: str = "none"
-    char_embedding_dim: int = 25
-    char_hidden_size: int = 25
-    char_kernel_size: int = 3
-    embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
-
-    def __post_init__(self):
-        super().__post_init__()
-        check_choice("output", self.output, OUTPUTS)
-        check_choice("char_features", self.char_features, CHAR_FEATURES)
-        for name in ("char_embedding_dim", "char_hidden_size", "char_kernel_size"):
-            check_positive(name, getattr(self, name))
+    output: Literal[OUTPUTS] = "crf"
+    char_features: Literal[CHAR_FEATURES] = "none"
+    char_embedding_dim: Positive = 25
+    char_hidden_size: Positive = 25
+    char_kernel_size: Positive = 3
+    embedding: EmbeddingConfig = Field(default_factory=EmbeddingConfig)
 
 
 class TagTask(Task):
@@ -187,37 +160,35 @@ class TagTask(Task):
 
     def save_artifacts(self, run_dir: Path) -> None:
         data = {"words": self.words.to_dict(), "chars": self.chars.to_dict(), "tags": self.tags}
-        (run_dir / "vocab.json").write_text(json.dumps(data, ensure_ascii=False))
+        Artifacts(run_dir).write("vocab.json", data)
 
     def load_artifacts(self, run_dir: Path) -> None:
-        try:
-            data = json.loads((run_dir / "vocab.json").read_text())
-            self.words = Vocab.from_dict(data["words"])
-            self.chars = Vocab.from_dict(data["chars"])
-            self.tags = list(data["tags"])
-        except (OSError, ValueError, KeyError, TypeError, SeqlabError) as e:
-            raise SeqlabError(f"{run_dir}: cannot read vocabularies ({e})") from None
+        self.words, self.chars, self.tags = Artifacts(run_dir).read(
+            "vocab.json",
+            lambda d: (Vocab.from_dict(d["words"]), Vocab.from_dict(d["chars"]), labels(d["tags"])),
+        )
 
     # -- model ---------------------------------------------------------------------------------
-    def model_args(self) -> dict[str, Any]:
-        m = self.config.model
+    def model_sizes(self) -> dict[str, int]:
         return {
             "vocab_size": len(self.words),
             "num_tags": len(self.tags),
-            **m.recurrent_args(),
-            "bidirectional": m.bidirectional,
-            "output": m.output,
             "num_chars": len(self.chars),
-            "char_features": m.char_features,
-            "char_embedding_dim": m.char_embedding_dim,
-            "char_hidden_size": m.char_hidden_size,
-            "char_kernel_size": m.char_kernel_size,
-            **embedding_args(m.embedding),
         }
 
-    def pretrained_embedding_args(self) -> dict[str, Any]:
-        trust = self.config.model.embedding.trust_pickle
-        return {"itos": self.words.itos, "embedding_trust_pickle": trust}
+    def make_model(self, config: TagModelConfig, fresh: bool) -> SequenceTagger:
+        return SequenceTagger(
+            len(self.words),
+            len(self.tags),
+            recurrent_shape(config, bidirectional=config.bidirectional),
+            output=config.output,
+            num_chars=len(self.chars),
+            char_features=config.char_features,
+            char_embedding_dim=config.char_embedding_dim,
+            char_hidden_size=config.char_hidden_size,
+            char_kernel_size=config.char_kernel_size,
+            embedding=embedding_choice(config.embedding, self.words.itos if fresh else None),
+        )
 
     # -- batches -------------------------------------------------------------------------------
     @staticmethod

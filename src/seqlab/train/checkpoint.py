@@ -6,7 +6,7 @@ A checkpoint is a directory::
         model.safetensors     the weights (tied weights stored once); loadable by any tool
         trainer.safetensors   optimizer moments, RNG states, carried hidden state
         checkpoint.json       step, epoch, data position, best metric, patience, scheduler,
-                              optimizer hyper-parameters, model arguments, format version
+                              optimizer hyper-parameters, model section and sizes, format version
 
 It is written into a temporary sibling directory, flushed to disk, and only then swapped in
 place of the old one, so a crash mid-write leaves the previous checkpoint intact. Tensors are
@@ -173,6 +173,39 @@ def load_trainer_tensors(path: Path) -> dict[str, torch.Tensor]:
                 "damaged and cannot be resumed (train again, or restore a copy of the run)"
             )
     return tensors
+
+
+# ----------------------------------------------------------------------------- model arguments
+
+#: the sizes a model takes from its data (the keys of ``model_args["sizes"]``)
+SIZES = ("vocab_size", "src_vocab_size", "tgt_vocab_size", "num_classes", "num_tags", "num_chars")
+SIZES += ("feature_size",)
+#: keys of the earlier flat ``model_args`` whose name in the model section differs
+_RENAMED = {"cutoffs": "adaptive_cutoffs", "div_value": "adaptive_div_value"}
+_EMBEDDING = {f"embedding_{k}": k for k in ("kind", "path", "freeze", "trust_pickle")}
+
+
+def model_section(args: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(sizes, model section as written in the config) of a checkpoint's ``model_args``.
+
+    Checkpoints store ``{"sizes": {...}, "model": {...}}``. Runs saved before stored the
+    model's constructor arguments, flat (``embedding_kind``, ``cutoffs``, ``vocab_size`` side
+    by side); those are read back into the same two parts.
+    """
+    if not isinstance(args, dict):
+        raise SeqlabError("checkpoint: corrupt checkpoint metadata (model_args is not an object)")
+    if "model" in args:
+        sizes, model = args.get("sizes"), args["model"]
+        if not isinstance(sizes, dict) or not isinstance(model, dict):
+            raise SeqlabError("checkpoint: corrupt checkpoint metadata (model_args)")
+        return sizes, model
+    sizes = {k: v for k, v in args.items() if k in SIZES}
+    flat = {k: v for k, v in args.items() if k not in SIZES}
+    model = {_RENAMED.get(k, k): v for k, v in flat.items() if k not in _EMBEDDING}
+    embedding = {_EMBEDDING[k]: v for k, v in flat.items() if k in _EMBEDDING}
+    if embedding:
+        model["embedding"] = embedding
+    return sizes, model
 
 
 # ----------------------------------------------------------------------------- state packing

@@ -35,14 +35,7 @@ def check_run_dir(run_dir: str | Path) -> Path:
 
 def config_text(config: RunConfig) -> str:
     """The YAML of a resolved config, as written to ``config.yaml``."""
-    data = {
-        "task": config.task,
-        "data": to_dict(config.data),
-        "model": to_dict(config.model),
-        "train": to_dict(config.train),
-        "out_dir": config.out_dir,
-    }
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return yaml.safe_dump(to_dict(config), sort_keys=False, allow_unicode=True)
 
 
 def save_run_config(config: RunConfig, path: Path) -> None:

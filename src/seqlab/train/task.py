@@ -19,11 +19,11 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from seqlab.config import RunConfig
+from seqlab.config import RunConfig, from_dict, to_dict
 from seqlab.data.batching import BatchPlan, ShuffledBatches
 from seqlab.data.token_batches import TokenBatches
-from seqlab.errors import ConfigError
-from seqlab.models.build import build_model
+from seqlab.errors import ConfigError, SeqlabError
+from seqlab.train.checkpoint import model_section
 from seqlab.train.samples import Samples
 
 
@@ -68,21 +68,37 @@ class TrainingTask:
         raise NotImplementedError
 
     # -- model ---------------------------------------------------------------------------------
-    def model_args(self) -> dict[str, Any]:
-        """Constructor arguments of the model: stored in every checkpoint."""
+    def model_sizes(self) -> dict[str, int]:
+        """The sizes the model takes from the data (``vocab_size``, ``num_classes``...)."""
         raise NotImplementedError
 
-    def pretrained_embedding_args(self) -> dict[str, Any]:
-        """What a fresh ``pretrained`` embedding needs besides the model arguments: the
-        vocabulary to match (``itos``) and ``embedding_trust_pickle``; empty without one."""
-        return {}
+    def make_model(self, config: Any, fresh: bool) -> nn.Module:
+        """The model that model section ``config`` describes, sized by :meth:`model_sizes`;
+        ``fresh``: made for training (a ``pretrained`` embedding reads its vectors), else
+        rebuilt to receive saved weights (see :mod:`seqlab.models.build`)."""
+        raise NotImplementedError
+
+    def model_args(self) -> dict[str, Any]:
+        """What every checkpoint stores to rebuild its model: the sizes, and the model section
+        as it is written in the config (nested, nothing renamed)."""
+        return {"sizes": self.model_sizes(), "model": to_dict(self.config.model)}
 
     def build_model(self, args: dict[str, Any] | None = None) -> nn.Module:
         """A fresh model for training (``args`` None), or one to receive a checkpoint's weights
-        (``args``: its ``model_args``); see :func:`seqlab.models.build.build_model`."""
+        (``args``: its ``model_args``, of this format or the flat one of earlier runs)."""
         if args is None:
-            return build_model(self.name, self.model_args(), self.pretrained_embedding_args())
-        return build_model(self.name, args)
+            return self.make_model(self.config.model, fresh=True)
+        sizes, section = model_section(args)
+        if sizes != self.model_sizes():
+            raise SeqlabError(
+                f"checkpoint: its model sizes {sizes} differ from the run's vocabularies "
+                f"{self.model_sizes()}; the run directory is damaged"
+            )
+        try:
+            config = from_dict(self.ModelConfig, section, "model.")
+        except ConfigError as e:
+            raise SeqlabError(f"checkpoint: {e}") from None
+        return self.make_model(config, fresh=False)
 
     # -- training ------------------------------------------------------------------------------
     def num_batches(self, epoch: int) -> int:

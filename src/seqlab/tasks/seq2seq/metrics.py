@@ -11,6 +11,7 @@ from torch import nn
 
 from seqlab.data.parallel import make_batch
 from seqlab.data.vocab import PAD_ID
+from seqlab.tasks.options import Evaluation
 
 
 @torch.no_grad()
@@ -40,3 +41,27 @@ def corpus_bleu(hyps: list[str], refs: list[str], lowercase: bool = False) -> fl
     if lowercase:
         refs = [r.lower() for r in refs]
     return float(sacrebleu.corpus_bleu(hyps, [refs]).score)
+
+
+def bleu_and_chrf(hyps: list[str], refs: list[str], beam: int) -> Evaluation:
+    """sacrebleu corpus BLEU and chrF of detokenized ``hyps`` against ``refs`` (decoded with
+    beam size ``beam``), with their signatures."""
+    import sacrebleu
+
+    bleu, chrf = sacrebleu.metrics.BLEU(), sacrebleu.metrics.CHRF()
+    b, c = bleu.corpus_score(hyps, [refs]), chrf.corpus_score(hyps, [refs])
+    report = "\n".join(
+        [
+            f"sentences   {len(hyps):,}  (beam {beam})",
+            f"BLEU        {b.score:.2f}  {bleu.get_signature()}",
+            f"chrF        {c.score:.2f}  {chrf.get_signature()}",
+        ]
+    )
+    metrics = {
+        "bleu": b.score,
+        "chrf": c.score,
+        "sentences": len(hyps),
+        "bleu_signature": str(bleu.get_signature()),
+        "chrf_signature": str(chrf.get_signature()),
+    }
+    return Evaluation(metrics, report)

@@ -13,8 +13,8 @@ greedy BLEU, so the gap between the two (exposure bias) is visible.
 from __future__ import annotations
 
 import itertools
-import json
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,6 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from seqlab.data import chatterbot
 from seqlab.data.batching import BucketedBatches
 from seqlab.data.parallel import (
     PairBatch,
@@ -31,45 +30,31 @@ from seqlab.data.parallel import (
     fits,
     make_batch,
     pad,
-    read_aligned,
-    read_tsv,
+    read_aligned_lines,
     sample_pairs,
     split_pairs,
     with_eos,
 )
-from seqlab.data.tokenizers import Tokenizer, build_tokenizer, tokenizer_from_dict
+from seqlab.data.tokenizers import Tokenizer
 from seqlab.data.vocab import EOS_ID, PAD_ID, SOS_ID, Vocab
 from seqlab.decode.loop import decode
 from seqlab.decode.search import Hypothesis, max_lengths
-from seqlab.decode.strategy import Greedy, Strategy
+from seqlab.decode.strategy import Beam, Greedy, Strategy
 from seqlab.errors import SeqlabError
+from seqlab.models.build import recurrent_shape
+from seqlab.models.seq2seq import Seq2Seq
+from seqlab.tasks.artifacts import Artifacts
 from seqlab.tasks.base import Task
+from seqlab.tasks.options import EvaluateOptions, Evaluation, TranslateOptions, Translation
 from seqlab.tasks.seq2seq.config import Seq2SeqDataConfig, Seq2SeqModelConfig
-from seqlab.tasks.seq2seq.metrics import corpus_bleu, teacher_forced_loss
-from seqlab.tasks.seq2seq.use import Seq2SeqUse
-from seqlab.train.samples import SAMPLE_COUNT, AttentionMap, Samples
+from seqlab.tasks.seq2seq.data import build_sides, is_chatbot, read_pairs
+from seqlab.tasks.seq2seq.metrics import bleu_and_chrf, corpus_bleu, teacher_forced_loss
+from seqlab.tasks.seq2seq.samples import greedy_samples
+from seqlab.train.samples import Samples
 from seqlab.train.schedule import TeacherForcingSchedule
 
 
-def read_pairs(
-    d: Seq2SeqDataConfig, src: str, tgt: str | None
-) -> tuple[list[tuple[str, str]], PairStats]:
-    if chatterbot.is_chatterbot(src):
-        pairs = chatterbot.chatterbot_pairs(chatterbot.language_of(src))
-        stats = PairStats(read=len(pairs))
-        kept = [(q.strip(), a.strip()) for q, a in pairs if q.strip() and a.strip()]
-        stats.empty = len(pairs) - len(kept)
-        return kept, stats
-    if tgt is not None:
-        return read_aligned(src, tgt, d.encoding)
-    return read_tsv(src, d.encoding, d.columns or (0, 1))
-
-
-def _note(message: str) -> None:
-    print(message, file=sys.stderr)
-
-
-class Seq2SeqTask(Seq2SeqUse, Task):
+class Seq2SeqTask(Task):
     name = "seq2seq"
     DataConfig = Seq2SeqDataConfig
     ModelConfig = Seq2SeqModelConfig
@@ -79,8 +64,7 @@ class Seq2SeqTask(Seq2SeqUse, Task):
     @property
     def serves(self) -> tuple[str, ...]:
         """Both routes; a chatbot (trained on a chatterbot corpus) lists ``chat`` first."""
-        chatbot = chatterbot.is_chatterbot(str(self.config.data.train or ""))
-        return ("chat", "translate") if chatbot else ("translate", "chat")
+        return ("chat", "translate") if is_chatbot(self.config.data) else ("translate", "chat")
 
     def describe(self) -> dict[str, int | list[str]]:
         return {"source": len(self.src_vocab), "target": len(self.tgt_vocab)}
@@ -130,7 +114,9 @@ class Seq2SeqTask(Seq2SeqUse, Task):
         if artifacts is not None:
             self.load_artifacts(artifacts)
         else:
-            self._build_vocabularies(pairs)
+            source, target = build_sides(d, pairs)
+            self.src_tokenizer, self.src_vocab = source
+            self.tgt_tokenizer, self.tgt_vocab = target
         ids = [(self.src_ids(s), self.tgt_ids(t)) for s, t in pairs]
         limits = (d.max_src_len, d.max_tgt_len)
         self.train_pairs = filter_lengths(ids, *limits, stats)
@@ -148,59 +134,33 @@ class Seq2SeqTask(Seq2SeqUse, Task):
 
     def _say(self, message: str) -> None:
         if self.rank == 0:
-            _note(message)
-
-    def _build_vocabularies(self, pairs: list[tuple[str, str]]) -> None:
-        d = self.config.data
-        sources, targets = [s for s, _ in pairs], [t for _, t in pairs]
-
-        def build(texts: list[str]) -> tuple[Tokenizer, Vocab]:
-            tok = build_tokenizer(
-                d.tokenizer,
-                texts,
-                d.vocab_size,
-                lowercase=d.lowercase,
-                decompose_hangul=d.decompose_hangul,
-            )
-            vocab = Vocab.build((tok.tokenize(t) for t in texts), d.min_freq, d.max_vocab or None)
-            return tok, vocab
-
-        if d.joint:
-            tok, vocab = build(sources + targets)
-            self.src_tokenizer = self.tgt_tokenizer = tok
-            self.src_vocab = self.tgt_vocab = vocab
-        else:
-            self.src_tokenizer, self.src_vocab = build(sources)
-            self.tgt_tokenizer, self.tgt_vocab = build(targets)
+            print(message, file=sys.stderr)
 
     def save_artifacts(self, run_dir: Path) -> None:
-        for side in ("src", "tgt"):
-            tok, vocab = getattr(self, f"{side}_tokenizer"), getattr(self, f"{side}_vocab")
-            (run_dir / f"{side}_tokenizer.json").write_text(json.dumps(tok.to_dict()))
-            (run_dir / f"{side}_vocab.json").write_text(
-                json.dumps(vocab.to_dict(), ensure_ascii=False)
-            )
+        files = Artifacts(run_dir)
+        files.write_text_side("src_", self.src_tokenizer, self.src_vocab)
+        files.write_text_side("tgt_", self.tgt_tokenizer, self.tgt_vocab)
 
     def load_artifacts(self, run_dir: Path) -> None:
-        try:
-            for side in ("src", "tgt"):
-                tok = json.loads((run_dir / f"{side}_tokenizer.json").read_text())
-                vocab = json.loads((run_dir / f"{side}_vocab.json").read_text())
-                setattr(self, f"{side}_tokenizer", tokenizer_from_dict(tok))
-                setattr(self, f"{side}_vocab", Vocab.from_dict(vocab))
-        except (OSError, ValueError, KeyError, TypeError, SeqlabError) as e:
-            raise SeqlabError(f"{run_dir}: cannot read tokenizers/vocabularies ({e})") from None
+        files = Artifacts(run_dir)
+        self.src_tokenizer, self.src_vocab = files.text_side("src_")
+        self.tgt_tokenizer, self.tgt_vocab = files.text_side("tgt_")
 
     # -- model ---------------------------------------------------------------------------------
-    def model_args(self) -> dict[str, Any]:
-        m = self.config.model
-        names = ("bidirectional", "attention", "score", "attention_size", "input_feed", "bridge")
-        return {
-            "src_vocab_size": len(self.src_vocab),
-            "tgt_vocab_size": len(self.tgt_vocab),
-            **m.recurrent_args(),
-            **{n: getattr(m, n) for n in names},
-        }
+    def model_sizes(self) -> dict[str, int]:
+        return {"src_vocab_size": len(self.src_vocab), "tgt_vocab_size": len(self.tgt_vocab)}
+
+    def make_model(self, config: Seq2SeqModelConfig, fresh: bool) -> Seq2Seq:
+        return Seq2Seq(
+            len(self.src_vocab),
+            len(self.tgt_vocab),
+            recurrent_shape(config, bidirectional=config.bidirectional),
+            attention=config.attention,
+            score=config.score,
+            attention_size=config.attention_size,
+            input_feed=config.input_feed,
+            bridge=config.bridge,
+        )
 
     # -- training ------------------------------------------------------------------------------
     def plan_pair_batches(self) -> None:
@@ -270,22 +230,84 @@ class Seq2SeqTask(Seq2SeqUse, Task):
     def validation_samples(self, model: nn.Module) -> Samples:
         """Greedy outputs of the first validation sources beside their references, and the
         attention of the first (for a model with attention)."""
-        pairs = self.valid_text[:SAMPLE_COUNT]
-        sources = [self.src_ids(s) for s, _ in pairs]
-        hyps = [h[0] for h in self.decode(model, sources, Greedy(), attention=True)]
-        rows = [(s, self.tgt_text(h.tokens), t) for (s, t), h in zip(pairs, hyps, strict=True)]
-        attention = None
-        if hyps and hyps[0].attention is not None:
-            labels = self.src_tokens(sources[0]) + ["<eos>"]
-            attention = AttentionMap(
-                hyps[0].attention[:, : len(labels)].float().cpu().numpy(),  # (T, S)
-                source=labels,
-                output=self.tgt_tokens(hyps[0].tokens) + (["<eos>"] if hyps[0].finished else []),
-            )
-        return Samples(("source", "output", "reference"), rows, attention)
+        return greedy_samples(self, model)
 
     def eval_batch_size(self) -> int:
         return self.config.train.eval_batch_size or max(32, self.config.train.batch_size)
+
+    # -- use after training --------------------------------------------------------------------
+    def encode_source(
+        self, text: str, on_long: str = "truncate", where: str = ""
+    ) -> tuple[list[int], bool]:
+        """Token ids of one source sentence, and whether they were cut. Unknown words become
+        <unk>, never an error. A source over ``data.max_src_len`` tokens is truncated with a
+        warning, or rejected (``on_long`` error); ``where`` prefixes the message."""
+        ids = self.src_ids(text)
+        limit = self.config.data.max_src_len
+        if not limit or len(ids) <= limit:
+            return ids, False
+        what = f"{where}source of {len(ids)} tokens is longer than the model's limit of {limit}"
+        if on_long == "error":
+            raise SeqlabError(f"{what} (data.max_src_len); shorten it or use --on-long truncate")
+        print(f"warning: {what}; truncated", file=sys.stderr)
+        return ids[:limit], True
+
+    def _translate_batch(
+        self, model: nn.Module, lines: list[str], options: TranslateOptions, first: int
+    ) -> list[Translation]:
+        """Translations of ``lines`` (line numbers from ``first``); an empty line gets one empty
+        hypothesis, so outputs stay aligned with inputs."""
+        todo = [i for i, line in enumerate(lines) if line.strip()]
+        encoded = {
+            i: self.encode_source(lines[i], options.on_long, f"line {first + i}: ") for i in todo
+        }
+        sources = [ids for ids, _ in encoded.values()]
+        hyps = self.decode(model, sources, options.strategy, attention=options.attention)
+        found = dict(zip(todo, hyps, strict=True))
+        out = []
+        for i, line in enumerate(lines):
+            best = found.get(i, [Hypothesis([], 0.0)])
+            src, truncated = encoded.get(i, ([], False))
+            out.append(
+                Translation(
+                    source=line,
+                    src_tokens=self.src_tokens(src),
+                    hypotheses=best,
+                    texts=[self.tgt_text(h.tokens) for h in best],
+                    tgt_tokens=[self.tgt_tokens(h.tokens) for h in best],
+                    truncated=truncated,
+                )
+            )
+        return out
+
+    def translate(
+        self, model: nn.Module, lines: Iterable[str], options: TranslateOptions
+    ) -> Iterator[Translation]:
+        """One :class:`Translation` per input line, decoded ``options.batch_size`` at a time."""
+        buffer: list[str] = []
+        done = 0
+        for line in lines:
+            buffer.append(line.rstrip("\r\n"))
+            if len(buffer) >= options.batch_size:
+                yield from self._translate_batch(model, buffer, options, done + 1)
+                done, buffer = done + len(buffer), []
+        if buffer:
+            yield from self._translate_batch(model, buffer, options, done + 1)
+
+    def evaluate(self, model: nn.Module, options: EvaluateOptions) -> Evaluation:
+        """Translate ``options.src`` and score it against ``options.ref``: sacrebleu BLEU and
+        chrF with their signatures."""
+        if options.data is not None:
+            raise SeqlabError("evaluate: a seq2seq model takes --src FILE --ref FILE, not --data")
+        if options.src is None or options.ref is None:
+            raise SeqlabError("evaluate: a seq2seq model needs --src FILE and --ref FILE")
+        sources, refs = read_aligned_lines(options.src, options.ref, options.encoding, "reference")
+        decoding = TranslateOptions(strategy=options.strategy)
+        hyps = [t.text for t in self.translate(model, sources, decoding)]
+        if self.lowercase_target:
+            refs = [r.lower() for r in refs]
+        size = options.strategy.size if isinstance(options.strategy, Beam) else 1
+        return bleu_and_chrf(hyps, refs, size)
 
     # -- decoding ------------------------------------------------------------------------------
     def decode(
