@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import importlib.util
-import io
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -165,22 +164,6 @@ def save(fig: Figure, path: str | Path, dpi: int = DPI) -> Path:
     finally:
         _close(fig)
     return out
-
-
-def pixels(fig: Figure, dpi: int = DPI) -> np.ndarray:
-    """``fig`` as :func:`save` would write it (tight box, ``dpi``): (H, W, 3) RGB bytes, for a
-    log that stores images."""
-    import numpy as np
-    from matplotlib.image import imread
-
-    buffer = io.BytesIO()
-    try:
-        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight", pad_inches=PAD_INCHES)
-    finally:
-        _close(fig)
-    buffer.seek(0)
-    rgba = imread(buffer, format="png")  # (H, W, 4) floats in [0, 1]
-    return (rgba[..., :3] * 255).round().astype(np.uint8)
 
 
 def _close(fig: Figure) -> None:

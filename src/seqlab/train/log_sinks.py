@@ -108,8 +108,7 @@ class TensorBoardSink:
             a = samples.attention
             title = f"attention at step {step}"
             figure = plots.attention_heatmap(a.weights, a.source, a.output, title=title)
-            image = plots.pixels(figure)  # (H, W, 3)
-            self.writer().add_image("valid/attention", image, step, dataformats="HWC")
+            self.writer().add_figure("valid/attention", figure, step)  # drawn as a PNG
         self.writer().flush()
 
     def drop_after(self, step: int) -> None:
