@@ -17,11 +17,11 @@ import torch
 from torch import nn
 
 from seqlab.analysis.params import param_table_from_module
+from seqlab.api import load
 from seqlab.errors import SeqlabError
 from seqlab.serve import schemas
 from seqlab.serve.batcher import Batcher, Job
 from seqlab.serve.errors import ClientError
-from seqlab.tasks import load_run
 from seqlab.tasks.base import Task
 
 
@@ -76,8 +76,8 @@ def load_registry(specs: list[str], device: str, backend: str = "torch") -> Regi
     """Every run, loaded once, on ``device`` (torch) or as its ONNX export (``backend``)."""
     served = {}
     for name, run in parse_specs(specs):
-        task, model = load_run(run, "best", device, backend)
-        served[name] = ServedModel(name, run, task, model)
+        model = load(run, backend, which="best", device=device)  # as seqlab.load does
+        served[name] = ServedModel(name, run, model.task, model.module)
     return served
 
 
