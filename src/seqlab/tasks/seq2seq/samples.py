@@ -3,18 +3,30 @@ validation: its greedy outputs beside the references, and the first sentence's a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from torch import nn
 
-from seqlab.decode.strategy import Greedy
+from seqlab.decode.search import Hypothesis
+from seqlab.decode.strategy import Greedy, Strategy
 from seqlab.train.samples import SAMPLE_COUNT, AttentionMap, Samples
 
-if TYPE_CHECKING:
-    from seqlab.tasks.seq2seq.task import Seq2SeqTask
+
+class PairTask(Protocol):
+    """What the samples need of a seq2seq task."""
+
+    valid_text: list[tuple[str, str]]
+
+    def src_ids(self, text: str) -> list[int]: ...
+    def tgt_text(self, ids: list[int]) -> str: ...
+    def src_tokens(self, ids: list[int]) -> list[str]: ...
+    def tgt_tokens(self, ids: list[int]) -> list[str]: ...
+    def decode(
+        self, model: nn.Module, sources: list[list[int]], strategy: Strategy, **options: Any
+    ) -> list[list[Hypothesis]]: ...
 
 
-def greedy_samples(task: Seq2SeqTask, model: nn.Module) -> Samples:
+def greedy_samples(task: PairTask, model: nn.Module) -> Samples:
     """(source, output, reference) rows for the first validation pairs, and the attention
     (T, S) of the first one when the model has attention."""
 
