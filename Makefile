@@ -7,9 +7,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test test-quick lint format bench clean
 
-# Two workers; the tests that start processes of their own (DDP, multi-node, the demos) share one
-# xdist group, so they run one after another on one worker and never overlap.
-PYTEST_PARALLEL := -n 2 --dist loadgroup
+# Two workers, each taking whole test files (a module's shared runs are made once). The tests that
+# start processes of their own (DDP, multi-node, the demos) are marked xdist_group("processes"):
+# tests/conftest.py runs them one at a time, so they never overlap.
+PYTEST_PARALLEL := -n 2 --dist loadfile
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)

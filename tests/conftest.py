@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -79,6 +81,26 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{reason}; CI is set, so a missing data set is a failure", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """Tests marked ``xdist_group(NAME)`` (those that start processes of their own: DDP,
+    multi-node, the demos) never run at the same time on two xdist workers: each holds a lock
+    file of the run for its setup, call and teardown (xdist's own ``--dist loadgroup`` does not
+    work with pytest 9: it renames test ids in a way pytest 9 ignores). The per-test timeout
+    starts once the lock is held."""
+    mark = item.get_closest_marker("xdist_group")
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    if mark is None or run is None:
+        return (yield)
+    path = Path(tempfile.gettempdir()) / f"seqlab-tests-{run}-{mark.args[0]}.lock"
+    with open(path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return (yield)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture
