@@ -123,7 +123,7 @@ class _EpochProgress(CallbackAny2Vec):
     """A tqdm bar that advances once per epoch."""
 
     def __init__(self, epochs: int, enabled: bool):
-        from tqdm import tqdm
+        from tqdm.auto import tqdm  # a widget in Jupyter, text in a terminal
 
         self.bar = tqdm(total=epochs, desc="word2vec", unit="epoch", disable=not enabled)
 
