@@ -48,6 +48,16 @@ def test_an_ensemble_of_a_model_with_itself_translates_as_the_model(s2s, strateg
     assert all(abs(a.score - b.score) < 1e-5 for a, b in zip(alone, twice, strict=True))
 
 
+def test_an_ensemble_keeps_its_members_mean_attention(s2s):
+    task, model = s2s
+    ids = [task.src_ids(s) for s in SOURCES[:3]]
+    alone = task.decode(model, ids, Greedy(), attention=True)
+    twice = task.decode(Ensemble([model, model]), ids, Greedy(), attention=True)
+    for a, b in zip(alone, twice, strict=True):
+        assert a[0].attention is not None
+        assert torch.allclose(a[0].attention, b[0].attention, atol=1e-6)
+
+
 def test_a_decoding_step_is_the_log_of_the_mean_probability(tiny_runs, tiny_twins, s2s):
     task, ensemble = load_ensemble(tiny_runs["s2s"], [tiny_twins["s2s"]])
     src = torch.tensor([[*task.src_ids("a b"), EOS_ID]])
