@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import yaml
 
 from seqlab.cli import main
 
@@ -191,3 +192,19 @@ def tiny_runs(tmp_path_factory) -> dict[str, Path]:
 def pairs() -> list[tuple[str, str]]:
     """The seq2seq run's training pairs (source, target)."""
     return PAIRS
+
+
+@pytest.fixture(scope="session")
+def tiny_twins(tiny_runs) -> dict[str, Path]:
+    """name -> a second run of ``tiny_runs[name]`` (s2s, sentiment, ner): the same data, hence
+    the same vocabularies, trained from another seed; for ensembles."""
+    out = {}
+    for name in ("s2s", "sentiment", "ner"):
+        config = yaml.safe_load((tiny_runs[name] / "config.yaml").read_text())
+        config["train"]["seed"] = 2
+        config["out_dir"] = str(tiny_runs[name].parent / f"{name}-twin")
+        path = tiny_runs[name].parent / f"{name}-twin.yaml"
+        path.write_text(yaml.safe_dump(config))
+        main(["train", str(path)])
+        out[name] = Path(config["out_dir"])
+    return out

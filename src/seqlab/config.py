@@ -118,6 +118,8 @@ class TrainConfig(Section):
         (multiply lr by ``lr_decay`` when validation stops improving); ``warmup_steps`` first.
     eval_every: validate every N steps (0 = at each epoch's end only).
     patience: stop after this many validations without improvement (0 = never).
+    keep_checkpoints: also keep the checkpoints of the last N validations, as
+        ``checkpoints/step-NNNNNNNN`` (for ``seqlab average``); 0 keeps only ``best`` and ``last``.
     metric: the validation metric that picks ``best`` and drives patience and plateau.
     device: auto (CUDA when present) | cpu | cuda | cuda:N.
     precision: fp32 | bf16 (autocast).
@@ -145,6 +147,7 @@ class TrainConfig(Section):
     lr_decay: Annotated[float, Field(gt=0, le=1)] = 0.5
     eval_every: NonNegative = 0
     patience: NonNegative = 0
+    keep_checkpoints: NonNegative = 0
     metric: str = "loss"
     log_every: int = 50
     device: str = "auto"

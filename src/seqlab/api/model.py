@@ -25,10 +25,12 @@ from seqlab.api.results import Evaluation, Generation, Label, Tagging
 from seqlab.api.translation import Translation
 from seqlab.api.verbs import check_verb, verbs_of
 from seqlab.decode.strategy import Beam, beam_or_greedy, sampling
+from seqlab.errors import SeqlabError
 from seqlab.extras import require
 from seqlab.runtime.backend import check_backend
 from seqlab.tasks import load_run
 from seqlab.tasks.base import Task
+from seqlab.tasks.ensemble import load_ensemble
 from seqlab.tasks.options import EvaluateOptions, GenerateOptions, PredictOptions, TranslateOptions
 
 
@@ -224,11 +226,19 @@ class Model:
 
 
 def load(
-    run_dir: str | Path, backend: str = "torch", *, which: str = "best", device: str = "cpu"
+    run_dir: str | Path,
+    backend: str = "torch",
+    *,
+    which: str = "best",
+    device: str = "cpu",
+    ensemble: Sequence[str | Path] = (),
 ) -> Model:
     """Load a trained run from its directory alone (config, vocabularies, weights): checkpoint
     ``which`` (best, else last) on ``device``, or with ``backend`` onnx or onnx-int8 its export
     on ONNX Runtime (``seqlab export``; needs ``pip install 'seqlab[onnx]'``).
+
+    ``ensemble``: more runs of the same task and vocabularies; the model then answers with the
+    members' mean probabilities (a tagger: their mean emissions), torch backend only.
 
     >>> import seqlab
     >>> model = seqlab.load("runs/demo/chatbot")  # doctest: +SKIP
@@ -238,5 +248,10 @@ def load(
     check_backend(backend)
     if backend != "torch":
         require("onnx", f"backend {backend}")
-    task, module = load_run(run_dir, which, device, backend)
+    if ensemble:
+        if backend != "torch":
+            raise SeqlabError(f"--ensemble: needs backend torch, not {backend}")
+        task, module = load_ensemble(run_dir, list(ensemble), which, device)
+    else:
+        task, module = load_run(run_dir, which, device, backend)
     return Model(task, module, run_dir=Path(run_dir), backend=backend)

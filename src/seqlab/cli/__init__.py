@@ -43,6 +43,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageErro
 
 from seqlab import __version__
 from seqlab.cli import (
+    average,
     config,
     diagnose,
     embed,
@@ -78,6 +79,7 @@ _COMMAND_MODULES = (
     version,  # the --version option
     train,
     tensorboard,
+    average,
     evaluate,
     generate,
     translate,

@@ -21,6 +21,9 @@ def evaluate(
     src: Path = typer.Option(None, "--src", help="Source sentences (seq2seq)."),
     ref: Path = typer.Option(None, "--ref", help="Reference translations (seq2seq)."),
     which: str = typer.Option("best", help="Checkpoint: best or last."),
+    ensemble: list[Path] = typer.Option(
+        None, "--ensemble", help="Another run to ensemble with RUN (same vocabularies); repeat."
+    ),
     backend: str = typer.Option(
         "torch", "--backend", help="torch, onnx or onnx-int8 (see seqlab export)."
     ),
@@ -29,6 +32,6 @@ def evaluate(
 ) -> None:
     """Score files with a trained model: LM loss, perplexity and bits per token; classifier
     accuracy and F1; tagger entity F1; seq2seq BLEU and chrF."""
-    model = load(run, backend, which=which)
+    model = load(run, backend, which=which, ensemble=ensemble or ())
     result = model.evaluate(data, src=src, ref=ref, encoding=encoding)
     print(json.dumps(result.metrics) if as_json else result.report)

@@ -31,6 +31,9 @@ def predict(
     output_format: str = typer.Option("text", "--format", help="text or jsonl."),
     spans: bool = typer.Option(False, "--spans", help="Tagger: list entity spans."),
     which: str = typer.Option("best", help="Checkpoint: best or last."),
+    ensemble: list[Path] = typer.Option(
+        None, "--ensemble", help="Another run to ensemble with RUN (same vocabularies); repeat."
+    ),
     backend: str = typer.Option(
         "torch", "--backend", help="torch, onnx or onnx-int8 (see seqlab export)."
     ),
@@ -39,7 +42,7 @@ def predict(
     """Predict a label per line (classifier) or a tag per token (tagger)."""
     if output_format not in ("text", "jsonl"):
         raise SeqlabError(f"--format: {output_format!r} is not valid; expected text or jsonl")
-    model = load(run, backend, which=which)
+    model = load(run, backend, which=which, ensemble=ensemble or ())
     verb = model.classify if model.offers("classify") else model.tag
     lines = list(iter_lines(input_file, encoding, what="input file"))
     for prediction in verb(lines):

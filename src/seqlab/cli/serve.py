@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import sys
+from pathlib import Path
 
 import typer
 
@@ -41,6 +42,9 @@ def serve(
     threads: int = typer.Option(
         0, min=0, help="torch threads of inference (0: the cores less one, at least one)."
     ),
+    ensemble: list[Path] = typer.Option(
+        None, "--ensemble", help="Another run to ensemble with the one RUN served; repeat."
+    ),
 ) -> None:
     """Load each run once, then answer /v1/translate, /v1/chat, /v1/generate, /v1/classify,
     /v1/tag and /v1/explain, batching concurrent requests; the studio is at /."""
@@ -52,7 +56,7 @@ def serve(
     if host not in LOCAL and key is None:
         warning = f"warning: serving on {host} without an API key: anyone who reaches it can use it"
         print(f"{warning}; pass --api-key-env VAR", file=sys.stderr)
-    models = _load(runs, backend, threads)
+    models = _load(runs, backend, threads, ensemble or [])
     limits = Limits(max_batch, max_wait_ms / 1000, max_queue, timeout_s, max_body)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     config = uvicorn.Config(
@@ -66,7 +70,7 @@ def serve(
     _server_class()(config).run()
 
 
-def _load(runs: list[str], backend: str, threads: int) -> dict:
+def _load(runs: list[str], backend: str, threads: int, ensemble: list[Path]) -> dict:
     """Set torch's threads and load every run; says what it loaded, on which device."""
     import torch
 
@@ -76,7 +80,7 @@ def _load(runs: list[str], backend: str, threads: int) -> dict:
     # both down (on 2 cores, 1 thread answered 1.5-6x the requests/s of 2 under load)
     torch.set_num_threads(threads or max(1, (os.cpu_count() or 2) - 1))
     device = "cuda" if torch.cuda.is_available() and backend == "torch" else "cpu"
-    models = load_registry(runs, device, backend)
+    models = load_registry(runs, device, backend, ensemble=ensemble)
     print(f"seqlab serve: {', '.join(models)} on {device} ({backend})", file=sys.stderr)
     return models
 

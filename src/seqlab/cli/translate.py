@@ -38,6 +38,9 @@ def translate(
         None, "--attention-plot", help="Draw SENTENCE's attention heatmap to this PNG."
     ),
     which: str = typer.Option("best", help="Checkpoint: best or last."),
+    ensemble: list[Path] = typer.Option(
+        None, "--ensemble", help="Another run to ensemble with RUN (same vocabularies); repeat."
+    ),
     backend: str = typer.Option(
         "torch", "--backend", help="torch, onnx or onnx-int8 (see seqlab export)."
     ),
@@ -49,7 +52,7 @@ def translate(
     moses = TranslateOptions(strategy=strategy, on_long=on_long).n_best > 1  # checks them too
     if sentence is not None and input_ is not None:
         raise SeqlabError("translate: give a SENTENCE or --input FILE, not both")
-    model = load(run, backend, which=which)
+    model = load(run, backend, which=which, ensemble=ensemble or ())
     decoding = {"beam": beam, "length_penalty": length_penalty, "alpha": alpha, "on_long": on_long}
     if attention_plot is not None:
         _plot(model, sentence, attention_plot, decoding)

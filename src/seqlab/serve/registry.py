@@ -8,6 +8,7 @@ batch does is its key's (:mod:`seqlab.serve.runners`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,11 +73,16 @@ def parse_specs(specs: list[str]) -> list[tuple[str, Path]]:
     return out
 
 
-def load_registry(specs: list[str], device: str, backend: str = "torch") -> Registry:
-    """Every run, loaded once, on ``device`` (torch) or as its ONNX export (``backend``)."""
+def load_registry(
+    specs: list[str], device: str, backend: str = "torch", *, ensemble: Sequence[Path] = ()
+) -> Registry:
+    """Every run, loaded once, on ``device`` (torch) or as its ONNX export (``backend``);
+    with ``ensemble`` (more runs), the one run given is served as their ensemble."""
+    if ensemble and len(specs) != 1:
+        raise SeqlabError("serve: --ensemble ensembles one RUN; give exactly one RUN with it")
     served = {}
     for name, run in parse_specs(specs):
-        model = load(run, backend, which="best", device=device)  # as seqlab.load does
+        model = load(run, backend, which="best", device=device, ensemble=ensemble)
         served[name] = ServedModel(name, run, model.task, model.module)
     return served
 

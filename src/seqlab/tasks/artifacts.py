@@ -69,3 +69,26 @@ def labels(value: Any) -> list[str]:
     if len(set(value)) != len(value):
         raise ValueError("a label name is repeated")
     return value
+
+
+def artifact_names(run_dir: Path) -> list[str]:
+    """The artifact files of a run directory: its top-level JSON files (tokenizers,
+    vocabularies, label sets), sorted."""
+    return sorted(p.name for p in Path(run_dir).glob("*.json") if p.is_file())
+
+
+def check_same_vocabularies(first: Path, other: Path) -> None:
+    """A one-line error unless run directories ``first`` and ``other`` hold the same
+    tokenizers, vocabularies and label sets (byte for byte), so that an id means one word."""
+    names = artifact_names(first)
+    if artifact_names(other) != names:
+        raise SeqlabError(
+            f"{other}: its vocabulary files ({', '.join(artifact_names(other))}) are not those of "
+            f"{first} ({', '.join(names)}); models must share their vocabularies"
+        )
+    for name in names:
+        if (Path(first) / name).read_bytes() != (Path(other) / name).read_bytes():
+            raise SeqlabError(
+                f"{other}: {name} differs from {Path(first) / name}; models must share their "
+                "tokenizers, vocabularies and label sets"
+            )

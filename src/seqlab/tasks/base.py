@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from torch import nn
 
 from seqlab.errors import SeqlabError
+from seqlab.models.ensemble import Ensemble
 from seqlab.tasks.options import (
     EvaluateOptions,
     Evaluation,
@@ -42,6 +43,8 @@ class Task(TrainingTask):
     default_samples = 1
     #: the server routes this task answers (``/v1/<route>``)
     serves: tuple[str, ...] = ()
+    #: what answers for several of its models at once (:meth:`ensemble`); None: nothing does
+    ensemble_class: type[nn.Module] | None = Ensemble
 
     def describe(self) -> dict[str, int | list[str]]:
         """The sizes (and, when short, the entries) of its vocabularies and label sets."""
@@ -53,6 +56,16 @@ class Task(TrainingTask):
 
     def _refuse(self, verb: str) -> SeqlabError:
         return SeqlabError(f"{verb}: this is a {self.name} run; {verb} needs a {VERBS[verb]} run")
+
+    def ensemble(self, models: list[nn.Module]) -> nn.Module:
+        """One model answering as the mean of ``models``, trained runs of this task with the
+        same vocabularies (``--ensemble``)."""
+        if self.ensemble_class is None:
+            raise SeqlabError(
+                f"--ensemble: a {self.name} run cannot be ensembled; ensembles are of seq2seq, "
+                "classify or tag runs"
+            )
+        return self.ensemble_class(models)
 
     def evaluate(self, model: nn.Module, options: EvaluateOptions) -> Evaluation:
         """Score user files (``seqlab evaluate``)."""

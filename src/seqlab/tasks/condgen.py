@@ -73,6 +73,7 @@ class CondGenTask(Task):
     metric_modes = {"loss": "min", "copy_rate": "min"}
     serves = ("generate",)
     batch_types = ("sentences", "tokens")
+    ensemble_class = None  # nothing to ensemble: it generates only
 
     def describe(self) -> dict[str, int | list[str]]:
         conditions = {"labels": self.labels} if self.labels else {"features": self.feature_size}

@@ -95,6 +95,7 @@ class LanguageModelTask(Task):
     ModelConfig = LMModelConfig
     metric_modes = {"loss": "min", "ppl": "min", "bpt": "min"}
     serves = ("generate",)
+    ensemble_class = None  # scoring reads outputs (adaptive softmax, carried state) not averaged
 
     def describe(self) -> dict[str, int | list[str]]:
         return {"tokens": len(self.vocab)}

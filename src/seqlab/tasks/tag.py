@@ -30,6 +30,7 @@ from seqlab.data.vocab import Vocab
 from seqlab.errors import SeqlabError
 from seqlab.models.build import embedding_choice, recurrent_shape
 from seqlab.models.tagger import OUTPUTS, SequenceTagger, lengths_mask
+from seqlab.models.tagger_ensemble import TaggerEnsemble
 from seqlab.nn.char_features import CHAR_FEATURES
 from seqlab.tasks.artifacts import Artifacts, labels
 from seqlab.tasks.base import Task
@@ -83,6 +84,7 @@ class TagTask(Task):
     ModelConfig = TagModelConfig
     serves = ("tag",)
     batch_types = ("sentences", "tokens")
+    ensemble_class = TaggerEnsemble  # the mean emissions, before Viterbi
 
     def describe(self) -> dict[str, int | list[str]]:
         types = sorted({t[2:] for t in self.tags if t != "O"})

@@ -30,6 +30,7 @@ from seqlab.errors import ConfigError, SeqlabError
 from seqlab.nn.recurrent import cpu_bf16_lstm_supported
 from seqlab.train import checkpoint as ckpt
 from seqlab.train import distributed as ddp
+from seqlab.train.kept import keep_step
 from seqlab.train.metrics_log import MetricsLog, plot_loss
 from seqlab.train.rng import get_rng_state, set_rng_state
 from seqlab.train.schedule import Schedule, build_optimizer
@@ -234,6 +235,8 @@ class Trainer:
         if improved:
             self._save("best", metrics)
         self._save("last", metrics)
+        if self.is_main and self.cfg.keep_checkpoints:
+            keep_step(self.run_dir / "checkpoints", self.pos.step, self.cfg.keep_checkpoints)
         if self.is_main:
             plot_loss(self.log.read(), self.run_dir / "loss.png", self.task.name)
         return metrics
@@ -267,13 +270,8 @@ class Trainer:
             if old_handler is not None:
                 signal.signal(signal.SIGINT, old_handler)
             self.log.close()
-        return {
-            "reason": reason,
-            "step": self.pos.step,
-            "best": self.pos.best,
-            "metrics": metrics,
-            "padding": self.padding,
-        }
+        out = {"reason": reason, "step": self.pos.step, "best": self.pos.best}
+        return {**out, "metrics": metrics, "padding": self.padding}
 
     def _loop(self, start: float) -> tuple[str, dict]:
         from seqlab.train.progress import Progress
