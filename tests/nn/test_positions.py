@@ -26,8 +26,13 @@ def test_positions_add_the_row_of_each_absolute_position(kind):
     table = positions.table()
     torch.testing.assert_close(positions(x), x + table[:3])
     torch.testing.assert_close(positions(x, offset=5), x + table[5:8])
+    per_row = positions(x, offset=torch.tensor([0, 5]))
+    torch.testing.assert_close(per_row[1], x[1] + table[5:8])
+    torch.testing.assert_close(per_row[0], x[0] + table[:3])
     with pytest.raises(ValueError, match="beyond max_len 8"):
         positions(x, offset=6)
+    with pytest.raises(ValueError, match="position 8 is beyond"):
+        positions(x, offset=torch.tensor([0, 6]))
 
 
 def test_only_learned_positions_have_parameters_and_are_saved():

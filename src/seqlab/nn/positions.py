@@ -15,7 +15,7 @@ Order enters only through a position vector p_t added to the token's embedding, 
   parameters, and no position beyond max_len.
 
 Both take ``offset``, the absolute position of the first of the T tokens, so that a decoding
-step with a key/value cache of t positions adds P[t].
+step with a key/value cache of t positions adds P[t]; a (B,) tensor gives each row its own.
 """
 
 from __future__ import annotations
@@ -50,14 +50,21 @@ class Positions(nn.Module):
         """P (max_len, D)."""
         raise NotImplementedError
 
-    def forward(self, x: Tensor, offset: int = 0) -> Tensor:
+    def forward(self, x: Tensor, offset: int | Tensor = 0) -> Tensor:
+        """x (B, T, D) -> x + P[offset + t] for t < T; ``offset`` an int, or (B,) per row (rows
+        of a batch that have read primes of different lengths)."""
         steps = x.shape[1]
-        if offset + steps > self.max_len:
+        last = offset + steps - 1 if isinstance(offset, int) else int(offset.max()) + steps - 1
+        if last >= self.max_len:
             raise ValueError(
-                f"position {offset + steps - 1} is beyond max_len {self.max_len}; "
+                f"position {last} is beyond max_len {self.max_len}; "
                 "use a longer max_len or a shorter sequence"
             )
-        return x + self.table()[offset : offset + steps].to(x.dtype)  # (B, T, D)
+        table = self.table().to(x.dtype)  # (L, D)
+        if isinstance(offset, int):
+            return x + table[offset : offset + steps]  # (B, T, D)
+        index = offset.unsqueeze(1) + torch.arange(steps, device=x.device)  # (B, T)
+        return x + table[index]  # (B, T, D)
 
 
 class SinusoidalPositions(Positions):
