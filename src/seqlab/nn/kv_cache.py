@@ -7,6 +7,9 @@ again, each layer keeps them and appends one row per step::
     recompute:  step t projects all t tokens, and attends t x t         O(t^2) per step
     cache:      step t projects 1 token, appends it, attends 1 x t      O(t)   per step
 
+(Appending with ``torch.cat`` copies the t cached rows, which is O(t) too; a preallocated
+buffer would save the copy, not change the order.)
+
 Shapes: keys and values (B, heads, t, d_k). The cache is a plain tuple of tensors, so a decoding
 state is a tuple of caches (one per layer) and beam search reorders it with :meth:`KVCache.select`.
 """
