@@ -17,6 +17,8 @@ Everything else is the same in both conventions::
                      luong_concat W ((H_dec + H_enc) x A) + v (A); no biases in either convention.
                      (Keras's own AdditiveAttention/Attention layers have no projections at all.)
 
+Multi-head attention, layer norms and Transformer blocks: :mod:`seqlab.analysis.params_transformer`.
+
 Sequence length never enters a count: the same W_x, W_h and b are applied at every step t.
 
 ``param_table(spec)`` counts a compact spec (see :mod:`seqlab.analysis.param_spec`);
@@ -34,6 +36,7 @@ from pathlib import Path
 
 from torch import nn
 
+from seqlab.analysis.param_count import Count
 from seqlab.analysis.param_models import build_torch_model
 from seqlab.analysis.param_spec import (
     AttentionSpec,
@@ -47,6 +50,7 @@ from seqlab.analysis.param_spec import (
     output_size,
     parse_spec,
 )
+from seqlab.analysis.params_transformer import transformer_module_counts
 from seqlab.errors import SeqlabError
 
 __all__ = [
@@ -64,14 +68,6 @@ __all__ = [
 _GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 _TORCH_MODE_CELLS = {"RNN_TANH": "rnn", "RNN_RELU": "rnn", "LSTM": "lstm", "GRU": "gru"}
 _CONFIG_SUFFIXES = (".yaml", ".yml")
-
-
-@dataclass(frozen=True)
-class Count:
-    """A parameter count and the formula that gives it, e.g. ``Count("128*1+1", 129)``."""
-
-    formula: str
-    count: int
 
 
 @dataclass(frozen=True)
@@ -221,6 +217,8 @@ def param_table_from_source(
 
 def _module_row(module: nn.Module, label: str) -> ParamRow | None:
     """A formula row for the modules we know; None for anything else."""
+    if (known := transformer_module_counts(module)) is not None:
+        return ParamRow.of(label, *known)
     if isinstance(module, nn.Embedding):
         vocab, dim = module.num_embeddings, module.embedding_dim
         same = Count(f"{vocab}*{dim}", vocab * dim)
