@@ -106,7 +106,16 @@ def command() -> str:
     """The command line that is running, as ``python -m bench.NAME args...``."""
     spec = getattr(sys.modules.get("__main__"), "__spec__", None)
     module = spec.name if spec is not None else f"bench.{Path(sys.argv[0]).stem}"
-    return shlex.join(["python", "-m", module, *sys.argv[1:]])
+    return shlex.join(["python", "-m", module, *map(portable, sys.argv[1:])])
+
+
+def portable(arg: str) -> str:
+    """``arg`` with an absolute path (alone, or after ``--flag=``) made relative to the working
+    directory, so that a document names no folder of the machine that wrote it."""
+    flag, sep, value = arg.rpartition("=") if arg.startswith("-") else ("", "", arg)
+    if not os.path.isabs(value):
+        return arg
+    return f"{flag}{sep}{os.path.relpath(value)}"
 
 
 def header(title: str, machine_note: str = "") -> list[str]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -290,8 +291,8 @@ def format_table(result: dict[str, Any]) -> str:
 
 def _source(text: str | None) -> str:
     """What the gradients were measured on: a text file, or random tokens when there is none."""
-    if text is not None:
-        return f"text {text}"
+    if text is not None:  # relative to the working directory: no machine's folders in a report
+        return f"text {os.path.relpath(text) if os.path.isabs(text) else text}"
     return "random token windows (no --text given and no tiny-shakespeare beside the repository)"
 
 
