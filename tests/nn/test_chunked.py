@@ -62,7 +62,10 @@ def test_only_the_top_layer_reaches_the_sink():
         def take(self, chunk, out):
             seen.append((chunk.direction, chunk.start, tuple(chunk.rows.tolist()), out.shape))
 
-    chunked_run(model, _x(), torch.tensor(LENGTHS), CHUNK, top=Record())
+    x = _x()
+    chunked_run(
+        model, lambda rows, steps: x[rows, steps], torch.tensor(LENGTHS), CHUNK, top=Record()
+    )
     forward = [s for s in seen if s[0] == 0]
     backward = [s for s in seen if s[0] == 1]
     assert [s[1] for s in forward] == [0, 4, 8, 12, 16]

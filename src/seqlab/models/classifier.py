@@ -93,16 +93,22 @@ class SequenceClassifier(nn.Module):
 
     def summary(self, tokens: Tensor, lengths: Tensor) -> Tensor:
         """tokens (B, T), lengths (B,) -> one vector per sequence (B, D*H)."""
+        if chunking_applies(self.rnn, tokens, self.chunk_steps):
+            return self._chunked_summary(tokens, lengths)
         x = self.dropout(self.embedding(tokens))  # (B, T, E)
-        if chunking_applies(self.rnn, x, self.chunk_steps):
-            return self._chunked_summary(x, lengths)
         return self.summarize(*self.rnn(x, lengths), lengths)
 
-    def _chunked_summary(self, x: Tensor, lengths: Tensor) -> Tensor:
-        """summary() read in chunks, pooling as the outputs stream: (B, D*H)."""
+    def _chunked_summary(self, tokens: Tensor, lengths: Tensor) -> Tensor:
+        """summary() read in chunks, each embedded as it is read and pooled as the outputs
+        stream, so no (B, T, ...) tensor but the ids is made: (B, D*H)."""
+
+        def read(rows: Tensor, steps: slice) -> Tensor:
+            return self.dropout(self.embedding(tokens[rows, steps]))  # (R, t, E)
+
         pool_type = STREAMING_POOLS.get(self.pooling)
-        top = pool_type(x, self.rnn.output_size) if pool_type is not None else None
-        state = chunked_run(self.rnn, x, lengths, self.chunk_steps, top=top)
+        shape = (tokens.shape[0], self.rnn.output_size)
+        top = pool_type(shape, self.output.weight.dtype) if pool_type is not None else None
+        state = chunked_run(self.rnn, read, lengths, self.chunk_steps, top=top)
         if top is None:
             return final_hidden(state, self.rnn.num_layers, self.rnn.num_directions)
         return top.result(lengths)

@@ -12,7 +12,8 @@ A bidirectional layer runs its two directions as two sweeps. Layer l+1 reads lay
 output (both directions), so lower layers' outputs (B, T, D*H) are kept; the top layer's outputs
 go to a :class:`Sink` chunk by chunk: kept whole (:class:`KeepOutputs`, for a tagger) or pooled
 as they pass (:class:`RunningMean`, :class:`RunningMax`), or dropped when only the final state
-is read.
+is read. The first layer's input comes through a :data:`Read`, so a classifier embeds each chunk
+as it reads it and holds no (B, T, ...) tensor but the ids.
 
 Each sequence still stops at its length, and the backward direction starts at its last valid
 token, as packing does. The results equal :meth:`Recurrent.forward` up to float rounding: the
@@ -22,6 +23,7 @@ the last bit can change, as it does with the batch size today.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple, Protocol
 
 import torch
@@ -30,14 +32,18 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 
 from seqlab.nn.recurrent import Recurrent, State
 
+Read = Callable[[Tensor, slice], Tensor]
+"""``read(rows, steps)``: batch rows ``rows`` (R,), timesteps ``steps`` of a layer's input
+(B, T, I) as (R, t, I), so the input itself (an embedding, say) can be made a chunk at a time."""
+
 CHUNK_STEPS = 4096
 """Timesteps per chunk: long enough that the per-chunk overhead vanishes, short enough that a
 chunk's intermediates stay a few megabytes."""
 
 
 def chunking_applies(rnn: Recurrent, x: Tensor, chunk_steps: int) -> bool:
-    """Whether ``x`` (B, T, I) is run in chunks: inference (eval mode, no autograd, no
-    autocast, not tracing) on CPU with the fused kernels, and longer than one chunk."""
+    """Whether ``x`` ((B, T) ids or (B, T, I) inputs) is run in chunks: inference (eval mode,
+    no autograd, no autocast, not tracing) on CPU with the fused kernels, longer than a chunk."""
     return (
         chunk_steps > 0
         and x.shape[1] > chunk_steps
@@ -72,8 +78,8 @@ class Sink(Protocol):
 class KeepOutputs:
     """Every output, as :meth:`Recurrent.forward` returns them: ``output`` (B, T, D*H)."""
 
-    def __init__(self, x: Tensor, features: int):
-        self.output = x.new_zeros(x.shape[0], x.shape[1], features)  # (B, T, D*H)
+    def __init__(self, shape: tuple[int, int, int], dtype: torch.dtype):
+        self.output = torch.zeros(shape, dtype=dtype)  # (B, T, D*H)
 
     def take(self, chunk: Chunk, out: Tensor) -> None:
         steps = slice(chunk.start, chunk.start + out.shape[1])
@@ -83,8 +89,8 @@ class KeepOutputs:
 class RunningMean:
     """The mean over valid steps of the outputs, summed as they pass: (B, D*H)."""
 
-    def __init__(self, x: Tensor, features: int):
-        self.total = x.new_zeros(x.shape[0], features)  # (B, D*H)
+    def __init__(self, shape: tuple[int, int], dtype: torch.dtype):
+        self.total = torch.zeros(shape, dtype=dtype)  # (B, D*H)
 
     def take(self, chunk: Chunk, out: Tensor) -> None:
         self.total[chunk.rows, chunk.columns(out.shape[-1])] += out.sum(1)  # pads are 0
@@ -96,8 +102,8 @@ class RunningMean:
 class RunningMax:
     """The element-wise maximum over valid steps of the outputs: (B, D*H)."""
 
-    def __init__(self, x: Tensor, features: int):
-        self.best = x.new_full((x.shape[0], features), float("-inf"))  # (B, D*H)
+    def __init__(self, shape: tuple[int, int], dtype: torch.dtype):
+        self.best = torch.full(shape, float("-inf"), dtype=dtype)  # (B, D*H)
 
     def take(self, chunk: Chunk, out: Tensor) -> None:
         cols = chunk.columns(out.shape[-1])
@@ -110,22 +116,23 @@ class RunningMax:
 
 
 def chunked_run(
-    rnn: Recurrent, x: Tensor, lengths: Tensor, chunk_steps: int, *, top: Sink | None = None
+    rnn: Recurrent, read: Read, lengths: Tensor, chunk_steps: int, *, top: Sink | None = None
 ) -> State:
-    """Run ``rnn`` over x (B, T, I) with lengths (B,) in chunks of ``chunk_steps`` steps; the
-    top layer's outputs go to ``top``. Returns the final state in torch's layout, each
-    (L*D, B, H), as :meth:`Recurrent.forward` does."""
+    """Run ``rnn`` in chunks of ``chunk_steps`` steps over the input that ``read`` gives, with
+    lengths (B,); the top layer's outputs go to ``top``. Returns the final state in torch's
+    layout, each (L*D, B, H), as :meth:`Recurrent.forward` does."""
     lengths = lengths.cpu()
+    dtype = rnn.rnn.weight_hh_l0.dtype
     finals = []  # per layer and direction: (h,) or (h, c), each (B, H)
-    layer_input = x  # (B, T, I)
     for layer in range(rnn.num_layers):
         last = layer == rnn.num_layers - 1
-        sink = top if last else KeepOutputs(x, rnn.output_size)
+        shape = (len(lengths), int(lengths.max()), rnn.output_size)
+        sink = top if last else KeepOutputs(shape, dtype)
         for direction in range(rnn.num_directions):
             sweep = _Sweep(rnn, layer, direction, chunk_steps)
-            finals.append(sweep.run(layer_input, lengths, sink))
+            finals.append(sweep.run(read, lengths, sink))
         if isinstance(sink, KeepOutputs) and not last:
-            layer_input = sink.output  # (B, T, D*H)
+            read = _reader(sink.output)  # layer l+1 reads layer l's outputs (B, T, D*H)
     parts = tuple(torch.stack(p, dim=0) for p in zip(*finals, strict=True))  # (L*D, B, H)
     return (parts[0], parts[1]) if rnn.mode == "lstm" else parts[0]
 
@@ -135,9 +142,13 @@ def chunked_forward(
 ) -> tuple[Tensor, State]:
     """:meth:`Recurrent.forward` in chunks: x (B, T, I), lengths (B,) -> output
     (B, T, D*H), zero at padded positions, and the final state."""
-    keep = KeepOutputs(x, rnn.output_size)
-    state = chunked_run(rnn, x, lengths, chunk_steps, top=keep)
+    keep = KeepOutputs((x.shape[0], x.shape[1], rnn.output_size), x.dtype)
+    state = chunked_run(rnn, _reader(x), lengths, chunk_steps, top=keep)
     return keep.output, state
+
+
+def _reader(x: Tensor) -> Read:
+    return lambda rows, steps: x[rows, steps]
 
 
 class _Sweep:
@@ -147,18 +158,20 @@ class _Sweep:
         self.rnn, self.direction, self.chunk_steps = rnn, direction, chunk_steps
         self.weights = [w for w in rnn.weights(layer, direction) if w is not None]
 
-    def run(self, x: Tensor, lengths: Tensor, sink: Sink | None) -> tuple[Tensor, ...]:
-        """x (B, T, I), lengths (B,) -> the final state, (h,) or (h, c), each (B, H)."""
+    def run(self, read: Read, lengths: Tensor, sink: Sink | None) -> tuple[Tensor, ...]:
+        """The input from ``read``, lengths (B,) -> the final state, (h,) or (h, c), each
+        (B, H)."""
         parts = 2 if self.rnn.mode == "lstm" else 1
-        state = tuple(x.new_zeros(x.shape[0], self.rnn.hidden_size) for _ in range(parts))
-        starts = range(0, x.shape[1], self.chunk_steps)
+        shape = (len(lengths), self.rnn.hidden_size)
+        state = tuple(self.weights[0].new_zeros(shape) for _ in range(parts))
+        starts = range(0, int(lengths.max()), self.chunk_steps)
         for start in reversed(starts) if self.direction == 1 else starts:
             span = (lengths - start).clamp(0, self.chunk_steps)  # (B,) valid steps here
             rows = span.nonzero().flatten()  # (R,) the rows that reach this chunk
             if rows.numel() == 0:
                 continue
             span = span[rows]
-            piece = x[rows, start : start + int(span.max())]  # (R, t, I)
+            piece = read(rows, slice(start, start + int(span.max())))  # (R, t, I)
             out, new = self._chunk(piece, span, tuple(s[rows] for s in state))
             state = tuple(s.index_copy(0, rows, n) for s, n in zip(state, new, strict=True))
             if sink is not None:
