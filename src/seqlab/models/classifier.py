@@ -10,6 +10,9 @@ The summary of the sequence is chosen by ``pooling``:
     mean   the average of the outputs over valid positions only
     max    the element-wise maximum over valid positions only (pads are set to -inf first)
 
+At inference a sequence longer than ``chunk_steps`` is read in chunks (:mod:`seqlab.nn.chunked`)
+and pooled as it streams, so a very long text never holds every step's outputs at once.
+
 The model returns logits; the task owns the loss.
 """
 
@@ -18,10 +21,18 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from seqlab.nn.chunked import (
+    CHUNK_STEPS,
+    RunningMax,
+    RunningMean,
+    chunked_run,
+    chunking_applies,
+)
 from seqlab.nn.recurrent import State, hidden_of
 from seqlab.nn.stack import EmbeddingChoice, RecurrentShape, embed_and_recur
 
 POOLINGS = ("last", "mean", "max")
+STREAMING_POOLS = {"mean": RunningMean, "max": RunningMax}  # "last" reads the final state only
 
 
 def valid_mask(lengths: Tensor, steps: int) -> Tensor:
@@ -67,6 +78,7 @@ class SequenceClassifier(nn.Module):
         self.pooling = pooling
         self.output = nn.Linear(self.rnn.output_size, num_classes)
         self.num_classes = num_classes
+        self.chunk_steps = CHUNK_STEPS  # a plain attribute: 0 never chunks
 
     def encode(self, tokens: Tensor, lengths: Tensor) -> tuple[Tensor, State]:
         """tokens (B, T), lengths (B,) -> outputs (B, T, D*H) (padded positions 0), final state."""
@@ -81,7 +93,25 @@ class SequenceClassifier(nn.Module):
 
     def summary(self, tokens: Tensor, lengths: Tensor) -> Tensor:
         """tokens (B, T), lengths (B,) -> one vector per sequence (B, D*H)."""
-        return self.summarize(*self.encode(tokens, lengths), lengths)
+        if chunking_applies(self.rnn, tokens, self.chunk_steps):
+            return self._chunked_summary(tokens, lengths)
+        x = self.dropout(self.embedding(tokens))  # (B, T, E)
+        return self.summarize(*self.rnn(x, lengths), lengths)
+
+    def _chunked_summary(self, tokens: Tensor, lengths: Tensor) -> Tensor:
+        """summary() read in chunks, each embedded as it is read and pooled as the outputs
+        stream, so no (B, T, ...) tensor but the ids is made: (B, D*H)."""
+
+        def read(rows: Tensor, steps: slice) -> Tensor:
+            return self.dropout(self.embedding(tokens[rows, steps]))  # (R, t, E)
+
+        pool_type = STREAMING_POOLS.get(self.pooling)
+        shape = (tokens.shape[0], self.rnn.output_size)
+        top = pool_type(shape, self.output.weight.dtype) if pool_type is not None else None
+        state = chunked_run(self.rnn, read, lengths, self.chunk_steps, top=top)
+        if top is None:
+            return final_hidden(state, self.rnn.num_layers, self.rnn.num_directions)
+        return top.result(lengths)
 
     def forward(self, tokens: Tensor, lengths: Tensor) -> Tensor:
         """tokens (B, T), lengths (B,) -> logits (B, C)."""

@@ -10,7 +10,8 @@ Two output layers:
              "I-PER after B-LOC" can be ruled out; decoding finds the best whole sequence
              (Viterbi). The CRF's parameters live here; the task computes its loss
 
-``forward`` returns emissions (the logits of the softmax tagger); ``decode`` picks the tags.
+``forward`` returns emissions (the logits of the softmax tagger); ``decode`` picks the tags. At
+inference a sentence longer than ``chunk_steps`` is read in chunks (:mod:`seqlab.nn.chunked`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from torch import Tensor, nn
 from torchcrf import CRF
 
 from seqlab.nn.char_features import build_char_features
+from seqlab.nn.chunked import CHUNK_STEPS, chunked_forward, chunking_applies
 from seqlab.nn.stack import EmbeddingChoice, RecurrentShape, embed_and_recur
 
 OUTPUTS = ("softmax", "crf")
@@ -57,6 +59,7 @@ class SequenceTagger(nn.Module):
         self.output = nn.Linear(self.rnn.output_size, num_tags)
         self.crf = CRF(num_tags, batch_first=True) if output == "crf" else None
         self.num_tags = num_tags
+        self.chunk_steps = CHUNK_STEPS  # a plain attribute: 0 never chunks
 
     def forward(self, tokens: Tensor, lengths: Tensor, chars: Tensor | None = None) -> Tensor:
         """tokens (B, T), lengths (B,), chars (B, T, C) or None -> emissions (B, T, K)."""
@@ -65,7 +68,11 @@ class SequenceTagger(nn.Module):
             if chars is None:
                 raise ValueError("this tagger reads characters: pass chars (B, T, C)")
             x = torch.cat([x, self.chars(chars)], dim=-1)  # (B, T, E+F)
-        out, _ = self.rnn(self.dropout(x), lengths)  # (B, T, D*H)
+        x = self.dropout(x)
+        if chunking_applies(self.rnn, x, self.chunk_steps):
+            out, _ = chunked_forward(self.rnn, x, lengths, self.chunk_steps)  # (B, T, D*H)
+        else:
+            out, _ = self.rnn(x, lengths)  # (B, T, D*H)
         return self.output(self.dropout(out))  # (B, T, K)
 
     def decode(self, emissions: Tensor, lengths: Tensor) -> list[list[int]]:
