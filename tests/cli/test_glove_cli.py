@@ -76,3 +76,16 @@ def test_a_classifier_reports_coverage_too(tmp_path, capsys):
     first = json.loads(Path(run, "metrics.jsonl").read_text().splitlines()[0])
     assert first["split"] == "vectors" and first["train_total_types"] == 15
     assert first["train_types"] == pytest.approx(2 / 15) and 0 < first["valid_tokens"] < 1
+
+
+def test_a_language_model_writes_no_coverage_record(lm_config, tmp_path, capsys):
+    vectors = tmp_path / "chars.safetensors"
+    save_native(list("etaoin"), np.ones((6, 4), dtype=np.float32), vectors)
+    sets = ["model.embedding_dim=4", "model.embedding.kind=pretrained", "train.epochs=1"]
+    sets.append(f"model.embedding.path={vectors}")
+    main(["train", str(lm_config()), *[x for s in sets for x in ("--set", s)]])
+    assert "have a vector" in capsys.readouterr().err  # the embedding did read the vectors
+    records = [
+        json.loads(x) for x in Path(tmp_path, "run", "metrics.jsonl").read_text().splitlines()
+    ]
+    assert records and all(r["split"] != "vectors" for r in records)

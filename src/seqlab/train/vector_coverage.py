@@ -1,7 +1,8 @@
 """How much of the training and validation text a pretrained embedding's vectors cover.
 
-At the start of a new run whose model has a ``pretrained`` embedding, the trainer prints one
-line per split on stderr and writes one ``metrics.jsonl`` record::
+At the start of a new run whose model has a ``pretrained`` embedding, the trainer of a task
+that names its splits' words (the tagger and the classifier) prints one line per split on
+stderr and writes one ``metrics.jsonl`` record::
 
     {"split": "vectors", "step": 0, "epoch": 0, "train_tokens": 0.974, "train_types": 0.903,
      "train_total_tokens": 203621, "train_total_types": 21009, "valid_tokens": ..., ...}
@@ -35,10 +36,14 @@ def take_vector_keys(model: nn.Module) -> Any:
     return keys
 
 
-def coverage_record(keys: Any, task: TrainingTask) -> dict[str, Any]:
-    """The ``metrics.jsonl`` record of the coverage of each of the task's splits by ``keys``."""
+def coverage_record(keys: Any, task: TrainingTask) -> dict[str, Any] | None:
+    """The ``metrics.jsonl`` record of the coverage of each of the task's splits by ``keys``;
+    None for a task that names no splits (:meth:`TrainingTask.coverage_texts`)."""
+    texts = task.coverage_texts()
+    if not texts:
+        return None
     record: dict[str, Any] = {"split": RECORD_SPLIT, "step": 0, "epoch": 0}
-    for split, sentences in task.coverage_texts().items():
+    for split, sentences in texts.items():
         c = coverage(sentences, keys)
         record[f"{split}_tokens"] = c.token_share
         record[f"{split}_types"] = c.type_share
@@ -53,5 +58,6 @@ def log_vector_coverage(model: nn.Module, task: TrainingTask, log: MetricsLog, f
     """Print and log the coverage of a ``fresh`` run (not a resumed one) whose ``model`` has
     pretrained vectors; frees the vectors' words either way."""
     keys = take_vector_keys(model)
-    if keys is not None and fresh:
-        log.write(coverage_record(keys, task))
+    record = coverage_record(keys, task) if keys is not None and fresh else None
+    if record is not None:
+        log.write(record)
