@@ -89,3 +89,15 @@ def test_a_language_model_writes_no_coverage_record(lm_config, tmp_path, capsys)
         json.loads(x) for x in Path(tmp_path, "run", "metrics.jsonl").read_text().splitlines()
     ]
     assert records and all(r["split"] != "vectors" for r in records)
+
+
+def test_a_tagger_trains_on_the_named_glove_vectors(tmp_path, capsys):
+    _need_glove()
+    data = tmp_path / "train.conll"
+    _write_iob1(data)
+    sets = ["model.embedding_dim=50", "train.epochs=1"]
+    sets += ["model.embedding.kind=pretrained", "model.embedding.path=glove-6b-50d"]
+    run = _train(tmp_path, data, *sets)
+    assert "pretrained embedding glove-6b-50d: 17 of 17 vocabulary words" in capsys.readouterr().err
+    first = json.loads(Path(run, "metrics.jsonl").read_text().splitlines()[0])
+    assert first["split"] == "vectors" and first["train_tokens"] == first["valid_types"] == 1.0
