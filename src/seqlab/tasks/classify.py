@@ -145,6 +145,13 @@ class ClassifyTask(Task):
             raise SeqlabError(f"{path}: no example has a known label")
         return ids, targets
 
+    def coverage_texts(self) -> dict[str, Any]:
+        return {
+            name: (self.tokenizer.tokenize(e.text) for e in examples)
+            for name, examples in self.split_examples.items()
+            if examples
+        }
+
     # -- artifacts -----------------------------------------------------------------------------
     def prepare(self, artifacts: Path | None = None) -> None:
         d = self.config.data
@@ -167,6 +174,7 @@ class ClassifyTask(Task):
             self.labels = sorted({e.label for e in train})
         if len(self.labels) < 2:
             raise SeqlabError(f"{d.train}: needs at least 2 labels, found {self.labels}")
+        self.split_examples = {"train": train, "valid": valid}
         self.train_ids, self.train_targets = self.encode_examples(train, d.train)
         sizes = [len(ids) for ids in self.train_ids]
         self.plan_batches(sizes, ", or cut texts shorter with data.max_length")

@@ -133,6 +133,10 @@ class TagTask(Task):
             for s in sentences
         ]
 
+    def coverage_texts(self) -> dict[str, Any]:
+        pairs = {"train": self.train_sentences, "valid": self.valid_sentences}.items()
+        return {k: ([self.word_of(nfc(t)) for t in s.tokens] for s in v) for k, v in pairs if v}
+
     # -- artifacts -----------------------------------------------------------------------------
     def prepare(self, artifacts: Path | None = None) -> None:
         d = self.config.data
@@ -157,7 +161,7 @@ class TagTask(Task):
         self.plan_batches([len(row[0]) for row in self.train_data])
         if d.valid:
             self.check_types(valid, d.valid)
-        self.valid_sentences = valid
+        self.train_sentences, self.valid_sentences = train, valid
         self.valid_data = self.encode(valid) if valid else []
 
     def save_artifacts(self, run_dir: Path) -> None:

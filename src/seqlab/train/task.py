@@ -12,7 +12,7 @@ share of the global batch. Tasks of independent examples hand their examples' si
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +137,11 @@ class TrainingTask:
     def validate(self, model: nn.Module) -> dict[str, float]:
         """Validation metrics; must include ``loss``."""
         raise NotImplementedError
+
+    def coverage_texts(self) -> dict[str, Iterable[list[str]]]:
+        """The words of each split (``train``, ``valid``) as the word vocabulary sees them, for
+        the coverage of pretrained vectors (:mod:`seqlab.train.vector_coverage`); none here."""
+        return {}
 
     def batch_tokens(self, batch: Any) -> int:
         """Input tokens in a batch, for the tokens/s display."""
