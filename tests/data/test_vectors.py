@@ -9,14 +9,8 @@ import pytest
 from gensim.models import KeyedVectors
 from safetensors.numpy import save_file
 
-from seqlab.data.vectors import (
-    convert_vectors,
-    detect_format,
-    load_vectors,
-    require_words,
-    save_vectors,
-    word_index,
-)
+from seqlab.data.vector_lookup import require_words, word_index
+from seqlab.data.vectors import convert_vectors, detect_format, load_vectors, save_vectors
 from seqlab.errors import SeqlabError
 
 

@@ -22,7 +22,7 @@ from gensim.models import KeyedVectors
 
 from seqlab.analysis import plots
 from seqlab.data.io import iter_lines
-from seqlab.data.vectors import require_words
+from seqlab.data.vector_lookup import require_words
 from seqlab.errors import SeqlabError
 
 _REPO_ROOT = Path(__file__).resolve().parents[3]

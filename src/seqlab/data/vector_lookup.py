@@ -1,4 +1,5 @@
-"""How a word finds its pretrained vector, and how much of a text the vectors cover.
+"""How a word finds its pretrained vector, how much of a text the vectors cover, and the
+one-line error for words a caller needs that the vectors lack.
 
 A word is looked up in a fixed order, and the first form found wins:
 
@@ -17,6 +18,10 @@ from __future__ import annotations
 import re
 from collections.abc import Container, Iterable, Mapping
 from typing import NamedTuple
+
+from gensim.models import KeyedVectors
+
+from seqlab.errors import SeqlabError
 
 _DIGIT = re.compile(r"\d")
 
@@ -87,3 +92,28 @@ def coverage(sentences: Iterable[Iterable[str]], keys: Container[str]) -> Covera
         types=len(hits),
         total_types=len(counts),
     )
+
+
+def word_index(kv: KeyedVectors, word: str) -> int:
+    """The row of ``word`` in ``kv``; a missing word is a one-line :class:`SeqlabError`."""
+    index = kv.key_to_index.get(word)
+    if index is None:
+        raise SeqlabError(_missing_message([word], kv))
+    return index
+
+
+def require_words(kv: KeyedVectors, words: Iterable[str]) -> None:
+    """Raise one :class:`SeqlabError` naming every word of ``words`` missing from ``kv``."""
+    missing = [w for w in words if w not in kv.key_to_index]
+    if missing:
+        raise SeqlabError(_missing_message(missing, kv))
+
+
+def _missing_message(missing: list[str], kv: KeyedVectors) -> str:
+    shown = ", ".join(repr(w) for w in missing[:8]) + (" ..." if len(missing) > 8 else "")
+    noun = "word is" if len(missing) == 1 else f"{len(missing)} words are"
+    hint = ""
+    lower = [w.lower() for w in missing if w.lower() in kv.key_to_index and w.lower() != w]
+    if lower:
+        hint = f"; the vectors do have {lower[0]!r} (lowercase)"
+    return f"{noun} not in the vectors ({len(kv.index_to_key)} words): {shown}{hint}"

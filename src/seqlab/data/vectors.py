@@ -8,9 +8,6 @@
     kv                gensim ``KeyedVectors.save``: a Python pickle, read only with
                       ``trust_pickle=True`` (``--trust-pickle``; ``embedding.trust_pickle``)
 
-A name such as ``glove-6b-50d`` instead of a path reads vectors installed as a package (see
-:mod:`seqlab.data.glove_package`).
-
 No file a user hands seqlab may run code. Unpickling runs whatever the file asks for, so a
 ``.kv`` file, or any file that starts like a pickle (byte 0x80) whatever its name, is refused
 with one line saying how to opt in or to convert it (``seqlab embed convert``). The format is
@@ -29,7 +26,6 @@ import gzip
 import logging
 import os
 import re
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -365,28 +361,3 @@ def convert_vectors(
     """
     kv = load_vectors(source, fmt, trust_pickle=trust_pickle)
     return save_vectors(kv, out, to)
-
-
-def word_index(kv: KeyedVectors, word: str) -> int:
-    """The row of ``word`` in ``kv``; a missing word is a one-line :class:`SeqlabError`."""
-    index = kv.key_to_index.get(word)
-    if index is None:
-        raise SeqlabError(_missing_message([word], kv))
-    return index
-
-
-def require_words(kv: KeyedVectors, words: Iterable[str]) -> None:
-    """Raise one :class:`SeqlabError` naming every word of ``words`` missing from ``kv``."""
-    missing = [w for w in words if w not in kv.key_to_index]
-    if missing:
-        raise SeqlabError(_missing_message(missing, kv))
-
-
-def _missing_message(missing: list[str], kv: KeyedVectors) -> str:
-    shown = ", ".join(repr(w) for w in missing[:8]) + (" ..." if len(missing) > 8 else "")
-    noun = "word is" if len(missing) == 1 else f"{len(missing)} words are"
-    hint = ""
-    lower = [w.lower() for w in missing if w.lower() in kv.key_to_index and w.lower() != w]
-    if lower:
-        hint = f"; the vectors do have {lower[0]!r} (lowercase)"
-    return f"{noun} not in the vectors ({len(kv.index_to_key)} words): {shown}{hint}"

@@ -5,9 +5,8 @@ BIO on reading. Without a ``valid`` file a seeded ``valid_fraction`` of the sent
 out. Words are looked up in a word vocabulary (optionally lowercased); with character features
 each word's characters (case kept) are read too, so unseen words still get a useful vector.
 
-Loss: per-token cross-entropy (softmax output) or the CRF's negative log-likelihood of the gold
-sequence divided by the number of tokens (crf output).
-Metrics: seqeval entity-level precision, recall and F1 (conlleval rules), overall and per
+Loss: per-token cross-entropy (softmax output) or the CRF's gold-path negative log-likelihood
+per token (crf output). Metrics: seqeval entity-level precision, recall and F1 (conlleval rules), overall and per
 entity type (``f1_PER``, ...), plus token accuracy.
 """
 
