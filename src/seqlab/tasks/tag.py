@@ -6,8 +6,8 @@ out. Words are looked up in a word vocabulary (optionally lowercased); with char
 each word's characters (case kept) are read too, so unseen words still get a useful vector.
 
 Loss: per-token cross-entropy (softmax output) or the CRF's gold-path negative log-likelihood
-per token (crf output). Metrics: seqeval entity-level precision, recall and F1 (conlleval rules), overall and per
-entity type (``f1_PER``, ...), plus token accuracy.
+per token (crf output). Metrics: seqeval entity-level precision, recall and F1 (conlleval
+rules), overall and per entity type (``f1_PER``, ...), plus token accuracy.
 """
 
 from __future__ import annotations
