@@ -35,6 +35,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from seqlab.data.io import shown_path
+
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 SUMMARY_START, SUMMARY_END = "<!-- summary -->", "<!-- /summary -->"
 HISTORY = "<!-- history -->"
@@ -110,12 +112,10 @@ def command() -> str:
 
 
 def portable(arg: str) -> str:
-    """``arg`` with an absolute path (alone, or after ``--flag=``) made relative to the working
-    directory, so that a document names no folder of the machine that wrote it."""
+    """``arg`` with an absolute path (alone, or after ``--flag=``) as :func:`shown_path` shows
+    it, so that a document names no folder of the machine that wrote it."""
     flag, sep, value = arg.rpartition("=") if arg.startswith("-") else ("", "", arg)
-    if not os.path.isabs(value):
-        return arg
-    return f"{flag}{sep}{os.path.relpath(value)}"
+    return f"{flag}{sep}{shown_path(value)}"
 
 
 def header(title: str, machine_note: str = "") -> list[str]:

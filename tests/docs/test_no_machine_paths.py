@@ -9,6 +9,7 @@ outputs in them name paths relative to the repository's root instead
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -65,3 +66,5 @@ def test_reports_write_the_paths_they_were_given_relative_to_the_working_directo
     assert portable(f"--venv={tmp_path / 'venv'}") == "--venv=venv"
     assert portable(str(text)) == "../shared/input.txt"
     assert portable("--minutes") == "--minutes" and portable("20") == "20"
+    far = Path(os.path.abspath(os.sep)) / "elsewhere" / "t.txt"  # given by hand, far away
+    assert _source(str(far)) == f"text {far}"

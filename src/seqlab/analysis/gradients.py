@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,7 +35,7 @@ from torch import Tensor, nn
 
 from seqlab.analysis.adding import CELLS, parse_cells
 from seqlab.analysis.plots import Curve, draw_panels, save
-from seqlab.data.io import read_text
+from seqlab.data.io import read_text, shown_path
 from seqlab.data.tokenizers import CharTokenizer
 from seqlab.data.vocab import Vocab
 from seqlab.errors import SeqlabError
@@ -291,8 +290,8 @@ def format_table(result: dict[str, Any]) -> str:
 
 def _source(text: str | None) -> str:
     """What the gradients were measured on: a text file, or random tokens when there is none."""
-    if text is not None:  # relative to the working directory: no machine's folders in a report
-        return f"text {os.path.relpath(text) if os.path.isabs(text) else text}"
+    if text is not None:
+        return f"text {shown_path(text)}"
     return "random token windows (no --text given and no tiny-shakespeare beside the repository)"
 
 

@@ -83,3 +83,14 @@ def read_text(path: str | os.PathLike, encoding: str = "utf-8", what: str = "fil
     except LookupError:
         raise SeqlabError(f"unknown encoding {encoding!r}") from None
     # (a file that is all whitespace is still "text"; callers check token counts)
+
+
+def shown_path(path: str | os.PathLike) -> str:
+    """``path`` as a report should show it: relative to the working directory when it lies
+    there or beside it (``../shared/data/...``), so that a document names no folder of the
+    machine that wrote it; anything further away as it was given."""
+    text = os.fspath(path)
+    if not os.path.isabs(text):
+        return text
+    relative = os.path.relpath(text)
+    return relative if not relative.startswith(os.path.join("..", "..")) else text
