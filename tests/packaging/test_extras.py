@@ -29,6 +29,20 @@ def test_serve_without_the_serve_extra_is_one_line(module, monkeypatch, tmp_path
     assert err.startswith("error: seqlab serve needs ")
 
 
+def test_a_missing_module_no_extra_installs_is_an_internal_error(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # where the traceback file goes
+
+    def broken(*args, **kwargs):
+        raise ModuleNotFoundError("No module named 'nowhere'", name="nowhere")
+
+    monkeypatch.setattr("seqlab.cli.app", broken)
+    with pytest.raises(SystemExit) as e:
+        main(["params", "rnn(4)"])
+    assert e.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error" in err and "nowhere" in err
+
+
 def test_an_onnx_backend_without_the_onnx_extra_is_one_line(monkeypatch):
     import seqlab
     from seqlab.errors import SeqlabError

@@ -191,10 +191,11 @@ def main(argv: list[str] | None = None) -> None:
     except ModuleNotFoundError as e:  # an optional extra (seqlab[serve], ...) not installed
         invocation = _invocation.get()
         missing = missing_extra(e, invocation.command if invocation else "seqlab")
-        if missing is None:
+        if missing is None:  # a module no extra installs: a bug, reported as one
             _report_internal_error(e, sys.argv[1:] if argv is None else argv)
+            sys.exit(1)
         _print_error(str(missing))
-        sys.exit(2 if missing else 1)
+        sys.exit(2)
     except Exception as e:
         _report_internal_error(e, sys.argv[1:] if argv is None else argv)
         sys.exit(1)
