@@ -48,8 +48,8 @@ def average(
     if out.exists():
         raise SeqlabError(f"{out}: --out already exists; choose a new directory")
     paths = _chosen(run, last, checkpoints or [])
-    for path in paths:
-        check_same_vocabularies(run, path.parent.parent)
+    for other in {path.parent.parent for path in paths} - {run}:  # each other run once
+        check_same_vocabularies(run, other)
     tmp = out.with_name(f".{out.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)

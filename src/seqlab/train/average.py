@@ -17,19 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
 from seqlab.errors import SeqlabError
 from seqlab.train import checkpoint as ckpt
-
-
-def _weights(path: Path) -> dict[str, torch.Tensor]:
-    file = path / "model.safetensors"
-    try:
-        return load_file(str(file), device="cpu")
-    except (SafetensorError, OSError) as e:
-        raise SeqlabError(f"{file}: cannot load weights ({e})") from None
 
 
 def check_same_model(paths: Sequence[Path]) -> dict:
@@ -59,10 +50,10 @@ def average_weights(paths: Sequence[Path]) -> dict[str, torch.Tensor]:
     """
     if not paths:
         raise SeqlabError("average: no checkpoints to average")
-    first = _weights(paths[0])
+    first = ckpt.read_weights(paths[0])
     total = {k: v.to(torch.float64, copy=True) for k, v in first.items() if v.is_floating_point()}
     for path in paths[1:]:
-        state = _weights(path)
+        state = ckpt.read_weights(path)
         _check_alike(first, state, paths[0], path)
         for name in total:
             total[name] = total[name] + state[name].to(torch.float64)  # a new tensor each time

@@ -107,17 +107,7 @@ def load_weights(path: Path, model: torch.nn.Module) -> None:
     """
     path = _resolve(Path(path))
     file = path / "model.safetensors"
-    try:
-        state = load_file(str(file), device="cpu")
-    except (SafetensorError, OSError) as e:
-        raise SeqlabError(f"{file}: cannot load weights ({e})") from None
-    state = _renamed(state, getattr(model, "LEGACY_KEYS", {}))
-    for name, tensor in state.items():
-        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
-            raise SeqlabError(
-                f"{file}: tensor {name!r} holds NaN or infinite values; the checkpoint is "
-                "damaged (use another checkpoint, e.g. --which last, or retrain)"
-            )
+    state = _renamed(read_weights(path), getattr(model, "LEGACY_KEYS", {}))
     missing, unexpected = _key_mismatch(model, state)
     if missing or unexpected:
         raise SeqlabError(
@@ -160,17 +150,31 @@ def _key_mismatch(model: torch.nn.Module, state: dict) -> tuple[set[str], set[st
 def load_trainer_tensors(path: Path) -> dict[str, torch.Tensor]:
     """``trainer.safetensors`` (optimizer moments, RNG states, carried state), read on the CPU;
     a floating tensor holding NaN or inf is refused, as the weights' are."""
-    path = _resolve(Path(path))
-    file = path / "trainer.safetensors"
+    file = _resolve(Path(path)) / "trainer.safetensors"
+    damaged = "damaged and cannot be resumed (train again, or restore a copy of the run)"
+    return _read_finite(file, "corrupt checkpoint", damaged)
+
+
+def read_weights(path: Path) -> dict[str, torch.Tensor]:
+    """The tensors of checkpoint ``path``'s ``model.safetensors`` by their saved names, read on
+    the CPU; a floating tensor holding NaN or inf is refused."""
+    file = _resolve(Path(path)) / "model.safetensors"
+    damaged = "damaged (use another checkpoint, e.g. --which last, or retrain)"
+    return _read_finite(file, "cannot load weights", damaged)
+
+
+def _read_finite(file: Path, unreadable: str, damaged: str) -> dict[str, torch.Tensor]:
+    """A safetensors file's tensors on the CPU, each floating one checked to be finite; the
+    two messages end the one-line errors of a file that cannot be read or holds NaN/inf."""
     try:
         tensors = load_file(str(file), device="cpu")
     except (SafetensorError, OSError) as e:
-        raise SeqlabError(f"{file}: corrupt checkpoint ({e})") from None
+        raise SeqlabError(f"{file}: {unreadable} ({e})") from None
     for name, tensor in tensors.items():
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
             raise SeqlabError(
                 f"{file}: tensor {name!r} holds NaN or infinite values; the checkpoint is "
-                "damaged and cannot be resumed (train again, or restore a copy of the run)"
+                + damaged
             )
     return tensors
 

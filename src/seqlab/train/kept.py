@@ -11,10 +11,9 @@ removes the oldest step checkpoints beyond N::
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
-
-from seqlab.errors import SeqlabError
 
 PREFIX = "step-"
 
@@ -41,13 +40,20 @@ def keep_step(checkpoints: Path, step: int, keep: int) -> None:
     """Copy ``checkpoints/last`` (just written at ``step``) to its step checkpoint, then keep
     only the newest ``keep`` step checkpoints. The copy goes through a temporary sibling and a
     rename, so a crash never leaves a half-copied step checkpoint."""
-    if keep < 1:
-        raise SeqlabError(f"train.keep_checkpoints: {keep} is not >= 1")
     target = checkpoints / step_name(step)
     tmp = checkpoints / f".{target.name}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(checkpoints / "last", tmp)
+    # hard links, not copies: a checkpoint's files are never rewritten (each save writes a
+    # new directory and renames it into place), so sharing them with ``last`` is safe
+    shutil.copytree(checkpoints / "last", tmp, copy_function=_link_or_copy)
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)
     for old in step_checkpoints(checkpoints)[:-keep]:
         shutil.rmtree(old)
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or links not allowed: copy
+        shutil.copy2(source, target)
