@@ -27,6 +27,7 @@ def test_defaults_and_types():
         ({"data": {"tokenizer": "bytes"}}, "data.tokenizer"),
         ({"trian": {}}, "trian: unknown key"),
         ({"task": "paint"}, "task: 'paint' is not valid"),
+        ({"task": ["lm"]}, "task: expected str, got list"),
     ],
 )
 def test_bad_configs_name_the_key(patch, key):

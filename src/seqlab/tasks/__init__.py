@@ -38,6 +38,8 @@ TASKS: dict[str, type[Task]] = {
 
 def task_class(name: str) -> type[Task]:
     """The task class named ``name``; a one-line error lists the valid names."""
+    if not isinstance(name, str):  # e.g. ``task: [lm]``, which cannot be looked up
+        raise ConfigError(f"task: expected str, got {type(name).__name__} {name!r}")
     if name not in TASKS:
         raise ConfigError(f"task: {name!r} is not valid; expected one of {', '.join(TASKS)}")
     return TASKS[name]

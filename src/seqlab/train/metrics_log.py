@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from seqlab.analysis import plots
-from seqlab.train.log_sinks import LogSink, check_log_to, open_sinks
+from seqlab.train.log_sinks import LogSink, open_sinks
 from seqlab.train.samples import Samples
 
 METRICS_FILE = "metrics.jsonl"
@@ -28,8 +28,8 @@ class MetricsLog:
     @classmethod
     def for_run(cls, run_dir: Path, log_to: Sequence[str], enabled: bool = True) -> MetricsLog:
         """The log of a run directory: its ``metrics.jsonl`` and the sinks ``log_to`` names
-        (``train.log_to``). A missing sink package is a one-line error on every rank."""
-        check_log_to(log_to)
+        (``train.log_to``; checked on every rank when the run starts, see
+        :func:`seqlab.train.log_sinks.check_log_to`)."""
         sinks = open_sinks(log_to, Path(run_dir)) if enabled else []
         return cls(Path(run_dir) / METRICS_FILE, enabled, sinks)
 

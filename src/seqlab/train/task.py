@@ -147,8 +147,8 @@ class TrainingTask:
         """Input tokens in a batch, for the tokens/s display."""
         return 0
 
-    def validation_samples(self, model: nn.Module, count: int = 3) -> Samples:
-        """What the model makes of ``count`` fixed validation examples, for a log to show at
+    def validation_samples(self, model: nn.Module) -> Samples:
+        """What the model makes of a few fixed validation examples (``SAMPLE_COUNT``), to show at
         each validation (see :mod:`seqlab.train.samples`); nothing by default. It must not draw
         from the global random streams: a run logs the same whether or not samples are shown."""
         return Samples()
