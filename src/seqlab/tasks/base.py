@@ -60,12 +60,16 @@ class Task(TrainingTask):
     def ensemble(self, models: list[nn.Module]) -> nn.Module:
         """One model answering as the mean of ``models``, trained runs of this task with the
         same vocabularies (``--ensemble``)."""
+        self.check_ensemble()
+        return self.ensemble_class(models)
+
+    def check_ensemble(self) -> None:
+        """Refuse ``--ensemble`` for a task that has no ensemble (before its members load)."""
         if self.ensemble_class is None:
             raise SeqlabError(
                 f"--ensemble: a {self.name} run cannot be ensembled; ensembles are of seq2seq, "
                 "classify or tag runs"
             )
-        return self.ensemble_class(models)
 
     def evaluate(self, model: nn.Module, options: EvaluateOptions) -> Evaluation:
         """Score user files (``seqlab evaluate``)."""

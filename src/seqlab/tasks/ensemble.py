@@ -30,6 +30,7 @@ def load_ensemble(
     for other in others:
         check_same_vocabularies(first, check_run_dir(other))
     task, model = load_run(first, which, device)
+    task.check_ensemble()  # before the other runs' checkpoints are read
     members = [model]
     for other in others:
         other_task, member = load_run(other, which, device)
