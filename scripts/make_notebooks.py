@@ -100,6 +100,8 @@ def main() -> None:
     ap.add_argument("--lang", choices=("en", "ko", "both"), default="both")
     ap.add_argument("--out", type=Path, default=None, help="folder to write to (notebooks/)")
     args = ap.parse_args()
+    if not args.scale > 0:  # as scripts/scale.sh refuses it for the demos
+        ap.error(f"--scale {args.scale}: expected a positive number (1: the stored outputs)")
     if args.check:
         sys.exit(check())
     langs = ("en", "ko") if args.lang == "both" else (args.lang,)

@@ -95,8 +95,7 @@ class SequenceClassifier(nn.Module):
         """tokens (B, T), lengths (B,) -> one vector per sequence (B, D*H)."""
         if chunking_applies(self.rnn, tokens, self.chunk_steps):
             return self._chunked_summary(tokens, lengths)
-        x = self.dropout(self.embedding(tokens))  # (B, T, E)
-        return self.summarize(*self.rnn(x, lengths), lengths)
+        return self.summarize(*self.encode(tokens, lengths), lengths)
 
     def _chunked_summary(self, tokens: Tensor, lengths: Tensor) -> Tensor:
         """summary() read in chunks, each embedded as it is read and pooled as the outputs
