@@ -190,3 +190,18 @@ def test_export_out_refuses_a_directory_that_is_not_its_own_export(exported, tmp
     assert (other / "emissions.onnx").is_file()
     main(["export", str(run), "--force"])
     assert not (export / "notes.txt").exists() and (export / "classifier.onnx").is_file()
+
+
+def test_export_replaces_the_runs_own_export_of_the_earlier_format(exported, tmp_path):
+    """An export written before manifests listed their files (format 1: graphs as names, no
+    ``files``) is still the run's own, and a new export replaces it."""
+    run, export = _copy(exported, "ner", tmp_path)
+
+    def format_1(data: dict) -> dict:
+        data["graphs"] = {name: graph["file"] for name, graph in data["graphs"].items()}
+        del data["files"]
+        return data
+
+    _edit(export, format_1)
+    main(["export", str(run)])
+    assert "files" in json.loads((export / "manifest.json").read_text())

@@ -19,6 +19,7 @@ import os
 import shutil
 import sys
 import warnings
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
@@ -192,7 +193,7 @@ def check_out(out: Path, run: Path) -> None:
         # an export inside the run directory is the run's own, even where the run was moved
         own = out.resolve().is_relative_to(run.resolve())
         own = own or Path(manifest["run"]).resolve() == run.resolve()
-        extra = sorted(present - set(manifest["files"]) - {MANIFEST})
+        extra = sorted(present - _listed(manifest, present) - {MANIFEST})
     except (OSError, ValueError, TypeError, KeyError):  # no manifest, or not one of ours
         own, extra = False, sorted(present)
     if not own or extra:
@@ -201,6 +202,15 @@ def check_out(out: Path, run: Path) -> None:
             f"{out}: {what}, not only an export of {run}; choose another out directory, or "
             "export with force to replace it and everything in it"
         )
+
+
+def _listed(manifest: dict, present: set[str]) -> set[str]:
+    """The files an export's manifest accounts for. A manifest of format 1 (before ``files``)
+    names its graphs and CRF; the rest of such an export is the run's copied artifacts."""
+    if "files" in manifest:
+        return set(manifest["files"])
+    named = {*manifest["graphs"].values(), manifest.get("crf")}
+    return named | {name for name in present if any(fnmatch(name, p) for p in ARTIFACTS)}
 
 
 def _swap(tmp: Path, out: Path) -> None:
