@@ -18,7 +18,6 @@ The model returns logits; the task owns the loss.
 
 from __future__ import annotations
 
-import torch
 from torch import Tensor, nn
 
 from seqlab.nn.chunked import (
@@ -28,16 +27,12 @@ from seqlab.nn.chunked import (
     chunked_run,
     chunking_applies,
 )
+from seqlab.nn.masks import key_padding_mask
 from seqlab.nn.recurrent import State, hidden_of
 from seqlab.nn.stack import EmbeddingChoice, RecurrentShape, embed_and_recur
 
 POOLINGS = ("last", "mean", "max")
 STREAMING_POOLS = {"mean": RunningMean, "max": RunningMax}  # "last" reads the final state only
-
-
-def valid_mask(lengths: Tensor, steps: int) -> Tensor:
-    """lengths (B,) -> bool mask (B, T), True at real tokens."""
-    return torch.arange(steps, device=lengths.device) < lengths[:, None]
 
 
 def final_hidden(state: Tensor | tuple[Tensor, Tensor], num_layers: int, directions: int) -> Tensor:
@@ -49,7 +44,7 @@ def final_hidden(state: Tensor | tuple[Tensor, Tensor], num_layers: int, directi
 
 def pool(outputs: Tensor, lengths: Tensor, pooling: str) -> Tensor:
     """outputs (B, T, F), lengths (B,) -> (B, F), reading valid positions only."""
-    mask = valid_mask(lengths.to(outputs.device), outputs.shape[1]).unsqueeze(-1)  # (B, T, 1)
+    mask = key_padding_mask(lengths.to(outputs.device), outputs.shape[1]).unsqueeze(-1)  # (B, T, 1)
     if pooling == "mean":
         total = outputs.masked_fill(~mask, 0.0).sum(1)  # (B, F)
         return total / mask.sum(1).clamp(min=1).to(outputs.dtype)

@@ -22,14 +22,13 @@ from torchcrf import CRF
 
 from seqlab.nn.char_features import build_char_features
 from seqlab.nn.chunked import CHUNK_STEPS, chunked_forward, chunking_applies
+from seqlab.nn.masks import key_padding_mask
 from seqlab.nn.stack import EmbeddingChoice, RecurrentShape, embed_and_recur
 
 OUTPUTS = ("softmax", "crf")
 
 
-def lengths_mask(lengths: Tensor, steps: int) -> Tensor:
-    """lengths (B,) -> bool mask (B, T), True at real tokens."""
-    return torch.arange(steps, device=lengths.device) < lengths[:, None]
+lengths_mask = key_padding_mask  # lengths (B,), T -> bool mask (B, T), True at real tokens
 
 
 class SequenceTagger(nn.Module):
