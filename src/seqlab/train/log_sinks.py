@@ -27,10 +27,11 @@ from typing import Any, Protocol
 
 from seqlab.analysis import plots
 from seqlab.errors import ConfigError
+from seqlab.extras import EXTRAS
 from seqlab.train.samples import Samples
 
 TENSORBOARD_DIR = "tensorboard"  # inside the run directory
-INSTALL_TENSORBOARD = "pip install 'seqlab[tensorboard]'"
+INSTALL_TENSORBOARD = "pip install 'seqlab[tensorboard]'"  # the extra of seqlab.extras
 FLUSH_SECONDS = 10  # how stale a live TensorBoard view of the train scalars may get
 
 
@@ -53,7 +54,7 @@ class LogSink(Protocol):
 
 def tensorboard_installed() -> bool:
     """Whether the tensorboard package is there (located, not imported: that takes seconds)."""
-    return importlib.util.find_spec("tensorboard") is not None
+    return all(importlib.util.find_spec(m) is not None for m in EXTRAS["tensorboard"])
 
 
 def check_log_to(log_to: Sequence[str]) -> None:
