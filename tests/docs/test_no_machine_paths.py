@@ -32,8 +32,8 @@ def machine_paths(text: str) -> list[str]:
     """The absolute machine paths in ``text``."""
     found = SYSTEM_PATH.findall(text)
     for own in {REPO, REPO.parent, Path.home()}:
-        if len(own.parts) > 1:  # never "/" itself
-            found += [str(own)] * text.count(str(own) + "/")
+        if len(own.parts) > 1:  # never "/" itself; a whole path, not the tail of another
+            found += re.findall(rf"(?<![\w.~/-]){re.escape(str(own))}/", text)
     return found
 
 
@@ -57,14 +57,14 @@ def test_reports_write_the_paths_they_were_given_relative_to_the_working_directo
 ) -> None:
     from bench._report import portable
 
-    from seqlab.analysis.gradients import _source
+    from seqlab.data.io import shown_path
 
     monkeypatch.chdir(tmp_path)
     text = tmp_path.parent / "shared" / "input.txt"
-    assert _source(str(text)) == "text ../shared/input.txt"
-    assert _source("data/input.txt") == "text data/input.txt"
+    assert shown_path(text) == "../shared/input.txt"
+    assert shown_path("data/input.txt") == "data/input.txt"
     assert portable(f"--venv={tmp_path / 'venv'}") == "--venv=venv"
     assert portable(str(text)) == "../shared/input.txt"
     assert portable("--minutes") == "--minutes" and portable("20") == "20"
     far = Path(os.path.abspath(os.sep)) / "elsewhere" / "t.txt"  # given by hand, far away
-    assert _source(str(far)) == f"text {far}"
+    assert shown_path(far) == str(far)

@@ -253,7 +253,9 @@ def diagnose_gradients(
     options["train_steps"] = train_steps
     return {
         **options,
-        "text": str(path) if path is not None else None,
+        # a --text as given; the default, found beside the repository, relative to here (no
+        # machine's folders in a report: ../shared/data/...)
+        "text": None if path is None else str(text) if text is not None else shown_path(path),
         "sigmoid_prime_max": activation_derivative_max("sigmoid"),
         "tanh_prime_max": activation_derivative_max("tanh"),
         "cells": {cell: _cell_result(cell, ids, vocab_size, options) for cell in cells},
@@ -291,7 +293,7 @@ def format_table(result: dict[str, Any]) -> str:
 def _source(text: str | None) -> str:
     """What the gradients were measured on: a text file, or random tokens when there is none."""
     if text is not None:
-        return f"text {shown_path(text)}"
+        return f"text {text}"
     return "random token windows (no --text given and no tiny-shakespeare beside the repository)"
 
 
