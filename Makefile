@@ -9,9 +9,7 @@ STAMP := $(VENV)/.installed
 
 # Two workers, each taking whole test files (a module's shared runs are made once). The tests that
 # start processes of their own (DDP, multi-node, the demos) are marked xdist_group("processes"):
-# tests/conftest.py runs them one at a time, so they never overlap. The demo tests (marked
-# alone) repeat a 2-thread training bit for bit, which holds only with the machine to itself:
-# they run after the parallel part, by themselves.
+# tests/conftest.py runs them one at a time, so they never overlap.
 PYTEST_PARALLEL := -n 2 --dist loadfile
 
 $(STAMP): pyproject.toml
@@ -27,8 +25,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
-	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -m "not alone"
-	$(BIN)/python -m pytest -m alone
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 # The edit loop: the same suite without the tests marked slow, and no lint.
 test-quick: $(STAMP)

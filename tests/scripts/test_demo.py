@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 # one at a time with the multi-process tests
-pytestmark = [pytest.mark.xdist_group("processes"), pytest.mark.slow, pytest.mark.alone]
+pytestmark = [pytest.mark.xdist_group("processes"), pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
 SCALE = 0.02
