@@ -6,7 +6,7 @@ worded by :mod:`seqlab.data.config_text`, which also reads the YAML (importable 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -99,6 +99,54 @@ class RecurrentModelConfig(Section):
     num_layers: Positive = 1
     dropout: Fraction = 0.2
     impl: Literal["fused", "explicit"] = "fused"
+
+
+class TransformerFields(Section):
+    """The model's family, and the Transformer's own sizes (a task's model section adds these).
+
+    arch: recurrent (the default: embedding -> cell x num_layers) | transformer (attention
+        without recurrence: pre-LN blocks of self-attention and a feed-forward layer, as
+        :mod:`seqlab.nn.transformer_block`). With transformer, embedding_dim is the model width
+        D, num_layers the number of blocks, dropout acts on the embeddings and after each
+        attention and feed-forward layer, impl picks the attention kernel (fused: torch's
+        scaled_dot_product_attention; explicit: the equation), and the recurrent fields (cell,
+        hidden_size, ...) do not apply: setting one is an error.
+    num_heads: h, attention heads per layer (embedding_dim must divide by h).
+    dim_feedforward: F, the feed-forward layer's inner width (0 = 4 x embedding_dim).
+    positions: learned (a trained vector per position, GPT) | sinusoidal (fixed clocks,
+        Vaswani et al. 2017).
+    activation: relu | gelu, in the feed-forward layer.
+    """
+
+    RECURRENT_ONLY: ClassVar[tuple[str, ...]] = ("cell", "hidden_size")
+
+    arch: Literal["recurrent", "transformer"] = "recurrent"
+    num_heads: Positive = 4
+    dim_feedforward: NonNegative = 0
+    positions: Literal["learned", "sinusoidal"] = "learned"
+    activation: Literal["relu", "gelu"] = "gelu"
+
+    @model_validator(mode="after")
+    def _arch_fits(self) -> TransformerFields:
+        if self.arch != "transformer":
+            return self
+        fields = type(self).model_fields
+        for name in self.RECURRENT_ONLY:  # not at its default (a saved config lists them all)
+            if getattr(self, name) != fields[name].get_default(call_default_factory=True):
+                raise ValueError(
+                    f"{name}: applies only to arch 'recurrent'; remove it for arch 'transformer'"
+                )
+        width = getattr(self, "embedding_dim", 0)
+        if width % self.num_heads:
+            raise ValueError(
+                f"num_heads: embedding_dim {width} is not divisible by num_heads {self.num_heads}"
+            )
+        return self
+
+    @property
+    def feedforward_size(self) -> int:
+        """F: ``dim_feedforward``, or 4 x embedding_dim when 0."""
+        return self.dim_feedforward or 4 * getattr(self, "embedding_dim", 0)
 
 
 class TrainConfig(Section):

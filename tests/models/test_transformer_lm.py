@@ -111,3 +111,35 @@ def test_positions_beyond_max_len_are_an_error_and_params_count_every_weight():
         model(torch.zeros(1, 33, dtype=torch.long))
     table = param_table_from_module(model)
     assert table.pytorch_total == sum(p.numel() for p in model.parameters())
+
+
+def test_generation_slides_its_window_past_max_len():
+    """Past ``max_len`` positions, each step equals the model run afresh on the window it keeps:
+    the last max_len // 2 tokens read again at the slide, and every token since."""
+    torch.manual_seed(0)
+    shape = BlockShape(d_model=16, num_heads=2, dim_feedforward=32)
+    model = TransformerLM(VOCAB, shape, num_layers=2, max_len=8).double().eval()
+    tokens = torch.randint(0, VOCAB, (2, 21), generator=torch.Generator().manual_seed(3))
+    state, window = None, tokens[:, :0]
+    for t in range(tokens.shape[1]):
+        if window.shape[1] >= 8:
+            window = window[:, -4:]
+        window = torch.cat([window, tokens[:, t : t + 1]], dim=1)
+        logits, state = model.step(tokens[:, t], state)
+        torch.testing.assert_close(logits, model(window)[0][:, -1], atol=1e-10, rtol=0)
+    assert int(state.positions.max()) < 8
+
+
+def test_a_prime_longer_than_the_window_is_read_from_its_end():
+    torch.manual_seed(0)
+    shape = BlockShape(d_model=16, num_heads=2, dim_feedforward=32)
+    model = TransformerLM(VOCAB, shape, num_layers=1, max_len=8).double().eval()
+    prime = torch.randint(0, VOCAB, (2, 12), generator=torch.Generator().manual_seed(4))
+    lengths = torch.tensor([12, 9])
+    state = model.start(prime, lengths)
+    for row, n in enumerate(lengths.tolist()):
+        alone = model.start(prime[row : row + 1, n - 4 : n])
+        nxt = torch.tensor([5])
+        a, _ = model.step(nxt, model.select(state, torch.tensor([row])))
+        b, _ = model.step(nxt, alone)
+        torch.testing.assert_close(a, b, atol=1e-10, rtol=0)

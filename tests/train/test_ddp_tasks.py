@@ -28,9 +28,9 @@ pytestmark = [
     pytest.mark.slow,
 ]
 
-TASKS = ["seq2seq", "classify", "tag", "condgen"]
+TASKS = ["seq2seq", "classify", "tag", "condgen", "transformer"]  # transformer: seq2seq's
 UNEVEN = ["seq2seq", "tag", "condgen"]  # tasks whose loss is a mean over a batch's tokens
-TOKENS = ["seq2seq", "classify", "tag"]
+TOKENS = ["seq2seq", "classify", "tag", "transformer"]
 BUDGET = "batch_type: tokens, batch_tokens: 20"
 STEPS = 6
 SETS = ["--set", f"train.max_steps={STEPS}", "--set", "model.dropout=0.0"]

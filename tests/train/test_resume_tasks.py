@@ -18,6 +18,7 @@ NOISY = {
     "classify": {"dropout": 0.3},
     "tag": {"dropout": 0.3},
     "condgen": {"dropout": 0.3},
+    "transformer": {"dropout": 0.3},  # the seq2seq task with model.arch transformer
 }
 
 
@@ -26,7 +27,7 @@ def train_losses(run_dir: Path) -> list[tuple[int, float]]:
     return [(r["step"], r["loss"]) for r in map(json.loads, lines) if r["split"] == "train"]
 
 
-@pytest.mark.parametrize("task", ["seq2seq", "classify", "tag", "condgen"])
+@pytest.mark.parametrize("task", ["seq2seq", "classify", "tag", "condgen", "transformer"])
 def test_mid_epoch_resume_through_the_cli_is_bit_identical(task, tiny_task, tmp_path, capsys):
     model = NOISY[task]
     full = train(tiny_task(task, "full"), {"model": model, "train": {"max_steps": STEPS}})

@@ -13,8 +13,9 @@ shape instead: the weights already hold the vectors, and the file may be gone.
 
 from __future__ import annotations
 
-from seqlab.config import EmbeddingConfig, RecurrentModelConfig
+from seqlab.config import EmbeddingConfig, RecurrentModelConfig, TransformerFields
 from seqlab.nn.stack import EmbeddingChoice, RecurrentShape
+from seqlab.nn.transformer_block import BlockShape
 
 
 def recurrent_shape(config: RecurrentModelConfig, *, bidirectional: bool = False) -> RecurrentShape:
@@ -29,3 +30,15 @@ def embedding_choice(config: EmbeddingConfig, itos: list[str] | None) -> Embeddi
     if config.kind == "pretrained" and itos is None:  # the weights already hold the vectors
         return EmbeddingChoice("learned", None, config.freeze)
     return EmbeddingChoice(config.kind, config.path, config.freeze, config.trust_pickle, itos)
+
+
+def block_shape(config: TransformerFields) -> BlockShape:
+    """The sizes of every Transformer block a model section (``arch: transformer``) describes."""
+    return BlockShape(
+        d_model=config.embedding_dim,
+        num_heads=config.num_heads,
+        dim_feedforward=config.feedforward_size,
+        dropout=config.dropout,
+        activation=config.activation,
+        impl=config.impl,
+    )

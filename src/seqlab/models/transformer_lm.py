@@ -35,11 +35,14 @@ class TransformerState(NamedTuple):
     real: (B, t) bool, True where a cached position holds a real token; False for the padding of
         a shorter prime, which is never attended to again.
     positions: (B,) long, the position the next token of each row takes.
+    tokens: (B, t) long, the tokens read so far (the padding included), from which a full
+        window is read again when generation slides it along.
     """
 
     caches: tuple[KVCache, ...]
     real: Tensor
     positions: Tensor
+    tokens: Tensor
 
 
 class TransformerLM(nn.Module):
@@ -56,6 +59,7 @@ class TransformerLM(nn.Module):
     """
 
     log_probs = False  # decoding (seqlab.decode.search.Decodable): step returns logits
+    carries_state = False  # training reads each window on its own (no truncated BPTT)
 
     def __init__(
         self,
@@ -98,7 +102,8 @@ class TransformerLM(nn.Module):
         for index, block in enumerate(self.blocks):
             x, cache = block(x, mask, state.caches[index] if state.caches else None)  # (B, T, D)
             caches.append(cache)
-        new_state = TransformerState(tuple(caches), real, state.positions + steps)
+        seen = torch.cat([state.tokens, tokens], dim=1)  # (B, t + T)
+        new_state = TransformerState(tuple(caches), real, state.positions + steps, seen)
         logits = self.output(self.norm(x))  # (B, T, V)
         if targets is None:
             return logits, new_state
@@ -122,16 +127,35 @@ class TransformerLM(nn.Module):
     def empty_state(self, batch_size: int, device=None) -> TransformerState:
         """No position read yet: no caches, real (B, 0), positions (B,) zeros."""
         real = torch.ones(batch_size, 0, dtype=torch.bool, device=device)
-        return TransformerState((), real, torch.zeros(batch_size, dtype=torch.long, device=device))
+        zeros = torch.zeros(batch_size, dtype=torch.long, device=device)
+        return TransformerState((), real, zeros, zeros[:, None][:, :0])
 
     def step(
         self, tokens: Tensor, state: TransformerState | None = None
     ) -> tuple[Tensor, TransformerState]:
         """One decoding step: tokens (B,) -> logits (B, V) and the state one position longer.
 
-        Only the new token is projected; it attends to the t cached keys: O(t) work."""
+        Only the new token is projected; it attends to the t cached keys: O(t) work. When a row
+        would pass the last position (``max_len``), the window slides: every row reads its last
+        ``max_len // 2`` tokens again (:meth:`slide`), and decoding goes on from there."""
+        if state is not None and int(state.positions.max()) >= self.max_len:
+            state = self.slide(state)
         logits, state = self(tokens.unsqueeze(1), state)  # (B, 1, V)
         return logits[:, 0], state
+
+    def slide(self, state: TransformerState) -> TransformerState:
+        """The state after reading again only the last ``max_len // 2`` real tokens of each row
+        (all of a row's tokens when it has fewer), from position 0: O(max_len^2) work once every
+        ``max_len // 2`` steps, as a GPT crops its context to the window it was trained on."""
+        keep = max(1, self.max_len // 2)
+        rows = [row[real][-keep:] for row, real in zip(state.tokens, state.real, strict=True)]
+        return self._read(rows)
+
+    def _read(self, rows: list[Tensor]) -> TransformerState:
+        """The state after reading token rows of different lengths (each (T_b,), T_b >= 1)."""
+        lengths = torch.tensor([len(r) for r in rows], device=rows[0].device)
+        prime = nn.utils.rnn.pad_sequence(rows, batch_first=True)  # (B, T) right padded
+        return self.start(prime, lengths)
 
     def start(self, prime: Tensor, lengths: Tensor | None = None) -> TransformerState | None:
         """The state after reading ``prime`` (B, T) all at once (T may be 0: no state).
@@ -142,6 +166,14 @@ class TransformerLM(nn.Module):
         """
         if prime.shape[1] == 0:
             return None
+        if prime.shape[1] > self.max_len:  # read only the window the model was trained on
+            lengths = (
+                lengths if lengths is not None else prime.new_full(prime.shape[:1], prime.shape[1])
+            )
+            keep = max(1, self.max_len // 2)
+            return self._read(
+                [row[:n][-keep:] for row, n in zip(prime, lengths.tolist(), strict=True)]
+            )
         if lengths is None:
             return self(prime)[1]
         state = self.empty_state(prime.shape[0], prime.device)
@@ -157,7 +189,9 @@ class TransformerLM(nn.Module):
         if state is None:
             return None
         caches = tuple(cache.select(index) for cache in state.caches)
-        return TransformerState(caches, state.real[index], state.positions[index])
+        return TransformerState(
+            caches, state.real[index], state.positions[index], state.tokens[index]
+        )
 
 
 def _gpt_init(module: nn.Module) -> None:

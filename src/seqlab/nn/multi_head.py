@@ -75,15 +75,15 @@ class MultiHeadAttention(nn.Module):
         return KVCache(keys, values)
 
     def attend(
-        self, query: Tensor, kv: KVCache, mask: Tensor | None = None
+        self, query: Tensor, kv: KVCache, mask: Tensor | None = None, *, need_weights=False
     ) -> tuple[Tensor, Tensor | None]:
         """query (B, T, D) over keys and values (B, h, S, d_k); mask bool broadcastable to
         (B, h, T, S), True = may attend -> output (B, T, D), weights (B, h, T, S) (explicit
-        impl) or None (fused)."""
+        impl, or ``need_weights``: this call takes the explicit path) or None (fused)."""
         check_impl(self.impl)
         q = split_heads(self.q_proj(query), self.num_heads)  # (B, h, T, d_k)
         weights = None
-        if self.impl == "explicit":
+        if self.impl == "explicit" or need_weights:
             heads, weights = scaled_dot_product_weights(q, kv.keys, kv.values, mask)
         else:
             heads = scaled_dot_product(q, kv.keys, kv.values, mask, impl="fused")

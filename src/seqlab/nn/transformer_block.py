@@ -114,11 +114,27 @@ class DecoderBlock(_PreLNBlock):
 
         ``masks``: (self-attention mask, broadcastable to (B, h, T, t + T); memory mask,
         broadcastable to (B, h, T, S)), bool, True = may attend."""
+        x, cache, _ = self.with_weights(x, memory, masks, cache, need_weights=False)
+        return x, cache
+
+    def with_weights(
+        self,
+        x: Tensor,
+        memory: KVCache,
+        masks: tuple[Tensor | None, Tensor | None] = (None, None),
+        cache: KVCache | None = None,
+        *,
+        need_weights: bool = True,
+    ) -> tuple[Tensor, KVCache, Tensor | None]:
+        """As :meth:`forward`, and the cross-attention weights (B, h, T, S) (None without
+        ``need_weights`` under the fused impl)."""
         self_mask, memory_mask = masks
         x, cache = self._self_attention(x, self_mask, cache)  # (B, T, D)
-        crossed, _ = self.cross_attn.attend(self.norm2(x), memory, memory_mask)
+        crossed, weights = self.cross_attn.attend(
+            self.norm2(x), memory, memory_mask, need_weights=need_weights
+        )
         x = x + self.dropout(crossed)  # (B, T, D)
-        return self._feed_forward(x, self.norm3), cache  # (B, T, D)
+        return self._feed_forward(x, self.norm3), cache, weights  # (B, T, D)
 
     @torch.no_grad()
     def copy_from_torch(self, layer: nn.TransformerDecoderLayer) -> None:

@@ -16,7 +16,14 @@ import torch
 from pydantic import Field, model_validator
 from torch import Tensor, nn
 
-from seqlab.config import EmbeddingConfig, NonNegative, Positive, RecurrentModelConfig, TupleOf
+from seqlab.config import (
+    EmbeddingConfig,
+    NonNegative,
+    Positive,
+    RecurrentModelConfig,
+    TransformerFields,
+    TupleOf,
+)
 from seqlab.data.batching import pad_ids
 from seqlab.data.io import read_text
 from seqlab.data.lm_stream import LMStream, as_tensor, split_text, stream_rows
@@ -26,8 +33,9 @@ from seqlab.data.vocab import EOS, UNK, Vocab
 from seqlab.decode.loop import decode
 from seqlab.decode.strategy import Beam, Sample
 from seqlab.errors import ConfigError, SeqlabError
-from seqlab.models.build import embedding_choice, recurrent_shape
+from seqlab.models.build import block_shape, embedding_choice, recurrent_shape
 from seqlab.models.lm import CutoffError, LanguageModel
+from seqlab.models.transformer_lm import TransformerLM
 from seqlab.nn.recurrent import detach_state
 from seqlab.tasks.artifacts import Artifacts
 from seqlab.tasks.base import PieceCallback, Task
@@ -60,8 +68,12 @@ class LMDataConfig(TokenizedDataConfig):
     bptt: Positive = 128
 
 
-class LMModelConfig(RecurrentModelConfig):
-    """embedding -> cell x num_layers -> linear (see :class:`RecurrentModelConfig`).
+class LMModelConfig(RecurrentModelConfig, TransformerFields):
+    """embedding -> cell x num_layers -> linear (see :class:`RecurrentModelConfig`), or with
+    ``arch: transformer`` a decoder-only Transformer, GPT-style (see :class:`TransformerFields`):
+    embedding + positions -> causal blocks -> linear, reading windows of ``data.bptt`` tokens,
+    each on its own (nothing carried from one window to the next); generation slides that
+    window along once it is full.
 
     tie_weights: the output layer reuses the embedding matrix.
     softmax: full | adaptive (torch's AdaptiveLogSoftmaxWithLoss, for large word vocabularies).
@@ -76,6 +88,15 @@ class LMModelConfig(RecurrentModelConfig):
     adaptive_cutoffs: TupleOf[int] = ()
     adaptive_div_value: Annotated[float, Field(gt=0)] = 4.0
     embedding: EmbeddingConfig = Field(default_factory=EmbeddingConfig)
+
+    RECURRENT_ONLY = (
+        "cell",
+        "hidden_size",
+        "softmax",
+        "adaptive_cutoffs",
+        "adaptive_div_value",
+        "embedding",
+    )
 
     @model_validator(mode="after")
     def _softmax_fits(self) -> LMModelConfig:
@@ -159,7 +180,16 @@ class LanguageModelTask(Task):
     def model_sizes(self) -> dict[str, int]:
         return {"vocab_size": len(self.vocab)}
 
-    def make_model(self, config: LMModelConfig, fresh: bool) -> LanguageModel:
+    def make_model(self, config: LMModelConfig, fresh: bool) -> LanguageModel | TransformerLM:
+        if config.arch == "transformer":
+            return TransformerLM(
+                len(self.vocab),
+                block_shape(config),
+                num_layers=config.num_layers,
+                max_len=self.config.data.bptt,
+                positions=config.positions,
+                tie_weights=config.tie_weights,
+            )
         try:
             return LanguageModel(
                 len(self.vocab),
@@ -186,6 +216,9 @@ class LanguageModelTask(Task):
     def batch_loss(self, model: nn.Module, batch, carry) -> tuple[Tensor, int, Any]:
         device = next(model.parameters()).device
         inputs, targets = (t.to(device, non_blocking=True) for t in batch)
+        if not carries_state(model):  # a Transformer reads each window on its own
+            nll, _ = model(inputs, None, targets)  # (B, T)
+            return nll.mean(), targets.numel(), None
         nll, state = model(inputs, detach_state(carry), targets)  # (B, T)
         return nll.mean(), targets.numel(), state
 
@@ -324,9 +357,11 @@ def evaluate_stream(model: nn.Module, ids: Tensor, batch_size: int, bptt: int) -
     batch_size = max(1, min(batch_size, (ids.numel() - 1) // 2))
     stream = LMStream(ids, batch_size, bptt)
     total, count, state = 0.0, 0, None
+    carries = carries_state(model)
     for i in range(len(stream)):
         inputs, targets = (t.to(device) for t in stream.window(i))
         nll, state = model(inputs, state, targets)  # (B, T)
+        state = state if carries else None
         total += nll.sum().item()
         count += targets.numel()
     loss = total / max(1, count)
@@ -336,3 +371,9 @@ def evaluate_stream(model: nn.Module, ids: Tensor, batch_size: int, bptt: int) -
         "bpt": loss / math.log(2),
         "tokens": count,
     }
+
+
+def carries_state(model: nn.Module) -> bool:
+    """Whether the model carries a state from one window to the next (a recurrent LM, under
+    truncated BPTT) or reads each window on its own (a Transformer: ``carries_state = False``)."""
+    return getattr(getattr(model, "module", model), "carries_state", True)

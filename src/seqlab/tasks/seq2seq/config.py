@@ -6,7 +6,14 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from seqlab.config import Fraction, NonNegative, Positive, Probability, RecurrentModelConfig
+from seqlab.config import (
+    Fraction,
+    NonNegative,
+    Positive,
+    Probability,
+    RecurrentModelConfig,
+    TransformerFields,
+)
 from seqlab.data.tokenizers import TOKENIZER_KINDS
 from seqlab.nn.attention import ATTENTION_KINDS, LUONG_SCORES
 from seqlab.tasks.text_data import TokenizedDataConfig
@@ -51,8 +58,14 @@ class Seq2SeqDataConfig(TokenizedDataConfig):
         return self
 
 
-class Seq2SeqModelConfig(RecurrentModelConfig):
+class Seq2SeqModelConfig(RecurrentModelConfig, TransformerFields):
     """Encoder-decoder shape, and how it is trained and decoded.
+
+    arch: recurrent (the fields below) | transformer (num_layers encoder and decoder blocks of
+        width embedding_dim, sinusoidal positions by default, the output layer tied to the
+        target embedding; see :class:`TransformerFields`; cell, hidden_size, bidirectional,
+        attention, score, attention_size, input_feed, bridge and scheduled sampling do not
+        apply).
 
     cell: rnn | lstm | gru (encoder and decoder); bidirectional: the encoder's.
     attention: none (fixed context vector) | bahdanau (additive) | luong (``score`` dot |
@@ -81,6 +94,20 @@ class Seq2SeqModelConfig(RecurrentModelConfig):
     label_smoothing: Fraction = 0.0
     max_len_ratio: float = Field(default=1.5, gt=0)
     max_len_offset: NonNegative = 5
+    positions: Literal["learned", "sinusoidal"] = "sinusoidal"
+
+    RECURRENT_ONLY = (
+        "cell",
+        "hidden_size",
+        "bidirectional",
+        "attention",
+        "score",
+        "attention_size",
+        "input_feed",
+        "bridge",
+        "teacher_forcing",
+        "teacher_forcing_schedule",
+    )
 
     @model_validator(mode="after")
     def _attention_fits(self) -> Seq2SeqModelConfig:

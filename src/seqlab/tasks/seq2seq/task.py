@@ -41,14 +41,15 @@ from seqlab.decode.loop import decode
 from seqlab.decode.search import Hypothesis, max_lengths
 from seqlab.decode.strategy import Beam, Greedy, Strategy
 from seqlab.errors import SeqlabError
-from seqlab.models.build import recurrent_shape
 from seqlab.models.seq2seq import Seq2Seq
+from seqlab.models.transformer_seq2seq import TransformerSeq2Seq
 from seqlab.tasks.artifacts import Artifacts
 from seqlab.tasks.base import Task
 from seqlab.tasks.options import EvaluateOptions, Evaluation, TranslateOptions, Translation
 from seqlab.tasks.seq2seq.config import Seq2SeqDataConfig, Seq2SeqModelConfig
 from seqlab.tasks.seq2seq.data import build_sides, is_chatbot, read_pairs
 from seqlab.tasks.seq2seq.metrics import bleu_and_chrf, corpus_bleu, teacher_forced_loss
+from seqlab.tasks.seq2seq.model import build_model
 from seqlab.tasks.seq2seq.samples import greedy_samples
 from seqlab.train.samples import Samples
 from seqlab.train.schedule import TeacherForcingSchedule
@@ -150,17 +151,8 @@ class Seq2SeqTask(Task):
     def model_sizes(self) -> dict[str, int]:
         return {"src_vocab_size": len(self.src_vocab), "tgt_vocab_size": len(self.tgt_vocab)}
 
-    def make_model(self, config: Seq2SeqModelConfig, fresh: bool) -> Seq2Seq:
-        return Seq2Seq(
-            len(self.src_vocab),
-            len(self.tgt_vocab),
-            recurrent_shape(config, bidirectional=config.bidirectional),
-            attention=config.attention,
-            score=config.score,
-            attention_size=config.attention_size,
-            input_feed=config.input_feed,
-            bridge=config.bridge,
-        )
+    def make_model(self, config: Seq2SeqModelConfig, fresh: bool) -> Seq2Seq | TransformerSeq2Seq:
+        return build_model(config, len(self.src_vocab), len(self.tgt_vocab))
 
     # -- training ------------------------------------------------------------------------------
     def plan_pair_batches(self) -> None:
@@ -336,6 +328,8 @@ class Seq2SeqTask(Task):
             limits = max_lengths(lengths, m.max_len_ratio, m.max_len_offset)
             if max_length:
                 limits = limits.clamp(max=max_length)
+            if hasattr(model, "max_len"):  # positions end there (a Transformer)
+                limits = limits.clamp(max=model.max_len - 1)
             out += decode(
                 model,
                 state,
