@@ -3,8 +3,11 @@
 # a time, on Multi30k (official split) or Tatoeba (the config's seeded 2% held-out split); then
 # training tokens/s and decoding sentences/s of the three runs.
 #   bash bench/attention_three_way.sh multi30k|tatoeba [MINUTES] [fp32|bf16] ["none bahdanau luong"]
-# The fourth argument trains only the named runs (the speed table covers those of the three that
-# exist). SUFFIX (environment) replaces the run names' suffix, "-bf16" for bf16, "" for fp32.
+# The fourth argument trains only the named runs (the speed table covers those that exist);
+# "transformer" (Multi30k only) adds the Transformer of configs/seq2seq_multi30k_transformer.yaml
+# (3+3 blocks of 256, 4 heads, feed-forward 512: 5.9M parameters against the LSTMs' 5.7M) on the
+# same subwords and budget. SUFFIX (environment) replaces the run names' suffix, "-bf16" for
+# bf16, "" for fp32.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -37,6 +40,17 @@ for att in $ATTS; do
     luong) what="luong, general score, input feeding" ;;
   esac
   name="$PREFIX-$att$SUFFIX"
+  if [ "$att" = transformer ]; then
+    [ "$DATA" = multi30k ] || { echo "attention_three_way.sh: transformer runs on multi30k only" >&2; exit 2; }
+    TSIZE="Transformer encoder-decoder (pre-LN), 3 encoder and 3 decoder blocks of width 256, 4 heads, feed-forward 512, sinusoidal positions, tied target embedding, the same BPE 4,000 per side, dropout 0.1, token batches of 2,000, Adam 7e-4 after 500 warm-up steps, halved when validation BLEU stops improving, label smoothing 0.1, clipping 1, precision $PREC"
+    $PY -m bench.task_run "$name" configs/seq2seq_multi30k_transformer.yaml \
+      --set data.bleu_sentences=$BLEU_N --set train.eval_every=$EVERY --set train.epochs=100 \
+      --set train.patience=0 --set train.metric=bleu --set train.precision=$PREC \
+      --set train.time_limit_minutes="$MIN" --set out_dir="runs/bench/$name" \
+      "${HELD[@]}" \
+      --note "$WHERE. $MIN CPU-minutes, the budget of the recurrent runs. $TSIZE; validation greedy BLEU on $BLEU_N held-out sentences every $EVERY steps keeps the best checkpoint. $SCORED"
+    continue
+  fi
   $PY -m bench.task_run "$name" $CONFIG \
     --set model.cell=lstm --set model.num_layers=1 --set model.hidden_size=256 \
     --set model.embedding_dim=256 --set model.dropout=0.3 --set model.attention=$att \
@@ -51,7 +65,7 @@ for att in $ATTS; do
     --note "$WHERE. $MIN CPU-minutes for each of none / bahdanau / luong. Same size for all: $SIZE; validation greedy BLEU on $BLEU_N held-out sentences every $EVERY steps keeps the best checkpoint. $SCORED Attention: $what."
 done
 RUNS=()
-for att in none bahdanau luong; do
+for att in none bahdanau luong transformer; do
   [ -d "runs/bench/$PREFIX-$att$SUFFIX" ] && RUNS+=("runs/bench/$PREFIX-$att$SUFFIX")
 done
 $PY -m bench.seq2seq_speed "${RUNS[@]}" "${SPEED_SRC[@]}" --name "$PREFIX-speed$SUFFIX"

@@ -4,6 +4,11 @@
                                            [--size auto|LAYERSxHIDDEN]
     python -m bench.lm_quality ptb [--minutes 15]
                                    [--precision auto|fp32|bf16]
+    python -m bench.lm_quality shakespeare --arch transformer [--size auto|LAYERSxWIDTH]
+
+``--arch transformer`` trains the GPT-style model (``model.arch: transformer``) of the setup's
+``transformer`` entry instead of the LSTM, on the same data, windows and budget; sizes are
+layers x model width.
 
 ``auto`` (the default) trains in bf16 where the CPU has native bf16 (AVX512-BF16 or AMX), and
 in fp32 elsewhere, where seqlab refuses bf16.
@@ -39,7 +44,10 @@ from seqlab.train.rundir import save_run_config
 from seqlab.train.trainer import Trainer
 
 REPO = Path(__file__).resolve().parent.parent
-SIZES = [(2, 512), (2, 384), (2, 256), (1, 256)]  # (layers, hidden), largest first
+SIZES = {  # (layers, width), largest first: hidden_size for the LSTM, embedding_dim (D) else
+    "lstm": [(2, 512), (2, 384), (2, 256), (1, 256)],
+    "transformer": [(6, 384), (4, 256), (4, 192), (3, 128)],
+}
 MIN_EPOCHS = 6
 SETUP_S = 25.0  # seconds of data preparation and model construction in the real run
 
@@ -65,6 +73,17 @@ SETUPS = {
             "dropout": 0.2,
         },
         "train": {"batch_size": 64, "lr": 3e-3, "eval_batch_size": 32},
+        "transformer": {
+            "model": {
+                "arch": "transformer",
+                "embedding_dim": 256,
+                "num_layers": 4,
+                "num_heads": 4,
+                "dropout": 0.1,
+                "tie_weights": True,
+            },
+            "train": {"batch_size": 32, "lr": 2e-3, "eval_batch_size": 32},
+        },
         "evals": 6,
         "unit": "nats/char",
     },
@@ -92,6 +111,17 @@ SETUPS = {
             "adaptive_cutoffs": [2000, 6000],
         },
         "train": {"batch_size": 32, "lr": 3e-3, "eval_batch_size": 10},
+        "transformer": {
+            "model": {
+                "arch": "transformer",
+                "embedding_dim": 256,
+                "num_layers": 4,
+                "num_heads": 4,
+                "dropout": 0.3,
+                "tie_weights": True,
+            },
+            "train": {"batch_size": 32, "lr": 1e-3, "eval_batch_size": 10},
+        },
         "evals": 6,
         "unit": "nats/word",
         "history": "Earlier runs of this script: a full 10k-way softmax with tied embeddings, "
@@ -109,10 +139,23 @@ def adaptive_note(model: dict) -> str:
     return f", adaptive softmax (cutoffs {model['adaptive_cutoffs']}, tail dims / 4 per cluster)"
 
 
+def setup(name: str, arch: str = "lstm") -> dict:
+    """The setup ``name`` with the model and training of ``arch``."""
+    s = dict(SETUPS[name])
+    if arch == "transformer":
+        s.update(s["transformer"])
+    return s
+
+
 def build(
-    name: str, data_dir: Path, run_dir: Path, train_over: dict, model: dict | None = None
+    name: str,
+    data_dir: Path,
+    run_dir: Path,
+    train_over: dict,
+    model: dict | None = None,
+    arch: str = "lstm",
 ) -> Trainer:
-    s = SETUPS[name]
+    s = setup(name, arch)
     cfg = run_config_from_dict(
         {
             "task": "lm",
@@ -138,11 +181,39 @@ def build(
     return Trainer(task, run_dir)
 
 
+def sized(model: dict, layers: int, width: int) -> dict:
+    """``model`` with ``layers`` layers of ``width``: the LSTM's hidden size, else D."""
+    key = "embedding_dim" if model.get("arch") == "transformer" else "hidden_size"
+    return {**model, "num_layers": layers, key: width}
+
+
+def describe(m: dict) -> str:
+    """The model in a few words: 2x512 LSTM, embedding 128 / 4x256 Transformer, 4 heads."""
+    if m.get("arch") == "transformer":
+        return (
+            f"{m['num_layers']}x{m['embedding_dim']} Transformer (GPT-style, pre-LN), "
+            f"{m['num_heads']} heads, feed-forward {4 * m['embedding_dim']}, learned positions"
+        )
+    return f"{m['num_layers']}x{m['hidden_size']} LSTM, embedding {m['embedding_dim']}"
+
+
+def short(m: dict) -> str:
+    if m.get("arch") == "transformer":
+        return f"{m['num_layers']}x{m['embedding_dim']} Transformer"
+    return f"{m['num_layers']}x{m['hidden_size']} LSTM"
+
+
 def calibrate(
-    name: str, data_dir: Path, tmp: Path, precision: str, model: dict | None = None, steps: int = 8
+    name: str,
+    data_dir: Path,
+    tmp: Path,
+    precision: str,
+    model: dict | None = None,
+    steps: int = 8,
+    arch: str = "lstm",
 ) -> tuple[float, float]:
     """Seconds per training step (the mean of ``steps`` after 3 warm-up) and per validation."""
-    trainer = build(name, data_dir, tmp / "calib", {"precision": precision}, model)
+    trainer = build(name, data_dir, tmp / "calib", {"precision": precision}, model, arch)
     trainer.setup()
     for i in range(3):
         trainer.train_step(trainer.task.train_batch(0, i))
@@ -155,35 +226,36 @@ def calibrate(
     return step_s, time.perf_counter() - start
 
 
-def epoch_steps(name: str, data_dir: Path, tmp: Path) -> int:
+def epoch_steps(name: str, data_dir: Path, tmp: Path, arch: str = "lstm") -> int:
     """Training steps in one pass over the training text."""
-    trainer = build(name, data_dir, tmp / "epoch", {})
+    trainer = build(name, data_dir, tmp / "epoch", {}, arch=arch)
     return trainer.task.num_batches(0)
 
 
-def choose_size(name: str, data_dir: Path, tmp: Path, precision: str, minutes: float, start: float):
+def choose_size(
+    name: str, data_dir: Path, tmp: Path, precision: str, minutes: float, start: float, arch: str
+):
     """(model config, step s, validation s, the table of candidates) for ``--size auto``."""
-    per_epoch = epoch_steps(name, data_dir, tmp)
+    per_epoch = epoch_steps(name, data_dir, tmp, arch)
+    base = setup(name, arch)["model"]
     rows, chosen = [], None
-    for layers, hidden in SIZES:
-        model = {**SETUPS[name]["model"], "num_layers": layers, "hidden_size": hidden}
-        step_s, eval_s = calibrate(
-            name, data_dir, tmp / f"{layers}x{hidden}", precision, model, steps=4
-        )
-        rows.append((layers, hidden, step_s, eval_s))
+    for layers, width in SIZES[arch]:
+        model = sized(base, layers, width)
+        folder = tmp / f"{layers}x{width}"
+        step_s, eval_s = calibrate(name, data_dir, folder, precision, model, 4, arch)
+        rows.append((layers, width, step_s, eval_s))
     # the calibrations' own time comes out of the budget, as in the real run
     budget = minutes * 60 - (time.monotonic() - start) - SETUP_S
     table = []
-    for layers, hidden, step_s, eval_s in rows:
+    for layers, width, step_s, eval_s in rows:
         steps = (budget - (SETUPS[name]["evals"] + 1) * eval_s) / step_s
         epochs = steps / per_epoch
-        table.append(f"| {layers}x{hidden} | {step_s * 1000:.0f} ms | {epochs:.1f} |")
+        table.append(f"| {layers}x{width} | {step_s * 1000:.0f} ms | {epochs:.1f} |")
         if chosen is None and epochs >= MIN_EPOCHS:
-            chosen = (layers, hidden, step_s, eval_s)
+            chosen = (layers, width, step_s, eval_s)
     print("\n".join(table))
-    layers, hidden, step_s, eval_s = chosen or rows[-1]
-    model = {**SETUPS[name]["model"], "num_layers": layers, "hidden_size": hidden}
-    return model, step_s, eval_s, table
+    layers, width, step_s, eval_s = chosen or rows[-1]
+    return sized(base, layers, width), step_s, eval_s, table
 
 
 def main() -> None:
@@ -194,7 +266,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=Path, default=REPO / "runs" / "bench")
     ap.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto")
-    ap.add_argument("--size", default="", help="auto, or LAYERSxHIDDEN (default: the setup's)")
+    ap.add_argument("--size", default="", help="auto, or LAYERSxWIDTH (default: the setup's)")
+    ap.add_argument("--arch", choices=("lstm", "transformer"), default="lstm")
     ap.add_argument(
         "--name",
         default="",
@@ -202,26 +275,28 @@ def main() -> None:
     )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    s = SETUPS[args.setup]
+    s = setup(args.setup, args.arch)
     precision = args.precision
     if precision == "auto":
         precision = "bf16" if cpu_bf16_lstm_supported() else "fp32"
     wall_start = time.monotonic()
     model, size_table = dict(s["model"]), []
     if args.size and args.size != "auto":
-        layers, hidden = (int(v) for v in args.size.lower().split("x"))
-        model.update(num_layers=layers, hidden_size=hidden)
+        layers, width = (int(v) for v in args.size.lower().split("x"))
+        model = sized(model, layers, width)
     with tempfile.TemporaryDirectory() as d:
         if args.size == "auto":
             model, step_s, eval_s, size_table = choose_size(
-                args.setup, args.data, Path(d), precision, args.minutes, wall_start
+                args.setup, args.data, Path(d), precision, args.minutes, wall_start, args.arch
             )
         else:
-            step_s, eval_s = calibrate(args.setup, args.data, Path(d), precision, model)
+            step_s, eval_s = calibrate(
+                args.setup, args.data, Path(d), precision, model, arch=args.arch
+            )
     budget = args.minutes * 60 - (time.monotonic() - wall_start)
     train_s = budget - SETUP_S - (s["evals"] + 1) * eval_s
     steps = int(0.97 * train_s / step_s)
-    run_dir = args.out / args.setup
+    run_dir = args.out / (args.setup if args.arch == "lstm" else f"{args.setup}-{args.arch}")
     if run_dir.exists():
         import shutil
 
@@ -233,7 +308,7 @@ def main() -> None:
         "time_limit_minutes": (train_s + s["evals"] * eval_s) / 60,
         "precision": precision,
     }
-    trainer = build(args.setup, args.data, run_dir, over, model)
+    trainer = build(args.setup, args.data, run_dir, over, model, args.arch)
     save_run_config(trainer.task.config, run_dir / "config.yaml")
     trainer.task.save_artifacts(run_dir)
     summary = trainer.fit()
@@ -256,8 +331,7 @@ def main() -> None:
     body = "\n".join(
         [
             *header(f"{s['title']}: quality after {args.minutes:g} CPU-minutes, {precision}"),
-            f"Model: {m['num_layers']}x{m['hidden_size']} {m['cell'].upper()}, embedding "
-            f"{m['embedding_dim']}, dropout {m['dropout']}"
+            f"Model: {describe(m)}, dropout {m['dropout']}"
             f"{', tied embeddings' if m.get('tie_weights') else ''}"
             f"{adaptive_note(m)}; Adam lr {t['lr']}, cosine "
             f"schedule sized to the budget ({steps:,} steps planned, 100 warm-up), clipping 5, "
@@ -267,7 +341,8 @@ def main() -> None:
             *(
                 [
                     "",
-                    f"Size chosen by `--size auto`: the largest model of {len(SIZES)} that reads "
+                    f"Size chosen by `--size auto`: the largest model of {len(SIZES[args.arch])} "
+                    "that reads "
                     f"the training text at least {MIN_EPOCHS} times in the budget, from step and "
                     "validation times measured on this machine at the start of the run:",
                     "",
@@ -291,15 +366,15 @@ def main() -> None:
         ]
     )
     row = SummaryRow(
-        what=f"{s['title']}: {m['num_layers']}x{m['hidden_size']} LSTM LM, "
-        f"{args.minutes:g} CPU-min, {precision}",
+        what=f"{s['title']}: {short(m)} LM, {args.minutes:g} CPU-min, {precision}",
         result=f"validation loss {best['loss']:.4f} {s['unit']}, perplexity {best['ppl']:.2f}",
         goal=s["goal"],
         anchor=s["anchor"],
     )
     # bf16 runs keep the section they always had; fp32 runs get their own, so both kinds of
     # machine stay in the summary
-    name = args.name or f"lm-{args.setup}" + ("" if precision == "bf16" else f"-{precision}")
+    arch = "" if args.arch == "lstm" else f"-{args.arch}"
+    name = args.name or f"lm-{args.setup}{arch}" + ("" if precision == "bf16" else f"-{precision}")
     write_section(name, body, summary=[row])
 
 

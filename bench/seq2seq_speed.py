@@ -96,7 +96,8 @@ def main() -> None:
         with torch.inference_mode():
             rates = [decode_rate(task, model, sources, b, n) for b, n in SETTINGS]
         cells = " | ".join(f"{r:,.1f}" for r in rates)
-        attention = task.config.model.attention
+        m = task.config.model
+        attention = "transformer" if m.arch == "transformer" else m.attention
         measured = measured_training_rate(run)
         rows.append(
             f"| {run.name} | {attention} | {measured:,.0f} | {training_rate(run):,.0f} | {cells} |"

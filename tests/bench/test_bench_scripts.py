@@ -198,12 +198,17 @@ def test_train_profile_quick_measures_without_writing(
     assert doc.read_text() == before
 
 
+@pytest.mark.parametrize(
+    "arch, sizes, minutes",
+    [("lstm", [(1, 48), (1, 16)], "0.3"), ("transformer", [(1, 32), (1, 16)], "0.2")],
+)
 def test_lm_quality_chooses_a_size_trains_and_writes_its_section(
-    bench_on_path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    bench_on_path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, arch, sizes, minutes
 ) -> None:
     """``--size auto`` end to end on a small text (Python's own pydoc topics standing in for
     tiny-shakespeare), with two small candidate sizes and no set-up allowance: the table of
-    candidates, a trained run and its section and summary row, written to a scratch document."""
+    candidates, a trained run and its section and summary row, written to a scratch document;
+    for the LSTM and for the GPT-style Transformer (``--arch transformer``)."""
     from pydoc_data.topics import topics
 
     module = importlib.import_module("bench.lm_quality")
@@ -212,25 +217,27 @@ def test_lm_quality_chooses_a_size_trains_and_writes_its_section(
     data.mkdir(parents=True)
     (data / "input.txt").write_text("\n".join(topics[k] for k in sorted(topics))[:60_000])
     doc = tmp_path / "benchmarks.md"
-    monkeypatch.setattr(module, "SIZES", [(1, 48), (1, 16)])
+    monkeypatch.setitem(module.SIZES, arch, sizes)
     monkeypatch.setattr(module, "MIN_EPOCHS", 1)
     monkeypatch.setattr(module, "SETUP_S", 0.0)
     monkeypatch.setattr(
         module, "write_section", lambda *a, **k: report.write_section(*a, **k, doc=doc)
     )
     argv = ["bench.lm_quality", "shakespeare", "--data", str(tmp_path / "data"), "--minutes",
-            "0.3", "--size", "auto", "--threads", "1", "--out", str(tmp_path / "runs"),
-            "--precision", "fp32", "--name", "lm-smoke"]  # fmt: skip
+            minutes, "--size", "auto", "--threads", "1", "--out", str(tmp_path / "runs"),
+            "--precision", "fp32", "--name", "lm-smoke", "--arch", arch]  # fmt: skip
     monkeypatch.setattr(sys, "argv", argv)
     module.main()
     text = doc.read_text()
     section = text[text.index("<!-- bench:lm-smoke -->") : text.index("<!-- /bench:lm-smoke -->")]
-    assert "| 1x48 |" in section and "| 1x16 |" in section  # both candidates were timed
-    chosen = re.search(r"Model: (1x\d+) LSTM", section)[1]
+    assert f"| 1x{sizes[0][1]} |" in section and f"| 1x{sizes[1][1]} |" in section  # both timed
+    family = "LSTM" if arch == "lstm" else "Transformer"
+    chosen = re.search(rf"Model: (1x\d+) {family}", section)[1]
     loss = float(re.search(r"\| best validation loss \| ([\d.]+) nats/char \|", section)[1])
-    assert chosen in ("1x48", "1x16") and 0 < loss < 5  # 100-odd symbols: ln(100) = 4.6
-    assert re.search(rf"<!-- summary:lm-smoke --> .*{chosen} LSTM LM.*fp32", text)
-    assert (tmp_path / "runs" / "shakespeare" / "metrics.jsonl").exists()
+    assert chosen in (f"1x{w}" for _, w in sizes) and 0 < loss < 5  # ln(100 symbols) = 4.6
+    assert re.search(rf"<!-- summary:lm-smoke --> .*{chosen} {family} LM.*fp32", text)
+    folder = "shakespeare" if arch == "lstm" else "shakespeare-transformer"
+    assert (tmp_path / "runs" / folder / "metrics.jsonl").exists()
 
 
 @needs_shared
@@ -250,3 +257,29 @@ def test_decoder_loop_quick_times_both_loops_and_they_agree(
     assert plain > 0 and preset > 0
     assert diff < 1e-5
     assert doc.read_text() == before
+
+
+def test_bottleneck_scores_each_run_by_source_length_and_writes_its_section(
+    bench_on_path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tiny_runs, pairs
+) -> None:
+    """Two runs on a few sentences: the table has a row per run with BLEU per bucket, the
+    figure is written, and the section names each run's parameter count."""
+    module = importlib.import_module("bench.bottleneck")
+    report = importlib.import_module("bench._report")
+    src, ref = tmp_path / "src.txt", tmp_path / "ref.txt"
+    src.write_text("".join(s + "\n" for s, _ in pairs))
+    ref.write_text("".join(t + "\n" for _, t in pairs))
+    doc, figure = tmp_path / "benchmarks.md", tmp_path / "bottleneck.png"
+    monkeypatch.setattr(
+        module, "write_section", lambda *a, **k: report.write_section(*a, **k, doc=doc)
+    )
+    run = str(tiny_runs["s2s"])
+    argv = ["bench.bottleneck", run, run, "--src", str(src), "--ref", str(ref), "--threads",
+            "1", "--name", "bn-smoke", "--plot", str(figure)]  # fmt: skip
+    monkeypatch.setattr(sys, "argv", argv)
+    module.main()
+    text = doc.read_text()
+    rows = re.findall(r"^\| s2s \(LSTM, attention bahdanau\) \| (.+) \|$", text, re.M)
+    assert len(rows) == 2 and rows[0] == rows[1]  # the same run scores the same
+    assert "1-5" in text and figure.stat().st_size > 0
+    assert re.search(r"s2s \(LSTM, attention bahdanau\): [\d,]+", text)

@@ -146,7 +146,8 @@ def _system(run: str, beam: int) -> bottleneck.System:
     def translate(lines: list[str]) -> list[str]:
         return [t.text for t in task.translate(model, lines, options)]
 
-    name = f"{Path(run).name} ({task.config.model.attention})"
+    m = task.config.model
+    name = f"{Path(run).name} ({'transformer' if m.arch == 'transformer' else m.attention})"
     return bottleneck.System(name, translate, task.lowercase_target, str(run))
 
 
