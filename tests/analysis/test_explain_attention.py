@@ -79,7 +79,7 @@ def test_without_positions_the_two_l_queries_are_identical() -> None:
     [
         ({"text": "h"}, "at least 2"),
         ({"hidden_size": 3}, "even"),
-        ({"positions": "rotary"}, "sinusoidal, learned, none"),
+        ({"positions": "rotary"}, "--positions .rotary.; expected one of sinusoidal, learned"),
         ({"steps": -1}, "steps"),
     ],
 )

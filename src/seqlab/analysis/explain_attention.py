@@ -80,7 +80,7 @@ def check_options(text: str, positions: str, *, embed_dim: int, steps: int, lr: 
         raise SeqlabError(f"--text must have at least 2 characters, got {text!r}")
     if positions not in POSITIONS:
         raise SeqlabError(
-            f"unknown positions {positions!r}; expected one of {', '.join(POSITIONS)}"
+            f"unknown --positions {positions!r}; expected one of {', '.join(POSITIONS)}"
         )
     if embed_dim < 1 or (positions == "sinusoidal" and embed_dim % 2):
         raise SeqlabError(
