@@ -102,7 +102,16 @@ def test_cli_text_and_plot(tmp_path, capsys: pytest.CaptureFixture[str]) -> None
 
 
 @pytest.mark.parametrize(
-    "args", [["--text", "h"], ["--cell", "transformer"], ["--hidden-size", "0"]]
+    "args",
+    [
+        ["--text", "h"],
+        ["--cell", "transformer"],
+        ["--hidden-size", "0"],
+        ["--arch", "transformer", "--cell", "gru"],
+        ["--arch", "rnn"],
+        ["--positions", "none"],
+        ["--arch", "transformer", "--hidden-size", "5"],
+    ],
 )
 def test_cli_bad_input_exits_2_with_one_line(args: list[str], capsys) -> None:
     with pytest.raises(SystemExit) as exit_info:

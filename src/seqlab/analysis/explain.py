@@ -109,6 +109,16 @@ def _vec(t: Tensor) -> list[float]:
     return [float(v) for v in t.reshape(-1)]
 
 
+def prediction(probs: Tensor, target: str, vocab: list[str]) -> dict[str, Any]:
+    """probs (V,) of one step -> its probs, predicted character, target and loss -log p(target)."""
+    return {
+        "probs": _vec(probs),
+        "predicted": vocab[int(probs.argmax())],
+        "target": target,
+        "loss": -math.log(float(probs[vocab.index(target)])),
+    }
+
+
 @torch.no_grad()
 def walk(rnn: Recurrent, head: nn.Linear, text: str, vocab: list[str]) -> list[dict[str, Any]]:
     """Teacher-forced pass over text[:-1] -> text[1:], one record of every term per t."""
@@ -127,11 +137,8 @@ def walk(rnn: Recurrent, head: nn.Linear, text: str, vocab: list[str]) -> list[d
                 "x": _vec(x[t]),
                 "terms": {name: _vec(terms[name]) for name in TERMS[rnn.mode]},
                 "h": _vec(terms["h"]),
-                "probs": _vec(probs),
-                "predicted": vocab[int(probs.argmax())],
-                "target": target,
-                "loss": -math.log(float(probs[vocab.index(target)])),
             }
+            | prediction(probs, target, vocab)
         )
     return records
 
@@ -215,7 +222,13 @@ def explain(
     training = train(rnn, head, text, vocab, steps=steps, lr=lr)
     after = walk(rnn, head, text, vocab)
     diff = max(diff, fused_difference(rnn, head, text, vocab, records=after))
-    config = {"text": text, "cell": cell, "hidden_size": hidden_size, "seed": seed}
+    config = {
+        "arch": "recurrent",
+        "text": text,
+        "cell": cell,
+        "hidden_size": hidden_size,
+        "seed": seed,
+    }
     return {
         "config": config | {"steps": steps, "lr": lr, "optimizer": "adam"},
         "vocab": vocab,
@@ -231,29 +244,32 @@ def explain(
 # presentation
 
 
-def _fmt(values: list[float]) -> str:
+def format_vector(values: list[float]) -> str:
+    """[+0.123 -0.456 ...]: a vector as the walk-throughs print it."""
     return "[" + " ".join(f"{v:+.3f}" for v in values) + "]"
 
 
-def _fmt_probs(probs: list[float], vocab: list[str]) -> str:
+def format_probs(probs: list[float], vocab: list[str]) -> str:
+    """'e':0.25 'h':0.25 ...: a distribution over the vocabulary."""
     return " ".join(f"{ch!r}:{p:.2f}" for ch, p in zip(vocab, probs, strict=True))
 
 
 def _format_walk(records: list[dict], cell: str, vocab: list[str]) -> list[str]:
     lines = []
     for r in records:
-        lines.append(f"t={r['t']}  input {r['input']!r}  x_t = {_fmt(r['x'])}")
+        lines.append(f"t={r['t']}  input {r['input']!r}  x_t = {format_vector(r['x'])}")
         for name in TERMS[cell]:
-            lines.append(f"    {TERM_LABELS[name]:<20} {_fmt(r['terms'][name])}")
-        lines.append(f"    {'h_t':<20} {_fmt(r['h'])}   {H_LABELS[cell]}")
-        lines.append(f"    y_t = softmax(Wy·h_t + b_y): {_fmt_probs(r['probs'], vocab)}")
+            lines.append(f"    {TERM_LABELS[name]:<20} {format_vector(r['terms'][name])}")
+        lines.append(f"    {'h_t':<20} {format_vector(r['h'])}   {H_LABELS[cell]}")
+        lines.append(f"    y_t = softmax(Wy·h_t + b_y): {format_probs(r['probs'], vocab)}")
         lines.append(
             f"    predicted {r['predicted']!r}  target {r['target']!r}  loss {r['loss']:.3f}"
         )
     return lines
 
 
-def _format_training(training: list[dict], every: int) -> list[str]:
+def format_training(training: list[dict], every: int) -> list[str]:
+    """One line per ``every`` training steps (and the first and last)."""
     lines = []
     for entry in training:
         if entry["step"] % every == 0 or entry["step"] in (1, len(training)):
@@ -261,6 +277,19 @@ def _format_training(training: list[dict], every: int) -> list[str]:
                 f"step {entry['step']:>4}  loss {entry['loss']:.4f}  "
                 f"predicted {entry['predicted']!r}"
             )
+    return lines
+
+
+def format_generation(steps: list[dict], vocab: list[str], note=None) -> list[str]:
+    """One line per generated character: input -> prediction (probabilities); ``note(step)``,
+    when given, adds its text before the probabilities."""
+    lines = []
+    for r in steps:
+        extra = "" if note is None else f"  {note(r)}"
+        lines.append(
+            f"    input {r['input']!r} -> {r['predicted']!r}{extra}  "
+            f"({format_probs(r['probs'], vocab)})"
+        )
     return lines
 
 
@@ -278,7 +307,7 @@ def format_text(result: dict[str, Any]) -> str:
         "",
         f"== training: {config['steps']} steps of {config['optimizer']} (lr {config['lr']}), "
         "teacher forcing ==",
-        *_format_training(result["training"], every=max(1, config["steps"] // 10)),
+        *format_training(result["training"], every=max(1, config["steps"] // 10)),
         "",
         "== after training ==",
         *_format_walk(result["after"], cell, vocab),
@@ -286,10 +315,7 @@ def format_text(result: dict[str, Any]) -> str:
         "",
         f"== test mode: start from {text[0]!r}, feed each prediction back ==",
     ]
-    for r in result["generation"]["steps"]:
-        lines.append(
-            f"    input {r['input']!r} -> {r['predicted']!r}  ({_fmt_probs(r['probs'], vocab)})"
-        )
+    lines += format_generation(result["generation"]["steps"], vocab)
     lines.append(f"generated {result['generation']['text']!r}")
     lines.append(f"explicit vs fused: max |difference| {result['fused_max_abs_diff']:.1e}")
     return "\n".join(lines)
