@@ -132,3 +132,10 @@ def test_the_encoder_decoder_trains_in_bf16(runs):
     config = _config(root, "bf16", "seq2seq", data, S2S_MODEL, 4)
     result = train(config, {"train": {"precision": "bf16"}})
     assert result["step"] == 4 and torch.isfinite(torch.tensor(result["best"]))
+
+
+def test_a_transformer_run_explains_with_one_head_of_attention(runs):
+    import seqlab
+
+    explanation = seqlab.load(runs["lm"]).explain("hello", steps=30)
+    assert explanation.arch == "transformer"

@@ -216,13 +216,17 @@ class Model:
         return module_params(self.module, str(self.run_dir))
 
     def explain(self, text: str = "hello", **options) -> Explanation:
-        """The numeric walk-through (:func:`seqlab.explain`) of a tiny one-layer model with this
-        run's cell (``model.cell``) learning ``text``; ``options`` are those of
-        :func:`seqlab.explain` (hidden_size, seed, steps, lr).
+        """The numeric walk-through (:func:`seqlab.explain`) of a tiny one-layer model of this
+        run's kind learning ``text``: its cell (``model.cell``), or one head of self-attention
+        for a Transformer run; ``options`` are those of :func:`seqlab.explain` (hidden_size,
+        seed, steps, lr).
 
         >>> seqlab.load("runs/demo/char").explain("hello", hidden_size=4)  # doctest: +SKIP
         """
-        return explain(text, self.task.config.model.cell, **options)
+        model = self.task.config.model
+        if getattr(model, "arch", "recurrent") == "transformer":
+            return explain(text, arch="transformer", **options)
+        return explain(text, model.cell, **options)
 
 
 def load(
