@@ -29,6 +29,8 @@ import torch
 from seqlab import __version__
 from seqlab.errors import SeqlabError
 from seqlab.export.graphs import GRAPHS, Graph
+from seqlab.export.transformer_graphs import transformer_lm_graphs
+from seqlab.models.transformer_lm import TransformerLM
 from seqlab.runtime.manifest import MANIFEST, weights_digest, write_manifest
 from seqlab.runtime.ort import Session
 from seqlab.tasks import load_run
@@ -56,16 +58,7 @@ def export_onnx(
     tmp = out.with_name(f".{out.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    graphs = GRAPHS[task.name](model)
-    differences, entries = {}, {}
-    for graph in graphs:
-        _export(graph, tmp / f"{graph.name}.onnx", int8)
-        session = Session(tmp / f"{graph.name}.onnx", threads=1)
-        differences[graph.name] = _difference(graph, session)
-        # the exporter drops an input the graph never reads (the memory of a decoder without
-        # attention): the manifest names the graph's own
-        entries[graph.name] = {"file": session.path.name, "inputs": session.inputs}
-        entries[graph.name]["outputs"] = session.outputs
+    entries, differences = export_graphs(graphs_of(task.name, model), tmp, int8=int8)
     _copy_artifacts(Path(run), tmp)
     manifest = _manifest(task, model, Path(run), which, int8)
     manifest["graphs"] = entries
@@ -80,6 +73,30 @@ def export_onnx(
     write_manifest(tmp, manifest)
     _swap(tmp, out)
     return out, differences
+
+
+def graphs_of(task: str, model: torch.nn.Module) -> list[Graph]:
+    """The graphs of ``task``'s model (a Transformer LM's hold its key/value cache)."""
+    if task == "lm" and isinstance(model, TransformerLM):
+        return transformer_lm_graphs(model)
+    return GRAPHS[task](model)
+
+
+def export_graphs(
+    graphs: list[Graph], directory: Path, *, int8: bool = False
+) -> tuple[dict[str, dict], dict[str, float]]:
+    """Write each graph to ``directory/NAME.onnx``; returns the manifest's entries (file,
+    inputs, outputs) and each graph's largest difference from torch on its example inputs."""
+    differences, entries = {}, {}
+    for graph in graphs:
+        _export(graph, Path(directory) / f"{graph.name}.onnx", int8)
+        session = Session(Path(directory) / f"{graph.name}.onnx", threads=1)
+        differences[graph.name] = _difference(graph, session)
+        # the exporter drops an input the graph never reads (the memory of a decoder without
+        # attention): the manifest names the graph's own
+        entries[graph.name] = {"file": session.path.name, "inputs": session.inputs}
+        entries[graph.name]["outputs"] = session.outputs
+    return entries, differences
 
 
 def _export(graph: Graph, path: Path, int8: bool) -> None:
@@ -157,9 +174,7 @@ def _manifest(task, model, run: Path, which: str, int8: bool) -> dict[str, Any]:
     return {
         "task": task.name,
         "int8": int8,
-        "cell": m.cell,
-        "num_layers": m.num_layers,
-        "hidden_size": m.hidden_size,
+        **_sizes(model, m),
         "attention": getattr(m, "attention", "none") != "none",
         "char_features": getattr(m, "char_features", "none") != "none",
         "crf": None,
@@ -175,6 +190,23 @@ def _manifest(task, model, run: Path, which: str, int8: bool) -> dict[str, Any]:
             "onnx": onnx.__version__,
             "onnxruntime": onnxruntime.__version__,
         },
+    }
+
+
+def _sizes(model: torch.nn.Module, config) -> dict[str, Any]:
+    """The manifest's cell, num_layers and hidden_size, and a Transformer's heads and max_len."""
+    if not isinstance(model, TransformerLM):
+        return {
+            "cell": config.cell,
+            "num_layers": config.num_layers,
+            "hidden_size": config.hidden_size,
+        }
+    heads = model.blocks[0].self_attn.num_heads
+    return {
+        "cell": None,
+        "num_layers": len(model.blocks),
+        "hidden_size": model.embedding.embedding_dim,
+        "transformer": {"num_heads": heads, "max_len": model.max_len},
     }
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from seqlab.errors import SeqlabError
 from seqlab.runtime.manifest import Manifest, check_fresh, is_export, read_manifest
 from seqlab.runtime.ort import RuntimeModel, runtime_model
+from seqlab.runtime.ort_transformer import OrtTransformerLM
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
 
@@ -44,4 +45,6 @@ def load_export(path: Path, backend: str, threads: int = 0) -> tuple[Path, Manif
     export_dir, run = locate_export(path, backend)
     manifest = read_manifest(export_dir)
     check_fresh(export_dir, manifest, run)
+    if manifest.transformer is not None:
+        return export_dir, manifest, OrtTransformerLM(export_dir, manifest, threads)
     return export_dir, manifest, runtime_model(export_dir, manifest, threads)

@@ -59,6 +59,15 @@ class CheckpointEntry(_Strict):
     sha256: Sha256
 
 
+class TransformerEntry(_Strict):
+    """The sizes a Transformer export's runtime needs beyond ``num_layers`` and ``hidden_size``
+    (d_model): the heads of each block (d_k = hidden_size / num_heads) and the longest
+    sequence positions are defined for."""
+
+    num_heads: Positive
+    max_len: Positive
+
+
 class Manifest(_Strict):
     """``manifest.json``, checked: every key is required and typed."""
 
@@ -66,7 +75,7 @@ class Manifest(_Strict):
     version: Literal[2]
     task: Literal["seq2seq", "lm", "condgen", "classify", "tag"]
     int8: bool
-    cell: Literal["rnn", "lstm", "gru"]
+    cell: Literal["rnn", "lstm", "gru"] | None  # None: a Transformer
     num_layers: Positive
     hidden_size: Positive
     attention: bool
@@ -77,6 +86,7 @@ class Manifest(_Strict):
     checkpoint: CheckpointEntry
     run: str
     versions: dict[str, str]
+    transformer: TransformerEntry | None = None  # absent for a recurrent model
 
 
 def file_digest(path: Path) -> str:
