@@ -9,6 +9,9 @@ An export directory holds the graphs, a copy of the run's config, tokenizers and
      "checkpoint": {"which": "best", "step": 4200, "sha256": "..."},
      "run": "/abs/path/of/the/run", "versions": {"seqlab": ..., "onnxruntime": ..., ...}}
 
+A Transformer's export adds ``"transformer": {"num_heads": ..., "max_len": ...}`` (its
+``cell`` is null); a recurrent model's has no such key.
+
 Reading it checks, each failure in one line:
 
 - its shape, against the :class:`Manifest` schema (a missing key, a wrong type, a task that
