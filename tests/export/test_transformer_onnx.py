@@ -90,6 +90,7 @@ def test_a_first_step_reads_an_empty_cache(tmp_path):
     logp, state = runtime.step(tokens)
     assert _close(logp, torch.log_softmax(logits, -1)) < 1e-4
     assert state.keys.shape == (2, 3, 2, 1, 8)  # (L, B, h, t, d_k)
+    assert (runtime.vocab_size, runtime.max_len) == (model.vocab_size, model.max_len)
 
 
 def _generate(model, primes: list[list[int]], strategy, length: int = 12):

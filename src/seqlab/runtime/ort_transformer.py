@@ -38,6 +38,7 @@ class OrtTransformerLM(RuntimeModel):
         shape = manifest.transformer
         self.layers, self.heads = manifest.num_layers, shape.num_heads
         self.head_dim, self.max_len = manifest.hidden_size // shape.num_heads, shape.max_len
+        self.vocab_size = self.step_graph.output_dim()
 
     def empty_state(self, batch_size: int) -> CacheState:
         """No position read yet: caches (L, B, h, 0, d_k), real (B, 0), positions zeros."""
