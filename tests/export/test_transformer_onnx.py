@@ -136,12 +136,14 @@ def test_int8_is_close_to_fp32_and_quantizes_the_projections(tmp_path):
     assert 0 < _close(logp, torch.log_softmax(logits, -1)) < 0.1
 
 
-def test_a_position_beyond_max_len_is_refused_as_torch_refuses_it(tmp_path):
+@pytest.mark.parametrize("strategy", [Greedy(), Beam(3, 1)])
+def test_generation_past_max_len_slides_the_window_as_torch_does(tmp_path, strategy):
     model = _model()
     runtime = _export(model, tmp_path)
-    prime, _ = _primes([MAX_LEN])
-    state = runtime.start(prime)
-    with pytest.raises(ValueError, match=f"position {MAX_LEN} is beyond max_len {MAX_LEN}"):
-        runtime.step(prime[:, 0], state)
-    with torch.no_grad(), pytest.raises(ValueError, match=f"position {MAX_LEN} is beyond"):
-        model.step(prime[:, 0], model.start(prime))
+    long = torch.randint(4, V, (MAX_LEN + 9,), generator=torch.Generator().manual_seed(4))
+    primes = [long.tolist(), long[:50].tolist(), [7, 8]]  # longer than the window, and shorter
+    with torch.no_grad():
+        want = _generate(model, primes, strategy, length=MAX_LEN)
+    got = _generate(runtime, primes, strategy, length=MAX_LEN)
+    assert got == want
+    assert max(len(hs[0]) for hs in want) > MAX_LEN // 2  # the shorter rows slid too

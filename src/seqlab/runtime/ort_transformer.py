@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 from torch import Tensor
 
+from seqlab.data.batching import pad_ids
 from seqlab.runtime.manifest import Manifest
 from seqlab.runtime.ort import RuntimeModel, Session, _np, _t
 
@@ -21,16 +22,20 @@ from seqlab.runtime.ort import RuntimeModel, Session, _np, _t
 class CacheState(NamedTuple):
     """keys, values (L, B, h, t, d_k) float32: every block's cache, stacked over the layers;
     real (B, t) bool, True where a cached position holds a real token (not a prime's padding);
-    positions (B,) int64, the position each row's next token takes."""
+    positions (B,) int64, the position each row's next token takes; tokens (B, t) int64, the
+    tokens read so far (a window that slides is read again from them)."""
 
     keys: np.ndarray
     values: np.ndarray
     real: np.ndarray
     positions: np.ndarray
+    tokens: np.ndarray
 
 
 class OrtTransformerLM(RuntimeModel):
     """The step graph for generation, the forward graph for a prime and for ``evaluate``."""
+
+    carries_state = False  # evaluate reads each window on its own, as the torch model does
 
     def __init__(self, export_dir: Path, manifest: Manifest, threads: int = 0):
         self.step_graph = Session.of(export_dir, manifest, "step", threads)
@@ -44,7 +49,8 @@ class OrtTransformerLM(RuntimeModel):
         """No position read yet: caches (L, B, h, 0, d_k), real (B, 0), positions zeros."""
         cache = np.zeros((self.layers, batch_size, self.heads, 0, self.head_dim), np.float32)
         real = np.ones((batch_size, 0), dtype=bool)
-        return CacheState(cache, cache, real, np.zeros(batch_size, dtype=np.int64))
+        zeros = np.zeros(batch_size, dtype=np.int64)
+        return CacheState(cache, cache, real, zeros, zeros[:, None][:, :0])
 
     def _run(self, graph: Session, tokens: Tensor, state: CacheState | None):
         """tokens (B,) or (B, T) after ``state`` -> log-probabilities, the state T longer."""
@@ -64,12 +70,27 @@ class OrtTransformerLM(RuntimeModel):
             positions=state.positions,
         )
         real = np.concatenate([state.real, np.ones((tokens.shape[0], steps), dtype=bool)], 1)
-        new = CacheState(out["keys_out"], out["values_out"], real, state.positions + steps)
+        read = np.concatenate([state.tokens, _np(tokens).reshape(tokens.shape[0], steps)], 1)
+        new = CacheState(out["keys_out"], out["values_out"], real, state.positions + steps, read)
         return _t(out["logp"]), new
 
     def step(self, tokens: Tensor, state: CacheState | None = None) -> tuple[Tensor, CacheState]:
-        """tokens (B,) -> log-probabilities (B, V) and the state one position longer."""
+        """tokens (B,) -> log-probabilities (B, V) and the state one position longer; past
+        ``max_len`` the window slides, as :meth:`seqlab.models.transformer_lm.TransformerLM.step`
+        does."""
+        if state is not None and int(state.positions.max(initial=0)) >= self.max_len:
+            state = self._slide(state)
         return self._run(self.step_graph, tokens, state)
+
+    def _slide(self, state: CacheState) -> CacheState:
+        """The state after reading again each row's last ``max_len // 2`` real tokens."""
+        keep = max(1, self.max_len // 2)
+        return self._read([row[real][-keep:] for row, real in zip(state.tokens, state.real)])
+
+    def _read(self, rows: list[np.ndarray]) -> CacheState:
+        """The state after reading token rows of different lengths (each (T_b,), T_b >= 1)."""
+        prime, lengths = pad_ids([row.tolist() for row in rows])  # (B, T), (B,)
+        return self.start(prime, lengths)
 
     def __call__(
         self, tokens: Tensor, state: CacheState | None = None, targets: Tensor | None = None
@@ -85,6 +106,10 @@ class OrtTransformerLM(RuntimeModel):
         once; with ``lengths`` (B,) the padding after each row's length is marked not real."""
         if prime.shape[1] == 0:
             return None
+        if prime.shape[1] > self.max_len:  # read only the window the model was trained on
+            ends = _np(lengths) if lengths is not None else [prime.shape[1]] * prime.shape[0]
+            keep = max(1, self.max_len // 2)
+            return self._read([_np(row)[:n][-keep:] for row, n in zip(prime, ends)])
         _, state = self(prime)
         if lengths is None:
             return state
@@ -103,4 +128,5 @@ class OrtTransformerLM(RuntimeModel):
             np.take(state.values, rows, axis=1),
             np.take(state.real, rows, axis=0),
             np.take(state.positions, rows, axis=0),
+            np.take(state.tokens, rows, axis=0),
         )
