@@ -10,16 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from tests.export.conftest import export_transformer
 
 from seqlab.data.batching import pad_ids
 from seqlab.data.vocab import EOS_ID
 from seqlab.decode.loop import decode
 from seqlab.decode.strategy import Beam, Greedy, Sample
-from seqlab.export.onnx_export import export_graphs
 from seqlab.export.transformer_graphs import transformer_lm_graphs
 from seqlab.models.transformer_lm import TransformerLM
 from seqlab.nn.transformer_block import BlockShape
-from seqlab.runtime.manifest import read_manifest, write_manifest
 from seqlab.runtime.ort_transformer import OrtTransformerLM
 
 V, MAX_LEN = 30, 64
@@ -35,15 +34,8 @@ def _model(positions: str = "learned", impl: str = "fused") -> TransformerLM:
 
 
 def _export(model: TransformerLM, root: Path, int8: bool = False) -> OrtTransformerLM:
-    graphs, _ = export_graphs(transformer_lm_graphs(model), root, int8=int8)
-    checkpoint = {"which": "best", "step": 0, "sha256": "0" * 64}
-    write_manifest(root, {
-        "task": "lm", "int8": int8, "cell": None, "num_layers": 2, "hidden_size": 16,
-        "attention": False, "char_features": False, "crf": None, "graphs": graphs,
-        "checkpoint": checkpoint, "run": str(root), "versions": {},
-        "transformer": {"num_heads": 2, "max_len": MAX_LEN},
-    })  # fmt: skip
-    return OrtTransformerLM(root, read_manifest(root), threads=1)
+    graphs = transformer_lm_graphs(model)
+    return OrtTransformerLM(root, export_transformer(graphs, root, "lm", int8), threads=1)
 
 
 def _primes(lengths: list[int], seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:

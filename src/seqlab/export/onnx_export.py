@@ -30,6 +30,7 @@ from seqlab import __version__
 from seqlab.errors import SeqlabError
 from seqlab.export.graphs import GRAPHS, Graph
 from seqlab.export.transformer_graphs import transformer_lm_graphs
+from seqlab.export.transformer_seq2seq_graphs import transformer_seq2seq_graphs
 from seqlab.models.transformer_lm import TransformerLM
 from seqlab.runtime.manifest import MANIFEST, weights_digest, write_manifest
 from seqlab.runtime.ort import Session
@@ -79,6 +80,8 @@ def graphs_of(task: str, model: torch.nn.Module) -> list[Graph]:
     """The graphs of ``task``'s model (a Transformer LM's hold its key/value cache)."""
     if task == "lm" and isinstance(model, TransformerLM):
         return transformer_lm_graphs(model)
+    if task == "seq2seq" and hasattr(model, "decoder_blocks"):  # a Transformer
+        return transformer_seq2seq_graphs(model)
     return GRAPHS[task](model)
 
 
@@ -195,18 +198,19 @@ def _manifest(task, model, run: Path, which: str, int8: bool) -> dict[str, Any]:
 
 def _sizes(model: torch.nn.Module, config) -> dict[str, Any]:
     """The manifest's cell, num_layers and hidden_size, and a Transformer's heads and max_len."""
-    if not isinstance(model, TransformerLM):
+    blocks = getattr(model, "decoder_blocks", None) or getattr(model, "blocks", None)
+    if blocks is None:  # a recurrent model
         return {
             "cell": config.cell,
             "num_layers": config.num_layers,
             "hidden_size": config.hidden_size,
         }
-    heads = model.blocks[0].self_attn.num_heads
+    attention = blocks[0].self_attn
     return {
         "cell": None,
-        "num_layers": len(model.blocks),
-        "hidden_size": model.embedding.embedding_dim,
-        "transformer": {"num_heads": heads, "max_len": model.max_len},
+        "num_layers": len(blocks),
+        "hidden_size": attention.embed_dim,
+        "transformer": {"num_heads": attention.num_heads, "max_len": model.max_len},
     }
 
 

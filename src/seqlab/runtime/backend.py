@@ -14,6 +14,7 @@ from seqlab.errors import SeqlabError
 from seqlab.runtime.manifest import Manifest, check_fresh, is_export, read_manifest
 from seqlab.runtime.ort import RuntimeModel, runtime_model
 from seqlab.runtime.ort_transformer import OrtTransformerLM
+from seqlab.runtime.ort_transformer_seq2seq import OrtTransformerSeq2Seq
 
 BACKENDS = ("torch", "onnx", "onnx-int8")
 
@@ -46,5 +47,6 @@ def load_export(path: Path, backend: str, threads: int = 0) -> tuple[Path, Manif
     manifest = read_manifest(export_dir)
     check_fresh(export_dir, manifest, run)
     if manifest.transformer is not None:
-        return export_dir, manifest, OrtTransformerLM(export_dir, manifest, threads)
+        kind = OrtTransformerLM if manifest.task == "lm" else OrtTransformerSeq2Seq
+        return export_dir, manifest, kind(export_dir, manifest, threads)
     return export_dir, manifest, runtime_model(export_dir, manifest, threads)

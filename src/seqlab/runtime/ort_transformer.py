@@ -19,6 +19,28 @@ from seqlab.runtime.manifest import Manifest
 from seqlab.runtime.ort import RuntimeModel, Session, _np, _t
 
 
+def check_position(last: int, max_len: int) -> None:
+    """Refuse position ``last`` past the positions of the model, as its torch model does."""
+    if last >= max_len:
+        raise ValueError(
+            f"position {last} is beyond max_len {max_len}; "
+            "use a longer max_len or a shorter sequence"
+        )
+
+
+def take_rows(state: NamedTuple, index: Tensor, layered: tuple[str, ...]) -> NamedTuple:
+    """Rows ``index`` (N,) of every field of ``state``: on axis 1 for the fields named in
+    ``layered`` (L, B, ...), on axis 0 for the others; a torch tensor stays one, None stays."""
+    rows = _np(index)
+    fields = {}
+    for name, value in state._asdict().items():
+        if value is None or isinstance(value, Tensor):
+            fields[name] = None if value is None else value.index_select(0, index)
+        else:
+            fields[name] = np.take(value, rows, axis=1 if name in layered else 0)
+    return type(state)(**fields)
+
+
 class CacheState(NamedTuple):
     """keys, values (L, B, h, t, d_k) float32: every block's cache, stacked over the layers;
     real (B, t) bool, True where a cached position holds a real token (not a prime's padding);
@@ -56,12 +78,7 @@ class OrtTransformerLM(RuntimeModel):
         """tokens (B,) or (B, T) after ``state`` -> log-probabilities, the state T longer."""
         state = state if state is not None else self.empty_state(tokens.shape[0])
         steps = 1 if tokens.dim() == 1 else tokens.shape[1]
-        last = int(state.positions.max(initial=0)) + steps - 1
-        if last >= self.max_len:
-            raise ValueError(
-                f"position {last} is beyond max_len {self.max_len}; "
-                "use a longer max_len or a shorter sequence"
-            )
+        check_position(int(state.positions.max(initial=0)) + steps - 1, self.max_len)
         out = graph(
             tokens=_np(tokens),
             past_keys=state.keys,
@@ -120,13 +137,4 @@ class OrtTransformerLM(RuntimeModel):
     @staticmethod
     def select(state: CacheState | None, index: Tensor) -> CacheState | None:
         """Rows ``index`` (N,) of the state (beam reordering, finished rows leaving)."""
-        if state is None:
-            return None
-        rows = _np(index)
-        return CacheState(
-            np.take(state.keys, rows, axis=1),
-            np.take(state.values, rows, axis=1),
-            np.take(state.real, rows, axis=0),
-            np.take(state.positions, rows, axis=0),
-            np.take(state.tokens, rows, axis=0),
-        )
+        return None if state is None else take_rows(state, index, ("keys", "values"))
