@@ -6,7 +6,8 @@
     lm         step      (tokens, h[, c]) -> logp, h_out[, c_out]
                forward   (tokens (B, T), h[, c]) -> logp (B, T, V), h_out[, c_out]
                (a Transformer LM: the same two over its key/value cache, see
-               :mod:`seqlab.export.transformer_graphs`)
+               :mod:`seqlab.export.transformer_graphs`; a Transformer seq2seq:
+               :mod:`seqlab.export.transformer_seq2seq_graphs`)
     condgen    start     (condition) -> h_out[, c_out], cond
                step      (tokens, h[, c], cond) -> logp, h_out[, c_out]
     classify   classifier (tokens, lengths) -> logits

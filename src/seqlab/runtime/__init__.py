@@ -4,6 +4,7 @@
     ort.py        the runtime models: encoder and decoder step, language-model step, the
                   conditional generator's start and step, the classifier, the tagger's emissions
     ort_transformer.py  the Transformer LM: step and forward graphs over its key/value cache
+    ort_transformer_seq2seq.py  the Transformer encoder-decoder: encoder, then decoder steps
     backend.py    a run on a backend: torch, onnx or onnx-int8
 
 The decoding loop and its strategies (:mod:`seqlab.decode`) are the same code for every backend;
