@@ -18,14 +18,14 @@ from seqlab.decode.loop import decode
 from seqlab.decode.search import max_lengths
 from seqlab.decode.strategy import Beam, Greedy
 from seqlab.export.transformer_seq2seq_graphs import transformer_seq2seq_graphs
+from seqlab.models.transformer_seq2seq import TransformerSeq2Seq
 from seqlab.nn.transformer_block import BlockShape
 from seqlab.runtime.ort_transformer_seq2seq import OrtTransformerSeq2Seq
 
-TransformerSeq2Seq = pytest.importorskip("seqlab.models.transformer_seq2seq").TransformerSeq2Seq
 V, MAX_LEN = 30, 128
 
 
-def _model(positions: str = "sinusoidal"):
+def _model(positions: str = "sinusoidal") -> TransformerSeq2Seq:
     torch.manual_seed(0)
     block = BlockShape(16, 2, 32)
     model = TransformerSeq2Seq(V, V, block, num_layers=2, positions=positions, max_len=MAX_LEN)
@@ -34,7 +34,7 @@ def _model(positions: str = "sinusoidal"):
     return model.eval()
 
 
-def _export(model, root: Path, int8: bool = False) -> OrtTransformerSeq2Seq:
+def _export(model: TransformerSeq2Seq, root: Path, int8: bool = False) -> OrtTransformerSeq2Seq:
     graphs = transformer_seq2seq_graphs(model)
     return OrtTransformerSeq2Seq(root, export_transformer(graphs, root, "seq2seq", int8), threads=1)
 

@@ -10,8 +10,6 @@ from tests.conftest import PAIRS, _train
 
 from seqlab.cli import main
 
-pytest.importorskip("seqlab.models.transformer_seq2seq")
-
 
 @pytest.fixture(scope="module")
 def transformer_run(tmp_path_factory):

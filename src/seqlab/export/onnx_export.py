@@ -32,6 +32,7 @@ from seqlab.export.graphs import GRAPHS, Graph
 from seqlab.export.transformer_graphs import transformer_lm_graphs
 from seqlab.export.transformer_seq2seq_graphs import transformer_seq2seq_graphs
 from seqlab.models.transformer_lm import TransformerLM
+from seqlab.models.transformer_seq2seq import TransformerSeq2Seq
 from seqlab.runtime.manifest import MANIFEST, weights_digest, write_manifest
 from seqlab.runtime.ort import Session
 from seqlab.tasks import load_run
@@ -80,7 +81,7 @@ def graphs_of(task: str, model: torch.nn.Module) -> list[Graph]:
     """The graphs of ``task``'s model (a Transformer LM's hold its key/value cache)."""
     if task == "lm" and isinstance(model, TransformerLM):
         return transformer_lm_graphs(model)
-    if task == "seq2seq" and hasattr(model, "decoder_blocks"):  # a Transformer
+    if task == "seq2seq" and isinstance(model, TransformerSeq2Seq):
         return transformer_seq2seq_graphs(model)
     return GRAPHS[task](model)
 
