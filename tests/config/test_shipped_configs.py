@@ -89,6 +89,8 @@ def slice_shared(data: dict, folder: Path) -> dict[str, str]:
 def tiny_overrides(config: Path, tmp_path: Path, text_file: Path) -> dict:
     data = shipped(config)
     overrides = {**TINY, **PER_TASK[data["task"]], "out_dir": tmp_path / "run"}
+    if (data.get("model") or {}).get("arch") == "transformer":  # it has no hidden_size
+        del overrides["model.hidden_size"]
     overrides.update(slice_shared(data["data"], tmp_path))
     if data["data"]["train"] == "PYDOC_TOPICS":  # scripts/demo.sh puts a real path there
         overrides["data.train"] = text_file

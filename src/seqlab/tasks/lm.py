@@ -68,7 +68,7 @@ class LMDataConfig(TokenizedDataConfig):
     bptt: Positive = 128
 
 
-class LMModelConfig(RecurrentModelConfig, TransformerFields):
+class LMModelConfig(TransformerFields, RecurrentModelConfig):
     """embedding -> cell x num_layers -> linear (see :class:`RecurrentModelConfig`), or with
     ``arch: transformer`` a decoder-only Transformer, GPT-style (see :class:`TransformerFields`):
     embedding + positions -> causal blocks -> linear, reading windows of ``data.bptt`` tokens,

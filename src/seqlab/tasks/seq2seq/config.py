@@ -58,7 +58,7 @@ class Seq2SeqDataConfig(TokenizedDataConfig):
         return self
 
 
-class Seq2SeqModelConfig(RecurrentModelConfig, TransformerFields):
+class Seq2SeqModelConfig(TransformerFields, RecurrentModelConfig):
     """Encoder-decoder shape, and how it is trained and decoded.
 
     arch: recurrent (the fields below) | transformer (num_layers encoder and decoder blocks of
