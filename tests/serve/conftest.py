@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from tests.serve.transformer_runs import transformer_models
 
 from seqlab.serve.app import Limits, create_app
 from seqlab.serve.registry import load_registry
@@ -107,3 +108,10 @@ def Hold():  # noqa: N802 (a class, handed to tests)
 def hold_streams():
     """hold_streams(app, model, hold): every stream of ``model`` passes through ``hold``."""
     return _hold_streams
+
+
+@pytest.fixture(scope="session")
+def transformers(loaded):
+    """Two tiny trained Transformers served through the tiny runs' tasks: "tlm" (a language
+    model) and "ts2s" (an encoder-decoder); see :mod:`tests.serve.transformer_runs`."""
+    return transformer_models(loaded)

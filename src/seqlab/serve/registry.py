@@ -17,6 +17,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from seqlab.analysis.attention_maps import has_attention_maps
 from seqlab.analysis.params import param_table_from_module
 from seqlab.api import load
 from seqlab.errors import SeqlabError
@@ -36,9 +37,16 @@ class ServedModel:
     model: nn.Module
     batcher: Batcher | None = None
 
+    @property
+    def routes(self) -> tuple[str, ...]:
+        """The task's routes, and ``attention`` for a language model or seq2seq Transformer."""
+        transformer = isinstance(self.model, nn.Module) and has_attention_maps(self.model)
+        attention = ("attention",) if transformer and self.task.name in ("lm", "seq2seq") else ()
+        return (*self.task.serves, *attention)
+
     def check_route(self, route: str) -> None:
-        if route not in self.task.serves:
-            offered = ", ".join(f"/v1/{r}" for r in self.task.serves) or "none"
+        if route not in self.routes:
+            offered = ", ".join(f"/v1/{r}" for r in self.routes) or "none"
             raise ClientError(
                 400, f"model {self.name!r} is a {self.task.name} run: it answers {offered}"
             )
@@ -111,12 +119,12 @@ def describe(served: ServedModel) -> schemas.ModelInfo:
         if hasattr(m, extra):
             sizes[extra] = getattr(m, extra)
     table = param_table_from_module(served.model, source=served.name)
-    options = {route: OPTIONS[route] for route in served.task.serves}
+    options = {route: OPTIONS[route] for route in served.routes}
     return schemas.ModelInfo(
         name=served.name,
         task=served.task.name,
         run=str(served.run),
-        routes=[f"/v1/{r}" for r in served.task.serves],
+        routes=[f"/v1/{r}" for r in served.routes],
         cell=m.cell,
         sizes=sizes,
         vocabularies=served.task.describe(),
@@ -141,4 +149,5 @@ OPTIONS = {
     "generate": _options(schemas.GenerateRequest, ("model",)),
     "classify": {},
     "tag": {},
+    "attention": _options(schemas.AttentionRequest, ("model",)),
 }

@@ -21,6 +21,7 @@ from fastapi.responses import FileResponse
 
 from seqlab.analysis.explain import explain
 from seqlab.serve import schemas
+from seqlab.serve.attention import AttentionKey, attention_work
 from seqlab.serve.batcher import DeadlineExceeded
 from seqlab.serve.errors import ClientError
 from seqlab.serve.limits import Limits
@@ -120,6 +121,16 @@ async def tag(req: schemas.TagRequest, request: Request, served: Served, limits:
     one = lookup(served, req.model, "tag")
     outputs = await _submit(request, one, tag_work(req), limits.timeout)
     return schemas.TagResponse(model=one.name, outputs=outputs)
+
+
+@api.post("/attention", response_model=schemas.AttentionResponse)
+async def attention(
+    req: schemas.AttentionRequest, request: Request, served: Served, limits: Limited
+):
+    """Every layer's and head's attention weights of a Transformer run, tokens as labels."""
+    one = lookup(served, req.model, "attention")
+    work = Work(AttentionKey(), attention_work(one, req))
+    return await _submit(request, one, work, limits.timeout)
 
 
 @api.get("/models", response_model=schemas.ModelsResponse)

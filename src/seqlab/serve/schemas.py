@@ -128,6 +128,39 @@ class TagResponse(BaseModel):
     outputs: list[Tagging]
 
 
+MAX_ATTENTION_TOKENS = 128  # per side: the answer holds layers x heads x T x S weights
+
+
+class AttentionRequest(Strict):
+    model: str = Field(description="Name of a loaded Transformer run (its routes list it).")
+    text: str = Field(
+        max_length=MAX_TEXT,
+        description="lm: the text to read (a prime and what followed it); seq2seq: the source.",
+    )
+    target: str | None = Field(
+        None,
+        max_length=MAX_TEXT,
+        description="seq2seq: the output read against the source; omitted = greedy decoding.",
+    )
+
+
+class AttentionMap(BaseModel):
+    kind: Literal["self", "source", "target", "cross"] = Field(
+        description="self: a language model's causal self-attention; source: the encoder's; "
+        "target: the decoder's causal self-attention; cross: target queries over the source."
+    )
+    queries: list[str] = Field(description="Row labels: the tokens whose positions attend.")
+    keys: list[str] = Field(description="Column labels: the tokens attended to.")
+    weights: list[list[list[list[float]]]] = Field(
+        description="[layer][head][query][key]; every row sums to 1."
+    )
+
+
+class AttentionResponse(BaseModel):
+    model: str
+    maps: list[AttentionMap]
+
+
 class ExplainRequest(Strict):
     text: str = Field("hello", min_length=2, max_length=32, description="Text to learn.")
     cell: Literal["rnn", "lstm", "gru"] = "rnn"
