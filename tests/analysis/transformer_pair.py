@@ -20,6 +20,7 @@ class PairState(NamedTuple):
     memory_mask: Tensor  # (B, 1, 1, S) bool
     caches: tuple[KVCache, ...]  # per decoder block: self-attention cache (B, h, t, d_k)
     position: int
+    attn: None = None  # no single attention row to keep (decode's Attending protocol)
 
 
 class TransformerPair(nn.Module):

@@ -75,8 +75,11 @@ def test_inputs_over_the_limit_or_empty_are_refused(url):
     assert long.status_code == 422
     assert long.json()["error"] == (
         f"text: {MAX_ATTENTION_TOKENS + 1} tokens, over the attention maps' limit of "
-        f"{MAX_ATTENTION_TOKENS}"
+        f"{MAX_ATTENTION_TOKENS}; shorten it or send truncate: true"
     )
+    cut = post(url, model="tlm", text="a" * (MAX_ATTENTION_TOKENS + 1), truncate=True).json()
+    assert cut["truncated"] is True
+    assert len(cut["maps"][0]["queries"]) == MAX_ATTENTION_TOKENS
     empty = post(url, model="tlm", text="")
     assert empty.status_code == 422 and empty.json()["error"].startswith("text: no tokens")
     extra = post(url, model="ts2s", text="a b", beam=2)

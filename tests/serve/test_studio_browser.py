@@ -216,6 +216,113 @@ def test_translate_shows_the_output_nbest_and_a_heatmap(page, url, pairs, shots)
     lights(0)
 
 
+# ------------------------------------------------------------------ a Transformer's heads
+
+
+@pytest.fixture(scope="module")
+def transformer_url(loaded, transformers, serving) -> Iterator[str]:
+    """The studio with the tiny runs and two tiny trained Transformers ("tlm", "ts2s")."""
+    with serving(create_app({**loaded, **transformers})) as base:
+        yield base
+
+
+def studio(browser, url: str) -> webdriver.Chrome:
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    browser.get(f"{url}/")
+    wait(browser, lambda d: d.execute_script("return document.body.dataset.ready === 'true'"))
+    return browser
+
+
+def shown_head(section: WebElement, want: dict, layer: int, head: int) -> None:
+    """The heatmap shows ``want``'s head: its labels on both axes, its weights in the cells."""
+    figure = section.find_element(By.CSS_SELECTOR, ".attention-maps .head-map")
+    assert (figure.get_attribute("data-layer"), figure.get_attribute("data-head")) == (
+        str(layer),
+        str(head),
+    )
+    text = "return [...arguments[0].querySelectorAll(arguments[1])].map(n => n.textContent)"
+    assert section.parent.execute_script(text, figure, "th.src") == visible(want["keys"])
+    assert section.parent.execute_script(text, figure, "th.tgt") == visible(want["queries"])
+    cells = section.parent.execute_script(
+        "return [...arguments[0].querySelectorAll('td')].map(n => Number(n.dataset.weight))",
+        figure,
+    )
+    weights = want["weights"][layer][head]
+    assert cells == pytest.approx([w for row in weights for w in row], abs=1e-6)
+
+
+def visible(tokens: list[str]) -> list[str]:
+    """Token labels as the page shows them: spaces as ␣, newlines as ⏎."""
+    return [t.replace(" ", "\u2423").replace("\n", "\u23ce") for t in tokens]
+
+
+def pick(driver, section: WebElement, kind: int, layer: int, head: int) -> None:
+    for name, value in (("kind", kind), ("layer", layer), ("head", head)):
+        Select(control(section, name)).select_by_value(str(value))
+    figure = section.find_element(By.CSS_SELECTOR, ".attention-maps .head-map")
+    wait(driver, lambda d: figure.get_attribute("data-head") == str(head))
+
+
+def test_a_transformer_translation_shows_every_head_of_three_kinds(
+    browser, transformer_url, pairs, shots
+):
+    page = studio(browser, transformer_url)
+    assert not panel(page, "s2s").find_elements(By.CSS_SELECTOR, ".attention-maps")  # an RNN
+    section = panel(page, "ts2s")
+    source = pairs[1][0]
+    type_into(control(section, "inputs"), source, enter=True)
+    maps = section.find_element(By.CSS_SELECTOR, ".attention-maps")
+    wait(page, lambda d: maps.get_attribute("data-state") == "done")
+    shown = section.find_element(By.CSS_SELECTOR, ".result .text").text
+    body = {"model": "ts2s", "text": source, "target": shown, "truncate": True}
+    want = api(transformer_url, "attention", **body)["maps"]
+    kinds = [o.text for o in Select(control(section, "kind")).options]
+    assert kinds == [
+        "Source self-attention (encoder)",
+        "Target self-attention (decoder)",
+        "Cross-attention (target over source)",
+    ]
+    assert len(Select(control(section, "layer")).options) == len(want[0]["weights"]) == 2
+    assert len(Select(control(section, "head")).options) == len(want[0]["weights"][0]) == 2
+    shown_head(section, want[0], 0, 0)  # the first kind, layer and head at first
+    for kind in range(3):
+        for layer, head in ((0, 1), (1, 0), (1, 1)):
+            pick(page, section, kind, layer, head)
+            shown_head(section, want[kind], layer, head)
+    caption = section.find_element(By.CSS_SELECTOR, ".head-map figcaption").text
+    assert caption.startswith("Cross-attention (target over source), layer 2 of 2, head 2 of 2")
+    corner = section.find_element(By.CSS_SELECTOR, ".head-map th.corner").text
+    assert corner == "target ↓ source →"
+    assert not section.find_elements(By.CSS_SELECTOR, ".attention-maps .note")  # nothing cut
+    shoot(section, shots / "attention-heads-seq2seq.png")
+
+
+def test_a_transformer_lm_shows_its_causal_heads_over_prime_and_sample(
+    browser, transformer_url, shots
+):
+    page = studio(browser, transformer_url)
+    section = panel(page, "tlm")
+    for name, value in (("max_tokens", 12), ("temperature", 0)):
+        type_into(control(section, name), str(value))
+    type_into(control(section, "prime"), "the ", enter=True)
+    maps = section.find_element(By.CSS_SELECTOR, ".attention-maps")
+    wait(page, lambda d: maps.get_attribute("data-state") == "done")
+    sample = section.find_element(By.CSS_SELECTOR, ".sample").get_attribute("textContent")
+    assert sample.startswith("the ") and len(sample) == 4 + 12  # a character model
+    (want,) = api(transformer_url, "attention", model="tlm", text=sample, truncate=True)["maps"]
+    assert want["kind"] == "self" and "".join(want["queries"]) == sample
+    assert [o.text for o in Select(control(section, "kind")).options] == ["Self-attention (causal)"]
+    for layer, head in ((0, 0), (1, 1)):
+        pick(page, section, 0, layer, head)
+        shown_head(section, want, layer, head)
+    future = section.find_elements(By.CSS_SELECTOR, ".head-map td")
+    above = [
+        c for c in future if int(c.get_attribute("data-col")) > int(c.get_attribute("data-row"))
+    ]
+    assert above and all(float(c.get_attribute("data-weight")) == 0 for c in above)
+    shoot(section, shots / "attention-heads-lm.png")
+
+
 # ------------------------------------------------------------------ generate
 
 

@@ -19,7 +19,7 @@ import torch
 
 from seqlab.analysis.attention_maps import lm_attention, seq2seq_attention
 from seqlab.data.parallel import with_eos
-from seqlab.data.vocab import SOS_ID
+from seqlab.data.vocab import EOS_ID, SOS_ID
 from seqlab.decode.strategy import Greedy
 from seqlab.serve import schemas
 from seqlab.serve.batcher import Job
@@ -30,38 +30,45 @@ from seqlab.serve.registry import ServedModel
 @dataclass(frozen=True)
 class Reading:
     """One request's ids: text (an lm's tokens, or a source with <eos>) and, for seq2seq, the
-    target's ids (None: decode greedily first)."""
+    target's ids (None: decode greedily first); truncated: a side was cut to the limit."""
 
     text: list[int]
     target: list[int] | None
+    truncated: bool = False
 
 
-def _check_length(ids: list[int], limit: int, field: str) -> None:
+def _fit(ids: list[int], limit: int, field: str, truncate: bool) -> list[int]:
+    """ids, or their first ``limit`` with ``truncate``; 422 naming the field otherwise."""
     if not ids:
         raise ClientError(422, f"{field}: no tokens to read; send some text")
-    if len(ids) > limit:
+    if len(ids) > limit and not truncate:
         raise ClientError(
-            422, f"{field}: {len(ids)} tokens, over the attention maps' limit of {limit}"
+            422,
+            f"{field}: {len(ids)} tokens, over the attention maps' limit of {limit}; shorten "
+            "it or send truncate: true",
         )
+    return ids[:limit]
 
 
 def attention_work(served: ServedModel, req: schemas.AttentionRequest) -> list[Reading]:
     """The request's ids, checked before any batching (422 naming the field)."""
-    task, limit = served.task, schemas.MAX_ATTENTION_TOKENS
+    task, limit, cut = served.task, schemas.MAX_ATTENTION_TOKENS, req.truncate
     if task.name == "lm":
         limit = min(limit, getattr(served.model, "max_len", limit))
         ids = task.encode(req.text).tolist()
-        _check_length(ids, limit, "text")
-        return [Reading(ids, None)]
+        return [Reading(_fit(ids, limit, "text", cut), None, len(ids) > limit)]
     source = with_eos(task.src_ids(req.text))
     if task.config.data.max_src_len:  # the model's own limit, and <eos>
         limit = min(limit, task.config.data.max_src_len + 1)
-    _check_length(source, limit, "text")
-    target = None
+    fitted = _fit(source, limit, "text", cut)
+    if fitted[-1] != EOS_ID:  # a cut source still ends as the encoder was trained to read it
+        fitted[-1] = EOS_ID
+    truncated, target = len(fitted) < len(source), None
     if req.target is not None:
-        target = [SOS_ID, *task.tgt_ids(req.target)]
-        _check_length(target, limit, "target")
-    return [Reading(source, target)]
+        full = [SOS_ID, *task.tgt_ids(req.target)]
+        target = _fit(full, schemas.MAX_ATTENTION_TOKENS, "target", cut)
+        truncated = truncated or len(target) < len(full)
+    return [Reading(fitted, target, truncated)]
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,9 @@ class AttentionKey:
     def run(self, served: ServedModel, jobs: list[Job]) -> list[schemas.AttentionResponse]:
         maps = _lm_maps if served.task.name == "lm" else _seq2seq_maps
         return [
-            schemas.AttentionResponse(model=served.name, maps=maps(served, job.rows[0]))
+            schemas.AttentionResponse(
+                model=served.name, maps=maps(served, job.rows[0]), truncated=job.rows[0].truncated
+            )
             for job in jobs
         ]
 

@@ -142,6 +142,9 @@ class AttentionRequest(Strict):
         max_length=MAX_TEXT,
         description="seq2seq: the output read against the source; omitted = greedy decoding.",
     )
+    truncate: bool = Field(
+        False, description="Read the first tokens of a side over the limit instead of refusing."
+    )
 
 
 class AttentionMap(BaseModel):
@@ -159,6 +162,7 @@ class AttentionMap(BaseModel):
 class AttentionResponse(BaseModel):
     model: str
     maps: list[AttentionMap]
+    truncated: bool = Field(False, description="A side was cut to the limit (truncate: true).")
 
 
 class ExplainRequest(Strict):

@@ -4,6 +4,7 @@
 // Stop ends the stream where it is, keeping the text so far.
 
 import { ApiError, request, serverEvents } from "./api.js";
+import { attentionView } from "./attention.js";
 import { el, field, numberInput, panel, panelForm, parameters } from "./dom.js";
 
 /** model: one entry of GET /v1/models whose routes include /v1/generate. */
@@ -17,6 +18,7 @@ export function generatePanel(model) {
   });
   const main = labels ? conditionSelect(labels) : primeInput();
   const stop = el("button", { type: "button", class: "stop", hidden: true }, "Stop");
+  const heads = attentionView(model); // a Transformer's heads over the first sample
   const { form } = panelForm({
     fields: [
       field(labels ? "Condition" : "Prime", main, { wide: true }),
@@ -29,7 +31,11 @@ export function generatePanel(model) {
     ],
     main: main.name,
     submitLabel: "Generate",
-    onSubmit: (values) => stream(model.name, values, output, stop),
+    onSubmit: async (values) => {
+      await stream(model.name, values, output, stop);
+      const sample = output.querySelector(".sample");
+      if (heads && output.dataset.state === "done") heads.show({ text: sample.textContent });
+    },
   });
   form.querySelector(".actions").append(stop);
   return panel(
@@ -42,6 +48,7 @@ export function generatePanel(model) {
     },
     form,
     output,
+    heads?.node,
   );
 }
 

@@ -5,11 +5,19 @@
 
 import { el, sequential } from "./dom.js";
 
+const CAPTION = "Attention: each row is a target token, each column the source token it reads";
+
 /**
- * src: source tokens (columns), tgt: target tokens (rows), weights[row][col] in [0, 1].
+ * src: source tokens (columns), tgt: target tokens (rows), weights[row][col] in [0, 1];
+ * caption and corner (the axes' names) default to a translation's.
  * Returns a <figure> holding the table and a live line that reads out what is highlighted.
  */
-export function attentionHeatmap(src, tgt, weights) {
+export function attentionHeatmap(
+  src,
+  tgt,
+  weights,
+  { caption = CAPTION, corner = "target ↓ source →" } = {},
+) {
   const readout = el("p", { class: "readout", "aria-live": "polite" }, hint());
   const columns = src.map((token, col) =>
     el("th", { scope: "col", class: "src", dataset: { col } }, token),
@@ -25,7 +33,7 @@ export function attentionHeatmap(src, tgt, weights) {
   const table = el(
     "table",
     { class: "attention" },
-    el("thead", {}, el("tr", {}, el("th", { class: "corner" }, "target ↓ source →"), columns)),
+    el("thead", {}, el("tr", {}, el("th", { class: "corner" }, corner), columns)),
     el("tbody", {}, rows),
   );
   const view = { table, columns, rows, src, tgt, weights, readout };
@@ -38,11 +46,7 @@ export function attentionHeatmap(src, tgt, weights) {
   return el(
     "figure",
     { class: "heatmap" },
-    el(
-      "figcaption",
-      {},
-      "Attention: each row is a target token, each column the source token it reads",
-    ),
+    el("figcaption", {}, caption),
     el("div", { class: "scroll" }, table),
     readout,
   );

@@ -3,6 +3,7 @@
 // a reply out, and the conversation so far above the latest reply's details.
 
 import { post } from "./api.js";
+import { attentionView } from "./attention.js";
 import { attentionHeatmap } from "./heatmap.js";
 import { el, field, numberInput, panel, panelForm, parameters } from "./dom.js";
 
@@ -20,6 +21,7 @@ export function translatePanel(model) {
   const nBest = numberInput("n_best", options.n_best, { value: 3 });
   const output = el("div", { class: "output", "aria-live": "polite" });
   const text = textInput(route);
+  const heads = attentionView(model); // a Transformer's heads, per layer; null for an RNN
   const { form } = panelForm({
     fields: [
       field(chat ? "Message" : "Sentence", text, { wide: true }),
@@ -42,6 +44,7 @@ export function translatePanel(model) {
         text.value = ""; // ready for the next message
       }
       output.replaceChildren(...(chat ? [conversation(turns)] : []), ...translation(out));
+      heads?.show({ text: values.inputs, target: out.text }); // the output shown, read back
     },
   });
   return panel(
@@ -54,6 +57,7 @@ export function translatePanel(model) {
     },
     form,
     output,
+    heads?.node,
   );
 }
 
