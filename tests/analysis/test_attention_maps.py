@@ -91,8 +91,43 @@ def test_seq2seq_maps_cover_source_target_and_cross():
     torch.testing.assert_close(maps["target"][:, 0], want)
 
 
-def test_a_recurrent_model_has_no_maps():
+def test_a_recurrent_model_or_an_ensemble_has_no_maps():
     rnn = nn.LSTM(4, 4)
     assert not has_attention_maps(rnn)
+    lm, _ = _lm_and_torch_layers()
+    assert has_attention_maps(lm) and not has_attention_maps(nn.ModuleDict({"members": lm}))
     with pytest.raises(ValueError, match="no Transformer attention layers"):
         lm_attention(rnn, torch.zeros(1, 2, dtype=torch.long))
+
+
+def test_seq2seq_maps_equal_torch_encoder_and_decoder_layers_per_head():
+    """Source, target and cross maps of a model whose blocks are copies of torch's layers are
+    those layers' per-head weights over whole sequences (the decoder's stepped rows included)."""
+    model = tiny_pair(9, 8, seed=1)
+    kwargs = {"dropout": 0.0, "batch_first": True, "norm_first": True}
+    encoders = [nn.TransformerEncoderLayer(16, 2, 32, **kwargs).eval() for _ in range(2)]
+    decoders = [nn.TransformerDecoderLayer(16, 2, 32, **kwargs).eval() for _ in range(2)]
+    for block, layer in zip([*model.encoder_blocks, *model.decoder_blocks], encoders + decoders):
+        block.copy_from_torch(layer)
+    src, lengths = torch.tensor([[4, 5, 6, 2], [7, 8, 2, 0]]), torch.tensor([4, 3])
+    tgt = torch.tensor([[1, 5, 6, 7], [1, 7, 4, 4]])  # (B, T)
+    maps = seq2seq_attention(model, src, lengths, tgt)
+    padding, future = src == 0, ~causal_mask(4)  # torch's masks: True = may not attend
+    per_head = {"need_weights": True, "average_attn_weights": False}
+    with torch.no_grad():
+        x = model.positions(model.src_embedding(src))  # (B, S, D)
+        for index, layer in enumerate(encoders):
+            n = layer.norm1(x)
+            want = layer.self_attn(n, n, n, key_padding_mask=padding, **per_head)[1]
+            torch.testing.assert_close(maps["source"][:, index], want)
+            x = layer(x, src_key_padding_mask=padding)
+        memory = model.encoder_norm(x)  # (B, S, D)
+        y = model.positions(model.tgt_embedding(tgt))  # (B, T, D)
+        for index, layer in enumerate(decoders):
+            n = layer.norm1(y)
+            attended, want = layer.self_attn(n, n, n, attn_mask=future, **per_head)
+            torch.testing.assert_close(maps["target"][:, index], want)
+            n = layer.norm2(y + attended)
+            crossed = layer.multihead_attn(n, memory, memory, key_padding_mask=padding, **per_head)
+            torch.testing.assert_close(maps["cross"][:, index], crossed[1])
+            y = layer(y, memory, tgt_mask=future, memory_key_padding_mask=padding)

@@ -36,11 +36,14 @@ KINDS = {
 
 
 def attention_layers(model: nn.Module) -> dict[str, list[MultiHeadAttention]]:
-    """kind -> its attention layers in layer order (empty for a model without attention)."""
+    """kind -> its attention layers in layer order (empty for a model without attention).
+
+    Only the model's own blocks count (``blocks.i.self_attn``, not ``members.0.blocks...`` of
+    an ensemble, whose members each have their own maps)."""
     found: dict[str, list[MultiHeadAttention]] = {}
     for name, module in model.named_modules():
         parts = name.split(".")
-        if isinstance(module, MultiHeadAttention) and len(parts) >= 3:
+        if isinstance(module, MultiHeadAttention) and len(parts) == 3:
             kind = KINDS.get((parts[-3], parts[-1]))
             if kind is not None:
                 found.setdefault(kind, []).append(module)
