@@ -322,6 +322,14 @@ def test_a_transformer_lm_shows_its_causal_heads_over_prime_and_sample(
     assert above and all(float(c.get_attribute("data-weight")) == 0 for c in above)
     shoot(section, shots / "attention-heads-lm.png")
 
+    page.execute_cdp_cmd(  # the heads fit a phone's width too (the table scrolls inside)
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 375, "height": 812, "deviceScaleFactor": 1, "mobile": True},
+    )
+    wait(page, lambda d: d.execute_script("return window.innerWidth") == 375)
+    assert fits_the_width(page)
+    page.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
 
 # ------------------------------------------------------------------ generate
 
