@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-from tests.analysis.transformer_pair import tiny_pair
 from torch import nn
 
 from seqlab.analysis.attention_maps import (
@@ -15,10 +14,17 @@ from seqlab.analysis.attention_maps import (
     seq2seq_attention,
 )
 from seqlab.models.transformer_lm import TransformerLM
+from seqlab.models.transformer_seq2seq import TransformerSeq2Seq
 from seqlab.nn.masks import causal_mask
 from seqlab.nn.transformer_block import BlockShape
 
 D, HEADS, LAYERS = 16, 4, 2
+
+
+def tiny_pair(seed: int = 0) -> TransformerSeq2Seq:
+    """An encoder-decoder Transformer over 9 source and 8 target tokens, 2 heads, 2 layers."""
+    torch.manual_seed(seed)
+    return TransformerSeq2Seq(9, 8, BlockShape(16, 2, 32), num_layers=2).eval()
 
 
 def _lm_and_torch_layers() -> tuple[TransformerLM, list[nn.TransformerEncoderLayer]]:
@@ -69,7 +75,7 @@ def test_recording_leaves_the_model_as_it_was():
 
 
 def test_seq2seq_maps_cover_source_target_and_cross():
-    model = tiny_pair(9, 8)
+    model = tiny_pair()
     src = torch.tensor([[4, 5, 6, 2], [7, 8, 2, 0]])  # (B, S), the second row padded
     lengths = torch.tensor([4, 3])
     tgt = torch.tensor([[1, 5, 6], [1, 7, 4]])  # (B, T)
@@ -85,7 +91,7 @@ def test_seq2seq_maps_cover_source_target_and_cross():
     # the stacked steps are the whole-sequence causal self-attention of the first block
     with torch.no_grad():
         block = model.decoder_blocks[0]
-        x = model.positions(model.tgt_embedding(tgt))  # (B, T, D)
+        x = model.positions(model.tgt_embedding(tgt) * model.scale)  # (B, T, D)
         block.self_attn.impl = "explicit"
         _, want, _ = block.self_attn.self_attend(block.norm1(x), None, causal_mask(3))
     torch.testing.assert_close(maps["target"][:, 0], want)
@@ -103,7 +109,7 @@ def test_a_recurrent_model_or_an_ensemble_has_no_maps():
 def test_seq2seq_maps_equal_torch_encoder_and_decoder_layers_per_head():
     """Source, target and cross maps of a model whose blocks are copies of torch's layers are
     those layers' per-head weights over whole sequences (the decoder's stepped rows included)."""
-    model = tiny_pair(9, 8, seed=1)
+    model = tiny_pair(seed=1)
     kwargs = {"dropout": 0.0, "batch_first": True, "norm_first": True}
     encoders = [nn.TransformerEncoderLayer(16, 2, 32, **kwargs).eval() for _ in range(2)]
     decoders = [nn.TransformerDecoderLayer(16, 2, 32, **kwargs).eval() for _ in range(2)]
@@ -115,14 +121,14 @@ def test_seq2seq_maps_equal_torch_encoder_and_decoder_layers_per_head():
     padding, future = src == 0, ~causal_mask(4)  # torch's masks: True = may not attend
     per_head = {"need_weights": True, "average_attn_weights": False}
     with torch.no_grad():
-        x = model.positions(model.src_embedding(src))  # (B, S, D)
+        x = model.positions(model.src_embedding(src) * model.scale)  # (B, S, D)
         for index, layer in enumerate(encoders):
             n = layer.norm1(x)
             want = layer.self_attn(n, n, n, key_padding_mask=padding, **per_head)[1]
             torch.testing.assert_close(maps["source"][:, index], want)
             x = layer(x, src_key_padding_mask=padding)
         memory = model.encoder_norm(x)  # (B, S, D)
-        y = model.positions(model.tgt_embedding(tgt))  # (B, T, D)
+        y = model.positions(model.tgt_embedding(tgt) * model.scale)  # (B, T, D)
         for index, layer in enumerate(decoders):
             n = layer.norm1(y)
             attended, want = layer.self_attn(n, n, n, attn_mask=future, **per_head)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from tests.serve.transformer_runs import transformer_models
+from tests.serve.transformer_runs import train_transformer_runs
 
 from seqlab.serve.app import Limits, create_app
 from seqlab.serve.registry import load_registry
@@ -111,7 +111,8 @@ def hold_streams():
 
 
 @pytest.fixture(scope="session")
-def transformers(loaded):
-    """Two tiny trained Transformers served through the tiny runs' tasks: "tlm" (a language
-    model) and "ts2s" (an encoder-decoder); see :mod:`tests.serve.transformer_runs`."""
-    return transformer_models(loaded)
+def transformers(tmp_path_factory):
+    """Two tiny trained Transformer runs, loaded: "tlm" (a language model) and "ts2s" (an
+    encoder-decoder); see :mod:`tests.serve.transformer_runs`."""
+    runs = train_transformer_runs(tmp_path_factory.mktemp("transformers"))
+    return load_registry([f"{name}={path}" for name, path in runs.items()], "cpu")

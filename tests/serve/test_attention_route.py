@@ -31,6 +31,13 @@ def test_only_transformers_list_the_route(url, loaded):
     assert models["tlm"]["routes"] == ["/v1/generate", "/v1/attention"]
     assert models["ts2s"]["routes"] == ["/v1/translate", "/v1/chat", "/v1/attention"]
     assert models["tlm"]["options"]["attention"]["target"]["default"] is None
+    assert models["ts2s"]["cell"] == "transformer"
+    assert models["ts2s"]["sizes"] == {
+        "embedding_dim": 16,
+        "num_layers": 2,
+        "num_heads": 2,
+        "arch": "transformer",
+    }
     assert all("/v1/attention" not in models[name]["routes"] for name in loaded)
     reply = post(url, model="lm", text="the fox")
     assert reply.status_code == 400
@@ -70,16 +77,24 @@ def test_seq2seq_maps_for_a_given_and_a_decoded_target(url, transformers, pairs)
     assert decoded[2]["queries"] == ["<sos>", *one.task.tgt_tokens(greedy)]
 
 
-def test_inputs_over_the_limit_or_empty_are_refused(url):
-    long = post(url, model="tlm", text="a" * (MAX_ATTENTION_TOKENS + 1))
+def test_inputs_over_the_limit_or_empty_are_refused(url, transformers):
+    """A side is at most MAX_ATTENTION_TOKENS long, and a language model's at most its window."""
+    window = transformers["tlm"].model.max_len
+    assert window == 64 < MAX_ATTENTION_TOKENS
+    long = post(url, model="tlm", text="a" * (window + 1))
     assert long.status_code == 422
     assert long.json()["error"] == (
-        f"text: {MAX_ATTENTION_TOKENS + 1} tokens, over the attention maps' limit of "
-        f"{MAX_ATTENTION_TOKENS}; shorten it or send truncate: true"
+        f"text: {window + 1} tokens, over the attention maps' limit of {window}; shorten it or "
+        "send truncate: true"
     )
-    cut = post(url, model="tlm", text="a" * (MAX_ATTENTION_TOKENS + 1), truncate=True).json()
-    assert cut["truncated"] is True
-    assert len(cut["maps"][0]["queries"]) == MAX_ATTENTION_TOKENS
+    cut = post(url, model="tlm", text="a" * (window + 1), truncate=True).json()
+    assert cut["truncated"] is True and len(cut["maps"][0]["queries"]) == window
+    target = " ".join(["a"] * MAX_ATTENTION_TOKENS)  # with <sos>, one token over
+    over = post(url, model="ts2s", text="a b", target=target)
+    assert over.status_code == 422 and over.json()["error"].startswith(
+        f"target: {MAX_ATTENTION_TOKENS + 1} tokens, over the attention maps' limit of "
+        f"{MAX_ATTENTION_TOKENS}"
+    )
     empty = post(url, model="tlm", text="")
     assert empty.status_code == 422 and empty.json()["error"].startswith("text: no tokens")
     extra = post(url, model="ts2s", text="a b", beam=2)

@@ -269,6 +269,8 @@ def test_a_transformer_translation_shows_every_head_of_three_kinds(
     page = studio(browser, transformer_url)
     assert not panel(page, "s2s").find_elements(By.CSS_SELECTOR, ".attention-maps")  # an RNN
     section = panel(page, "ts2s")
+    facts = section.find_element(By.CSS_SELECTOR, ".facts").text
+    assert facts.startswith("Transformer (2 layers, 2 heads), ")
     source = pairs[1][0]
     type_into(control(section, "inputs"), source, enter=True)
     maps = section.find_element(By.CSS_SELECTOR, ".attention-maps")

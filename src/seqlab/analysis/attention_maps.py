@@ -67,8 +67,8 @@ def recording(model: nn.Module) -> Iterator[dict[int, list[Tensor]]]:
     def recorder(layer: MultiHeadAttention):
         attend = layer.attend  # the bound method of the class
 
-        def recorded(query, kv, mask=None):
-            output, weights = attend(query, kv, mask)
+        def recorded(query, kv, mask=None, **options):
+            output, weights = attend(query, kv, mask, **options)
             calls.setdefault(id(layer), []).append(weights.detach())
             return output, weights
 

@@ -63,6 +63,9 @@ class ServedModel:
                 return [self.run_batch(key, [job])[0] for job in jobs]
 
 
+SIZES = ("embedding_dim", "hidden_size", "num_layers", "bidirectional", "attention")
+"""A recurrent run's sizes in /v1/models (bidirectional and attention where the task has them)."""
+
 Registry = dict[str, ServedModel]
 """The served models by name."""
 
@@ -112,12 +115,12 @@ def lookup(served: Registry, name: str, route: str) -> ServedModel:
 
 
 def describe(served: ServedModel) -> schemas.ModelInfo:
-    """Name, task, cell, sizes, vocabularies, parameter counts and accepted options."""
+    """Name, task, cell ("transformer" for a Transformer run), sizes, vocabularies, parameter
+    counts and accepted options."""
     m = served.task.config.model
-    sizes = {k: getattr(m, k) for k in ("embedding_dim", "hidden_size", "num_layers")}
-    for extra in ("bidirectional", "attention"):
-        if hasattr(m, extra):
-            sizes[extra] = getattr(m, extra)
+    transformer = getattr(m, "arch", "recurrent") == "transformer"
+    names = ("embedding_dim", "num_layers", "num_heads", "arch") if transformer else SIZES
+    sizes = {k: getattr(m, k) for k in names if hasattr(m, k)}
     table = param_table_from_module(served.model, source=served.name)
     options = {route: OPTIONS[route] for route in served.routes}
     return schemas.ModelInfo(
@@ -125,7 +128,7 @@ def describe(served: ServedModel) -> schemas.ModelInfo:
         task=served.task.name,
         run=str(served.run),
         routes=[f"/v1/{r}" for r in served.routes],
-        cell=m.cell,
+        cell="transformer" if transformer else m.cell,
         sizes=sizes,
         vocabularies=served.task.describe(),
         parameters={"keras": table.keras_total, "pytorch": table.pytorch_total},

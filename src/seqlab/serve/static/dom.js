@@ -160,6 +160,12 @@ export function signed(value, digits = 2) {
   return `${value < 0 ? "−" : "+"}${text}`;
 }
 
+/** "LSTM", or "Transformer (2 layers, 4 heads)" for a Transformer run. */
+export function architecture(model) {
+  if (model.cell !== "transformer") return model.cell.toUpperCase();
+  return `Transformer (${model.sizes.num_layers} layers, ${model.sizes.num_heads} heads)`;
+}
+
 /** "23,097 parameters" (torch's count, every tensor of the module). */
 export function parameters(model) {
   return `${model.parameters.pytorch.toLocaleString("en")} parameters`;

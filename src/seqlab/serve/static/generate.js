@@ -5,7 +5,7 @@
 
 import { ApiError, request, serverEvents } from "./api.js";
 import { attentionView } from "./attention.js";
-import { el, field, numberInput, panel, panelForm, parameters } from "./dom.js";
+import { architecture, el, field, numberInput, panel, panelForm, parameters } from "./dom.js";
 
 /** model: one entry of GET /v1/models whose routes include /v1/generate. */
 export function generatePanel(model) {
@@ -81,7 +81,7 @@ function facts(model) {
     ? `conditional generator over ${model.vocabularies.labels.length} classes`
     : "language model";
   const tokens = model.vocabularies.tokens;
-  return `${model.cell.toUpperCase()} ${kind}, ${tokens} tokens, ${parameters(model)}`;
+  return `${architecture(model)} ${kind}, ${tokens} tokens, ${parameters(model)}`;
 }
 
 /**

@@ -5,7 +5,7 @@
 import { post } from "./api.js";
 import { attentionView } from "./attention.js";
 import { attentionHeatmap } from "./heatmap.js";
-import { el, field, numberInput, panel, panelForm, parameters } from "./dom.js";
+import { architecture, el, field, numberInput, panel, panelForm, parameters } from "./dom.js";
 
 /**
  * model: one entry of GET /v1/models whose routes include /v1/translate or /v1/chat. A seq2seq
@@ -84,7 +84,7 @@ function textInput(route) {
 
 /** "LSTM, bahdanau attention, bidirectional encoder, 23,097 parameters". */
 function facts(model) {
-  const parts = [model.cell.toUpperCase()];
+  const parts = [architecture(model)];
   if (model.sizes.attention && model.sizes.attention !== "none") {
     parts.push(`${model.sizes.attention} attention`);
   }
