@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from bench._report import header, write_section
+from bench._report import SummaryRow, header, write_section
 from seqlab.analysis.plots import Curve, draw_panels, save
 from seqlab.analysis.position_loss import nll_by_position
 from seqlab.data.io import read_text, shown_path
@@ -131,7 +131,12 @@ def main(argv: list[str] | None = None) -> None:
     table = format_table(results)
     print(table)
     plot(results, args.figure)
-    write_section("long-context", body(results, table, args))
+    ends = "; ".join(
+        f"{r['name']} {r['nll'][0]:.3f} at t=1, {r['nll'][-1]:.3f} at t={r['length']}"
+        for r in results
+    )
+    row = SummaryRow("LM nll by position inside the window, fresh state per window", ends)
+    write_section("long-context", body(results, table, args), summary=[row])
 
 
 if __name__ == "__main__":

@@ -123,4 +123,5 @@ def test_the_transformer_joins_the_table_and_the_figure(text_file, tmp_path):
     figure = gradients.draw_gradients(result)
     labels = {line.get_label() for line in figure.axes[0].get_lines()}
     assert labels == {"rnn", "transformer"}
+    assert [ax.get_ylabel() for ax in figure.axes] == ["||dL/dx_t||"] * 2 + ["||dL/dh_t||"]
     assert plot_gradients(result, tmp_path / "g.png").stat().st_size > 0

@@ -75,3 +75,4 @@ def test_two_runs_give_a_table_a_figure_and_a_section(
     assert figure.stat().st_size > 0
     text = doc.read_text()
     assert "<!-- bench:long-context -->" in text and table.strip() in text
+    assert re.search(r"<!-- summary:long-context --> .* lstm \(lstm\) [\d.]+ at t=1, ", text)

@@ -291,13 +291,15 @@ def draw_gradients(result: dict[str, Any]) -> Figure:
     boom = result["exploding"]
     exploding = f"exploding: rnn, radius(W_h) = {boom['radius']:.2f}, ||dL/dh_t||"
     panels[exploding] = [Curve("rnn", t, boom["norms"])]
-    return draw_panels(
+    fig = draw_panels(
         panels,
         xlabel="time step t (loss at t = T-1)",
         ylabel="||dL/dx_t||",
         log_y=True,
         integer_x=True,
     )
+    fig.axes[-1].set_ylabel("||dL/dh_t||")  # the exploding panel
+    return fig
 
 
 def plot_gradients(result: dict[str, Any], path: str | Path) -> Path:
