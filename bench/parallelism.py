@@ -52,7 +52,7 @@ def build_lstm(sizes: Sizes) -> LanguageModel:
 
 
 def build_transformer(sizes: Sizes, d_model: int, max_len: int) -> TransformerLM:
-    block = BlockShape(d_model, sizes.num_heads, 4 * d_model)
+    block = BlockShape(d_model, sizes.num_heads, 4 * d_model, activation="gelu")  # lm's default
     return TransformerLM(VOCAB_SIZE, block, num_layers=sizes.transformer_layers, max_len=max_len)
 
 
@@ -152,8 +152,9 @@ def describe(sizes: Sizes, result: dict) -> str:
         f"LSTM LM: embedding {sizes.embedding_dim}, {sizes.lstm_layers}x{sizes.hidden_size} LSTM, "
         f"{counts['lstm']:,} parameters. TransformerLM: {sizes.transformer_layers} pre-LN blocks "
         f"of width {result['d_model']}, {sizes.num_heads} heads, feed-forward "
-        f"{4 * result['d_model']}, learned positions, tied output, {counts['transformer']:,} "
-        f"parameters ({gap:+.1%} against the LSTM). Vocabulary {VOCAB_SIZE}."
+        f"{4 * result['d_model']} (GELU), learned positions, tied output, "
+        f"{counts['transformer']:,} parameters ({gap:+.1%} against the LSTM). "
+        f"Vocabulary {VOCAB_SIZE}."
     )
 
 

@@ -1,4 +1,5 @@
-"""bench.long_context on two tiny lm runs trained here: the table, the figure, the section."""
+"""bench.long_context on two tiny lm runs trained here, an LSTM and a Transformer: the table, the
+figure, the section."""
 
 from __future__ import annotations
 
@@ -14,6 +15,11 @@ from seqlab.cli import main as seqlab_main
 from seqlab.errors import SeqlabError
 
 REPO = Path(__file__).resolve().parents[2]
+RECURRENT = "  cell: lstm\n  embedding_dim: 16\n  hidden_size: 32\n"  # lm_config's model
+MODELS = {  # run name -> its model section's lines in place of RECURRENT
+    "lstm": RECURRENT,
+    "gpt": "  arch: transformer\n  embedding_dim: 16\n  num_heads: 2\n",
+}
 
 
 class Bigram(torch.nn.Module):
@@ -51,11 +57,11 @@ def test_two_runs_give_a_table_a_figure_and_a_section(
     module = importlib.import_module("bench.long_context")
     report = importlib.import_module("bench._report")
     runs = []
-    for cell in ("lstm", "rnn"):
-        config = lm_config(name=cell)
-        config.write_text(config.read_text().replace("cell: lstm", f"cell: {cell}"))
+    for name, model in MODELS.items():
+        config = lm_config(name=name)
+        config.write_text(config.read_text().replace(RECURRENT, model))
         seqlab_main(["train", str(config)])
-        runs.append(str(tmp_path / cell))
+        runs.append(str(tmp_path / name))
     doc, figure = tmp_path / "benchmarks.md", tmp_path / "long.png"
     monkeypatch.setattr(
         module, "write_section", lambda *a, **k: report.write_section(*a, **k, doc=doc)
@@ -66,7 +72,7 @@ def test_two_runs_give_a_table_a_figure_and_a_section(
     size = len(text_file.read_text())
     held_out = size - int(size * 0.9)  # the last 10% of the characters
     rows = re.findall(r"^\| (\w+) \((\w+)\) \| [\d,]+ \| 16 \| ([\d,]+) \|(.*)\|$", table, re.M)
-    assert [(name, cell) for name, cell, *_ in rows] == [("lstm", "lstm"), ("rnn", "rnn")]
+    assert [(name, cell) for name, cell, *_ in rows] == [("lstm", "lstm"), ("gpt", "transformer")]
     for *_, windows, cells in rows:
         values = [float(c) for c in cells.split("|")]  # t=1, 2, 4, 8, 16 and the mean
         assert len(values) == 6 and int(windows) == (held_out - 1) // 16

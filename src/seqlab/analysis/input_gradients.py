@@ -37,14 +37,15 @@ def build_lm(name: str, vocab_size: int, hidden_size: int, *, seed: int, max_len
 
     Recurrent (rnn, lstm, gru): embedding 32 -> one layer of ``hidden_size``. Transformer: one
     causal pre-LN block of width D = ``hidden_size`` (4 heads when D divides by 4, else 1;
-    feed-forward 4 D), learned positions up to ``max_len``, tied output layer.
+    feed-forward 4 D, GELU as ``arch: transformer`` has it), learned positions up to
+    ``max_len``, tied output layer.
     """
     torch.manual_seed(seed)
     if name != TRANSFORMER:
         shape = RecurrentShape(name, EMBEDDING_DIM, hidden_size, num_layers=1, dropout=0.0)
         return LanguageModel(vocab_size, shape)
     heads = 4 if hidden_size % 4 == 0 else 1
-    block = BlockShape(hidden_size, heads, 4 * hidden_size, dropout=0.0)
+    block = BlockShape(hidden_size, heads, 4 * hidden_size, dropout=0.0, activation="gelu")
     return TransformerLM(vocab_size, block, num_layers=1, max_len=max_len)
 
 
