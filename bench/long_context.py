@@ -6,8 +6,11 @@ nll at each position t is averaged over the windows (:mod:`seqlab.analysis.posit
 A model that uses its context gets better the further into the window it is (Kaplan et al.
 2020, figure 7). Writes section ``long-context`` and docs/figures/long_context.png.
 
-    python -m bench.long_context runs/bench/shakespeare-lstm runs/bench/shakespeare-transformer \
+    python -m bench.long_context runs/bench/shakespeare runs/bench/shakespeare-transformer \
         --text ../shared/data/tinyshakespeare/input.txt --held-out 0.1
+
+(the runs of ``python -m bench.lm_quality shakespeare [--arch transformer]``, which hold out
+the last 10% of tiny-shakespeare as their validation text).
 """
 
 from __future__ import annotations
