@@ -10,7 +10,6 @@ import torch
 from seqlab.analysis import gradients
 from seqlab.analysis.gradients import (
     activation_derivative_max,
-    build_lm,
     diagnose_gradients,
     exploding_case,
     format_report,
@@ -19,6 +18,7 @@ from seqlab.analysis.gradients import (
     report_steps,
     sample_windows,
 )
+from seqlab.analysis.input_gradients import build_lm
 from seqlab.errors import SeqlabError
 
 TEXT = "to be or not to be, that is the question.\n" * 20
@@ -40,7 +40,7 @@ def test_activation_derivative_maxima_come_from_autograd():
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_one_norm_per_step_and_gradient_flows_back_through_time(cell):
-    model = build_lm(cell, vocab_size=11, hidden_size=8, seed=0)
+    model = build_lm(cell, vocab_size=11, hidden_size=8, seed=0, max_len=12)
     tokens = torch.randint(0, 11, (3, 12), generator=torch.Generator().manual_seed(0))
     norms = hidden_gradient_norms(model, tokens, torch.tensor([1, 2, 3]))
     assert len(norms) == 12 and all(n > 0 for n in norms)
@@ -51,7 +51,7 @@ def test_one_norm_per_step_and_gradient_flows_back_through_time(cell):
 def test_fused_output_tensor_carries_no_gradient_through_time():
     """Why the measurement steps one t at a time: out[:, t] of a fused call is not a node
     on the path from h_t to h_{T-1}, so its gradient is zero for t < T-1."""
-    model = build_lm("rnn", vocab_size=5, hidden_size=4, seed=0)
+    model = build_lm("rnn", vocab_size=5, hidden_size=4, seed=0, max_len=6)
     out, _ = model.rnn(torch.randn(2, 6, model.rnn.input_size))
     out.retain_grad()
     out[:, -1].sum().backward()
@@ -83,6 +83,7 @@ def test_diagnose_trains_and_measures_every_cell(text_file, tmp_path):
     for r in result["cells"].values():
         assert len(r["init"]) == len(r["trained"]) == 15
         assert math.isfinite(r["train_loss_last"])
+        assert r["init"][0] < r["init"][-1]  # ||dL/dx_t|| shrinks going back in time
     assert result["sigmoid_prime_max"] == pytest.approx(0.25)
     report = format_report(result)
     assert "t=14" in report and "t=5" in report and "t=0" in report and "after" in report
@@ -100,10 +101,27 @@ def test_bad_input_is_a_one_line_error(text_file, monkeypatch):
         diagnose_gradients(["rnn"], length=0, text=text_file)
     with pytest.raises(SeqlabError, match="--length"):
         diagnose_gradients(["rnn"], length=-3, text=text_file)
-    with pytest.raises(SeqlabError, match="rnn, lstm, gru"):
+    with pytest.raises(SeqlabError, match="rnn, lstm, gru, transformer"):
         diagnose_gradients(["rnn", "elman"], length=5, text=text_file)
     monkeypatch.setattr(gradients, "default_text", lambda: None)
     with pytest.raises(SeqlabError, match="--text"):
         diagnose_gradients(["rnn"], length=5, train_steps=3)
     result = diagnose_gradients(["rnn"], length=5, hidden_size=4, train_steps=0)
     assert "trained" not in result["cells"]["rnn"]
+
+
+def test_the_transformer_joins_the_table_and_the_figure(text_file, tmp_path):
+    result = diagnose_gradients(
+        ["rnn", "transformer"], length=12, hidden_size=8, train_steps=3, text=text_file
+    )
+    transformer = result["cells"]["transformer"]
+    assert len(transformer["init"]) == len(transformer["trained"]) == 12
+    assert transformer["train_loss_last"] < transformer["train_loss_first"]
+    report = format_report(result)
+    assert "| transformer, init |" in report and "| transformer, trained 3 steps |" in report
+    assert "dL/dx_t" in report
+    figure = gradients.draw_gradients(result)
+    labels = {line.get_label() for line in figure.axes[0].get_lines()}
+    assert labels == {"rnn", "transformer"}
+    assert [ax.get_ylabel() for ax in figure.axes] == ["||dL/dx_t||"] * 2 + ["||dL/dh_t||"]
+    assert plot_gradients(result, tmp_path / "g.png").stat().st_size > 0

@@ -19,12 +19,14 @@ def test_gradients_json_and_plot(tmp_path, capsys):
     text.write_text("hello world, hello rnn.\n" * 10)
     plot = tmp_path / "g.png"
     out = run(
-        ["diagnose", "gradients", "--cells", "rnn,lstm", "--length", "12", "--hidden-size", "6",
-         "--train-steps", "3", "--text", str(text), "--plot", str(plot), "--json"],
+        ["diagnose", "gradients", "--cells", "rnn,transformer", "--length", "12",
+         "--hidden-size", "6", "--train-steps", "3", "--text", str(text), "--plot", str(plot),
+         "--json"],
         capsys,
     )  # fmt: skip
     result = json.loads(out)
-    assert set(result["cells"]) == {"rnn", "lstm"} and len(result["cells"]["rnn"]["init"]) == 12
+    assert set(result["cells"]) == {"rnn", "transformer"}
+    assert len(result["cells"]["rnn"]["init"]) == len(result["cells"]["transformer"]["init"]) == 12
     assert result["exploding"]["param_grad_norm_after_clip"] == pytest.approx(1.0, rel=1e-4)
     assert plot.stat().st_size > 0
 
@@ -48,7 +50,7 @@ def test_gradients_text_report(tmp_path, capsys):
     header, rows = markdown_table(out)
     assert header == ["model", "t=7", "t=0", "ratio t=0 / t=T-1"]
     assert [r[0] for r in rows] == [
-        "rnn, init", "lstm, init", "gru, init", "rnn, W_h radius 1.10 (linear)"
+        "rnn, init", "lstm, init", "gru, init", "rnn, W_h radius 1.10 (linear), dL/dh_t"
     ]  # fmt: skip
     for _, last, first, ratio in rows:
         assert float(ratio) == pytest.approx(float(first) / float(last), rel=2e-3)

@@ -34,14 +34,15 @@ CELLS = tuple(MODES)  # ("rnn", "lstm", "gru")
 BASELINE_PREDICTION = 1.0  # E[U + U] for two independent U(0, 1)
 
 
-def parse_cells(text: str) -> list[str]:
-    """ "rnn,lstm" -> ["rnn", "lstm"]; unknown names are a one-line error listing valid ones."""
+def parse_cells(text: str, choices: tuple[str, ...] = CELLS) -> list[str]:
+    """ "rnn,lstm" -> ["rnn", "lstm"]; a name not in ``choices`` is a one-line error listing
+    them."""
     cells = [c.strip().lower() for c in text.split(",") if c.strip()]
-    unknown = [c for c in cells if c not in CELLS]
+    unknown = [c for c in cells if c not in choices]
     if unknown or not cells:
         raise SeqlabError(
             f"unknown cell {', '.join(map(repr, unknown)) or '(none given)'}; "
-            f"expected a comma-separated list of {', '.join(CELLS)}"
+            f"expected a comma-separated list of {', '.join(choices)}"
         )
     return list(dict.fromkeys(cells))  # keep order, drop repeats
 

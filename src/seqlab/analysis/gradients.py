@@ -1,8 +1,15 @@
-"""Vanishing and exploding gradients, measured: ||dL/dh_t|| for every t of a sequence.
+"""Vanishing and exploding gradients, measured: ||dL/dx_t|| for every t of a sequence.
 
-What is measured. A one-layer character language model reads T tokens; the loss L is the
-cross-entropy of the prediction made from the *last* hidden state h_{T-1} only (summed over
-the batch, so each sequence's gradient is its own). The layer is run one step at a time with
+What is reported. A one-layer character language model (rnn, lstm, gru, or a one-block causal
+Transformer of the same width) reads T tokens; the loss L is the cross-entropy of the prediction
+at the *last* position only (summed over the batch, so each sequence's gradient is its own).
+``diagnose_gradients`` reports ||dL/dx_t||, the gradient with respect to each embedded input x_t
+(:mod:`seqlab.analysis.input_gradients`): defined the same way for both families, it shows the
+recurrent gradient vanishing with distance and the Transformer's not, since there every
+position is one attention step from the last.
+
+Why the recurrent one vanishes, seen on the hidden states (``hidden_gradient_norms``). The
+recurrent layer is run one step at a time with
 ``Recurrent.step``, so every h_t is its own node of the autograd graph, and ``retain_grad``
 keeps dL/dh_t. Because the loss reads h_{T-1} alone, dL/dh_t for t < T-1 is exactly the
 gradient that flowed *back through time*::
@@ -24,7 +31,6 @@ and ``clip_grad_norm_`` rescales the whole parameter gradient back to ``max_norm
 from __future__ import annotations
 
 import copy
-import math
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,21 +39,19 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from seqlab.analysis.adding import CELLS, parse_cells
+from seqlab.analysis.adding import parse_cells
+from seqlab.analysis.char_training import load_corpus, sample_windows, train_char_lm
+from seqlab.analysis.input_gradients import MODELS, build_lm, input_gradient_norms
 from seqlab.analysis.plots import Curve, draw_panels, save
-from seqlab.data.io import read_text, shown_path
-from seqlab.data.tokenizers import CharTokenizer
-from seqlab.data.vocab import Vocab
+from seqlab.data.io import shown_path
 from seqlab.errors import SeqlabError
 from seqlab.models.lm import LanguageModel
 from seqlab.nn.recurrent import Recurrent, hidden_of
-from seqlab.nn.stack import RecurrentShape
 
 if TYPE_CHECKING:
     from seqlab.analysis.plots import Figure
 
 TINY_SHAKESPEARE = "shared/data/tinyshakespeare/input.txt"
-EMBEDDING_DIM = 32
 MEASURE_BATCH = 16
 
 
@@ -68,37 +72,6 @@ def default_text() -> Path | None:
         if p.is_file():
             return p
     return None
-
-
-def load_corpus(path: str | Path) -> tuple[Tensor, int]:
-    """Character ids of a text file (L,) and the vocabulary size."""
-    tokens = CharTokenizer().tokenize(read_text(path, what="text file"))
-    if len(tokens) < 3:
-        raise SeqlabError(f"{path}: need at least 3 characters of text, got {len(tokens)}")
-    vocab = Vocab.build([tokens])
-    return torch.tensor(vocab.encode(tokens), dtype=torch.long), len(vocab)
-
-
-def sample_windows(
-    ids: Tensor, batch_size: int, length: int, generator: torch.Generator
-) -> tuple[Tensor, Tensor]:
-    """Random windows of a corpus: inputs (B, T) and next-token targets (B, T).
-
-    A corpus shorter than T + 1 is repeated, so a tiny test text still gives long windows.
-    """
-    if ids.numel() < length + 1:
-        ids = ids.repeat(math.ceil((length + 1) / ids.numel()) + 1)
-    starts = torch.randint(0, ids.numel() - length, (batch_size,), generator=generator)
-    index = starts[:, None] + torch.arange(length + 1)  # (B, T+1)
-    window = ids[index]  # (B, T+1)
-    return window[:, :-1], window[:, 1:]
-
-
-def build_lm(cell: str, vocab_size: int, hidden_size: int, seed: int) -> LanguageModel:
-    """A one-layer character LM without dropout (so dL/dh_t is deterministic)."""
-    torch.manual_seed(seed)
-    shape = RecurrentShape(cell, EMBEDDING_DIM, hidden_size, num_layers=1, dropout=0.0)
-    return LanguageModel(vocab_size, shape)
 
 
 def hidden_gradient_norms(model: LanguageModel, tokens: Tensor, targets: Tensor) -> list[float]:
@@ -122,26 +95,6 @@ def hidden_gradient_norms(model: LanguageModel, tokens: Tensor, targets: Tensor)
     logits = model.output(hs[-1][-1])  # (B, V), from h_{T-1} only
     F.cross_entropy(logits, targets, reduction="sum").backward()
     return [float(h.grad[-1].norm(dim=-1).mean()) for h in hs]
-
-
-def train_char_lm(
-    model: LanguageModel, ids: Tensor, steps: int, *, length: int, seed: int, lr: float = 3e-3
-) -> list[float]:
-    """A short char-LM run on random windows (Adam, clip 1.0); returns the loss per step."""
-    generator = torch.Generator().manual_seed(seed + 1)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    model.train()
-    losses = []
-    for _ in range(steps):
-        tokens, targets = sample_windows(ids, 32, length, generator)
-        logits, _ = model(tokens)  # (B, T, V)
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        losses.append(float(loss.detach()))
-    return losses
 
 
 def exploding_case(
@@ -210,16 +163,17 @@ def _measure_tokens(
 def _cell_result(
     cell: str, ids: Tensor | None, vocab_size: int, options: dict[str, Any]
 ) -> dict[str, Any]:
+    """||dL/dx_t|| of one model (cell or transformer) at init and, with a text, trained."""
     length, seed = options["length"], options["seed"]
-    model = build_lm(cell, vocab_size, options["hidden_size"], seed)
+    model = build_lm(cell, vocab_size, options["hidden_size"], seed=seed, max_len=length)
     tokens, targets = _measure_tokens(ids, vocab_size, length, seed)
-    result: dict[str, Any] = {"init": hidden_gradient_norms(model, tokens, targets)}
+    result: dict[str, Any] = {"init": input_gradient_norms(model, tokens, targets)}
     if options["train_steps"] and ids is not None:
         start = time.perf_counter()
         losses = train_char_lm(model, ids, options["train_steps"], length=length, seed=seed)
         result["train_seconds"] = time.perf_counter() - start
         result["train_loss_first"], result["train_loss_last"] = losses[0], losses[-1]
-        result["trained"] = hidden_gradient_norms(model, tokens, targets)
+        result["trained"] = input_gradient_norms(model, tokens, targets)
     return result
 
 
@@ -233,15 +187,16 @@ def diagnose_gradients(
     text: str | Path | None = None,
     radius: float = 1.1,
 ) -> dict[str, Any]:
-    """||dL/dh_t|| per cell at init and after ``train_steps`` char-LM steps, plus the
-    exploding RNN with clipping and the maximal derivatives of sigmoid and tanh.
+    """||dL/dx_t|| per model (rnn, lstm, gru, transformer) at init and after ``train_steps``
+    char-LM steps, plus the exploding RNN with clipping (||dL/dh_t||) and the maximal
+    derivatives of sigmoid and tanh.
 
     ``text`` defaults to tiny-shakespeare if present; training needs a text.
     """
     check_options(length, hidden_size, train_steps)
-    unknown = [c for c in cells if c not in CELLS]
+    unknown = [c for c in cells if c not in MODELS]
     if unknown or not cells:
-        parse_cells(",".join(cells))  # raises the one-line error listing the valid cells
+        parse_cells(",".join(cells), MODELS)  # raises the one-line error listing the valid cells
     path = Path(text) if text is not None else default_text()
     if path is None and train_steps > 0:
         raise SeqlabError(
@@ -275,7 +230,8 @@ def _row(label: str, norms: list[float], steps: list[int]) -> str:
 
 
 def format_table(result: dict[str, Any]) -> str:
-    """Markdown table of ||dL/dh_t|| at a few t and the ratio first/last (t=0 over t=T-1)."""
+    """Markdown table of ||dL/dx_t|| (the exploding row: ||dL/dh_t||) at a few t and the ratio
+    first/last (t=0 over t=T-1)."""
     steps = report_steps(result["length"])
     header = " | ".join(f"t={t}" for t in steps)
     lines = [f"| model | {header} | ratio t=0 / t=T-1 |", "|:---|" + "---:|" * (len(steps) + 1)]
@@ -286,7 +242,9 @@ def format_table(result: dict[str, Any]) -> str:
                 _row(f"{cell}, trained {result['train_steps']} steps", r["trained"], steps)
             )
     boom = result["exploding"]
-    lines.append(_row(f"rnn, W_h radius {boom['radius']:.2f} (linear)", boom["norms"], steps))
+    lines.append(
+        _row(f"rnn, W_h radius {boom['radius']:.2f} (linear), dL/dh_t", boom["norms"], steps)
+    )
     return "\n".join(lines)
 
 
@@ -303,7 +261,7 @@ def format_report(result: dict[str, Any]) -> str:
     lines = [
         f"max sigmoid'(z) = {result['sigmoid_prime_max']:.4f}   "
         f"max tanh'(z) = {result['tanh_prime_max']:.4f}   (autograd on z in [-10, 10])",
-        f"||dL/dh_t||, loss on the last step only, T = {result['length']}, "
+        f"||dL/dx_t|| (x_t: embedded input), loss on the last step only, T = {result['length']}, "
         f"hidden {result['hidden_size']}, seed {result['seed']}, {_source(result['text'])}",
         "",
         format_table(result),
@@ -324,21 +282,24 @@ def format_report(result: dict[str, Any]) -> str:
 
 
 def draw_gradients(result: dict[str, Any]) -> Figure:
-    """Log-scale ||dL/dh_t|| against t: panels init, trained (if any), exploding."""
+    """Log-scale ||dL/dx_t|| against t: panels init, trained (if any); exploding ||dL/dh_t||."""
     t = list(range(result["length"]))
     panels = {"at initialisation": [Curve(c, t, r["init"]) for c, r in result["cells"].items()]}
     trained = [Curve(c, t, r["trained"]) for c, r in result["cells"].items() if "trained" in r]
     if trained:
         panels[f"after {result['train_steps']} char-LM steps"] = trained
     boom = result["exploding"]
-    panels[f"exploding: rnn, radius(W_h) = {boom['radius']:.2f}"] = [Curve("rnn", t, boom["norms"])]
-    return draw_panels(
+    exploding = f"exploding: rnn, radius(W_h) = {boom['radius']:.2f}, ||dL/dh_t||"
+    panels[exploding] = [Curve("rnn", t, boom["norms"])]
+    fig = draw_panels(
         panels,
         xlabel="time step t (loss at t = T-1)",
-        ylabel="||dL/dh_t||",
+        ylabel="||dL/dx_t||",
         log_y=True,
         integer_x=True,
     )
+    fig.axes[-1].set_ylabel("||dL/dh_t||")  # the exploding panel
+    return fig
 
 
 def plot_gradients(result: dict[str, Any], path: str | Path) -> Path:

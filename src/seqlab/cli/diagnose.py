@@ -17,6 +17,7 @@ from seqlab.analysis.adding import (
     summarize,
 )
 from seqlab.analysis.gradients import diagnose_gradients, format_report, plot_gradients
+from seqlab.analysis.input_gradients import MODELS
 from seqlab.decode.strategy import beam_or_greedy
 from seqlab.errors import SeqlabError
 from seqlab.tasks import load_run
@@ -32,7 +33,9 @@ diagnose_app = typer.Typer(
 @diagnose_app.command("gradients")
 def gradients_command(
     *,
-    cells: str = typer.Option("rnn,lstm,gru", "--cells", help="Comma-separated: rnn,lstm,gru."),
+    cells: str = typer.Option(
+        "rnn,lstm,gru", "--cells", help="Comma-separated: rnn,lstm,gru,transformer."
+    ),
     length: int = typer.Option(100, "--length", help="Sequence length T; the loss is at T-1."),
     hidden_size: int = typer.Option(64, "--hidden-size", help="Size of h_t."),
     seed: int = typer.Option(0, "--seed", help="Seed of weights, windows and training."),
@@ -46,9 +49,9 @@ def gradients_command(
     plot: str | None = typer.Option(None, "--plot", help="Save the log-scale plot (PNG)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON document."),
 ) -> None:
-    """||dL/dh_t|| for every t, loss at the last step: at init, after training, exploding."""
+    """||dL/dx_t|| for every t, loss at the last step: at init, after training, exploding."""
     result = diagnose_gradients(
-        parse_cells(cells),
+        parse_cells(cells, MODELS),
         length=length,
         hidden_size=hidden_size,
         seed=seed,
