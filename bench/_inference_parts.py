@@ -20,7 +20,7 @@ from seqlab.data.parallel import pad, with_eos
 from seqlab.data.vocab import SOS_ID
 from seqlab.decode.strategy import Sample
 from seqlab.models.decoder import Decoder
-from seqlab.tasks import load_run
+from seqlab.tasks import load_run, load_run_config
 from seqlab.tasks.options import GenerateOptions, PredictOptions
 
 SETTINGS = [("greedy", 1), ("greedy", 64), ("beam 5", 1), ("beam 5", 64)]  # (strategy, batch)
@@ -215,6 +215,27 @@ def classify_rate(task, model, sentences: list[str], batch: int) -> float:
 # ------------------------------------------------------------------ the report
 
 
+def bleu_label(run: Path, src: str) -> str:
+    """What a BLEU on ``src`` is for ``run``: a validation figure when ``src`` is the file that
+    chose its checkpoint, a training-data figure on its training file, else a held-out one."""
+    data = load_run_config(run / "config.yaml").data
+
+    def same(path: str | None) -> bool:
+        return path is not None and Path(path).resolve() == Path(src).resolve()
+
+    if same(getattr(data, "valid", None)):
+        return (
+            f"BLEU is sacreBLEU on `{src}`, the validation file that chose the checkpoint: "
+            "a validation figure."
+        )
+    if same(data.train):
+        return f"BLEU is sacreBLEU on `{src}`, the run's training file: not a held-out figure."
+    return (
+        f"BLEU is sacreBLEU on `{src}`, a file that neither trained the run nor chose its "
+        "checkpoint: a held-out figure."
+    )
+
+
 @dataclass
 class Report:
     args: object
@@ -273,13 +294,7 @@ class Report:
                 f"{r['step_ms']:.3f} | {r['step_ms'] / bound:.1f} | "
                 f"{s['flops'] / r['step_ms'] / 1e6:.2f} | {r['rss_mb']:.0f} |"
             )
-        lines += [
-            "",
-            "BLEU is sacreBLEU on the validation split that chose the checkpoint "
-            "(Multi30k has no separate test split here): a validation figure.",
-            "",
-        ]
-        return lines
+        return lines + ["", bleu_label(Path(self.args.run), self.args.src), ""]
 
     def _profile(self) -> list[str]:
         lines = ["### Where a step's time goes (torch profiler, self CPU time per step)", ""]

@@ -121,6 +121,15 @@ SETUPS = {
                 "tie_weights": True,
             },
             "train": {"batch_size": 32, "lr": 1e-3, "eval_batch_size": 10},
+            # the LSTM carries its state from window to window; the Transformer sees only its
+            # window, so it reads longer ones
+            "data": lambda d: {
+                "train": str(d / "ptb/ptb.train.txt"),
+                "valid": str(d / "ptb/ptb.valid.txt"),
+                "word_split": "whitespace",
+                "tokenizer": "word",
+                "bptt": 128,
+            },
         },
         "evals": 6,
         "unit": "nats/word",
@@ -331,7 +340,9 @@ def main() -> None:
     body = "\n".join(
         [
             *header(f"{s['title']}: quality after {args.minutes:g} CPU-minutes, {precision}"),
-            f"Model: {describe(m)}, dropout {m['dropout']}"
+            f"Model: {describe(m)}, dropout {m['dropout']}, windows of "
+            f"{s['data'](args.data)['bptt']} tokens"
+            f"{' (each read on its own)' if m.get('arch') == 'transformer' else ''}"
             f"{', tied embeddings' if m.get('tie_weights') else ''}"
             f"{adaptive_note(m)}; Adam lr {t['lr']}, cosine "
             f"schedule sized to the budget ({steps:,} steps planned, 100 warm-up), clipping 5, "

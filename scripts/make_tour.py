@@ -37,7 +37,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import tour_ko
-from tour_commands import FIG, M30K, PARAMS, S2S_ATT, S2S_LUONG, S2S_NONE, WORD_VECTORS
+from tour_commands import (
+    FIG,
+    M30K,
+    PARAMS,
+    S2S_ATT,
+    S2S_LUONG,
+    S2S_NONE,
+    TRANSFORMER,
+    WORD_VECTORS,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -158,6 +167,13 @@ SECTIONS: list[tuple[str, str, list[tuple[str, int]], str]] = [
         ],
         "Each row of the heatmap is one output token's attention over the source tokens; "
         "padding is masked, so the weights on real tokens sum to 1.",
+    ),
+    (
+        "9. The way out: attention without recurrence",
+        "When sentences grow long the past is forgotten, and the lecture's last lines name the "
+        "answer: apply attention instead of the LSTM (the Transformer).",
+        TRANSFORMER,
+        "NOTICE_EN",
     ),
 ]
 

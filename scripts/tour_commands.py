@@ -29,3 +29,31 @@ WORD_VECTORS = [
         3,
     ),
 ]
+
+# the last section of both tours: attention without recurrence (runs of bench/, see its text)
+S2S_TRANSFORMER = "runs/bench/m30k-transformer"
+SAME_BUDGET = " ".join(
+    f"runs/bench/m30k-{kind}-4min" for kind in ("none", "bahdanau", "transformer")
+)
+TRANSFORMER = [
+    (
+        "seqlab explain --arch transformer --text hello --hidden-size 4 --seed 0 "
+        f"--plot {FIG}/hello_attention.png | tail -n 17",
+        17,
+    ),
+    (
+        "seqlab diagnose gradients --cells rnn,lstm,gru,transformer --length 100 "
+        f"--train-steps 300 --plot {FIG}/tour_gradients_transformer.png",
+        24,
+    ),
+    (
+        f"seqlab diagnose bottleneck {SAME_BUDGET} --src {M30K}/val.en.gz "
+        f"--ref {M30K}/val.fr.gz --plot {FIG}/bottleneck_transformer.png",
+        10,
+    ),
+    (
+        f"seqlab translate {S2S_TRANSFORMER} --beam 5 "
+        "'A little girl is climbing into a wooden playhouse.'",
+        4,
+    ),
+]

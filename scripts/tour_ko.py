@@ -8,7 +8,16 @@ The terms are the lecture's own: 메모리 셀, 은닉 상태, 교사 강요, �
 
 from __future__ import annotations
 
-from tour_commands import FIG, M30K, PARAMS, S2S_ATT, S2S_LUONG, S2S_NONE, WORD_VECTORS
+from tour_commands import (
+    FIG,
+    M30K,
+    PARAMS,
+    S2S_ATT,
+    S2S_LUONG,
+    S2S_NONE,
+    TRANSFORMER,
+    WORD_VECTORS,
+)
 
 CHATBOT = "runs/tour/chatbot_ko"  # trained by the tour itself, in section 2
 SENTENCE = "나는 오늘 기분이 짙은 구름처럼 늘어져 있다"  # the lecture's many-to-one example
@@ -183,5 +192,13 @@ SECTIONS: list[tuple[str, str, list[tuple[str, int]], str]] = [
         "단어를 옮긴 것이 아니라 질문 전체에서 나오기 때문입니다(말뭉치의 이 질문에 대한 답이 "
         "'좋습니다'). 한글 레이블은 빈 상자 없이 그려집니다(koreanize-matplotlib 휠에 든 "
         "NanumGothic).",
+    ),
+    (
+        "9. 트랜스포머: 순환 없이 어텐션만으로",
+        "강의의 마지막 줄입니다. \"문장이 너무 길어지면 과거의 정보들이 잊혀지기 때문에, 이를 "
+        "해결하기 위해서 transformer 사용\", \"이 대안으로 LSTM 대신에 attention 이라는 중요한 "
+        "알고리즘을 적용(transformer)\".",
+        TRANSFORMER,
+        "NOTICE_KO",
     ),
 ]

@@ -283,3 +283,17 @@ def test_bottleneck_scores_each_run_by_source_length_and_writes_its_section(
     assert len(rows) == 2 and rows[0] == rows[1]  # the same run scores the same
     assert "1-5" in text and figure.stat().st_size > 0
     assert re.search(r"s2s \(LSTM, attention bahdanau\): [\d,]+", text)
+
+
+def test_the_bleu_label_follows_the_data(bench_on_path, tmp_path: Path) -> None:
+    """A validation figure only on the file that chose the checkpoint."""
+    parts = importlib.import_module("bench._inference_parts")
+    run = tmp_path / "run"
+    run.mkdir()
+    train, valid, test = (tmp_path / f"{n}.txt" for n in ("train", "valid", "test"))
+    (run / "config.yaml").write_text(
+        f"task: seq2seq\ndata: {{train: {train}, valid: {valid}}}\nmodel: {{}}\n"
+    )
+    assert parts.bleu_label(run, str(valid)).endswith("a validation figure.")
+    assert parts.bleu_label(run, str(test)).endswith("a held-out figure.")
+    assert "training file" in parts.bleu_label(run, str(train))
