@@ -339,7 +339,10 @@ def main() -> None:
     m, t = model, s["train"]
     body = "\n".join(
         [
-            *header(f"{s['title']}: quality after {args.minutes:g} CPU-minutes, {precision}"),
+            *header(
+                f"{s['title']}: quality after {args.minutes:g} CPU-minutes, {precision}"
+                + (", Transformer" if args.arch == "transformer" else "")
+            ),
             f"Model: {describe(m)}, dropout {m['dropout']}, windows of "
             f"{s['data'](args.data)['bptt']} tokens"
             f"{' (each read on its own)' if m.get('arch') == 'transformer' else ''}"

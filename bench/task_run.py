@@ -39,6 +39,14 @@ def finished_run(run_dir: Path, patience: int) -> tuple[dict, float]:
     return {"step": pos["step"], "reason": reason}, wall
 
 
+def model_fields(model) -> dict:
+    """The model section's fields that apply: a Transformer's without the recurrent ones."""
+    skip = {"embedding"}
+    if getattr(model, "arch", "recurrent") == "transformer":
+        skip |= set(model.RECURRENT_ONLY)
+    return {k: v for k, v in vars(model).items() if k not in skip}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("name")
@@ -115,7 +123,7 @@ def main() -> None:
             args.note,
             "",
             f"Config `{args.config}` ({config.model.__class__.__name__}: "
-            f"{', '.join(f'{k}={v}' for k, v in vars(config.model).items() if k != 'embedding')}). "
+            f"{', '.join(f'{k}={v}' for k, v in model_fields(config.model).items())}). "
             f"{summary['step']:,} steps, stopped by {summary['reason']}, {wall:.1f} min wall-clock "
             f"in all (data, training, every validation).",
             "",

@@ -107,6 +107,8 @@ class Seq2SeqModelConfig(TransformerFields, RecurrentModelConfig):
         "bridge",
         "teacher_forcing",
         "teacher_forcing_schedule",
+        "teacher_forcing_final",
+        "teacher_forcing_steps",
     )
 
     @model_validator(mode="after")
