@@ -34,12 +34,12 @@ WORD_VECTORS = [
 S2S_TRANSFORMER = "runs/bench/m30k-transformer"
 SAME_BUDGET = " ".join(
     f"runs/bench/m30k-{kind}-4min" for kind in ("none", "bahdanau", "transformer")
-)
+)  # bench/attention_three_way.sh, 4 CPU-minutes each; then the 20-minute Transformer
 TRANSFORMER = [
     (
         "seqlab explain --arch transformer --text hello --hidden-size 4 --seed 0 "
-        f"--plot {FIG}/hello_attention.png | tail -n 17",
-        17,
+        f"--plot {FIG}/hello_attention.png | tail -n 18",
+        18,
     ),
     (
         "seqlab diagnose gradients --cells rnn,lstm,gru,transformer --length 100 "
@@ -47,9 +47,9 @@ TRANSFORMER = [
         24,
     ),
     (
-        f"seqlab diagnose bottleneck {SAME_BUDGET} --src {M30K}/val.en.gz "
+        f"seqlab diagnose bottleneck {SAME_BUDGET} {S2S_TRANSFORMER} --src {M30K}/val.en.gz "
         f"--ref {M30K}/val.fr.gz --plot {FIG}/bottleneck_transformer.png",
-        10,
+        11,
     ),
     (
         f"seqlab translate {S2S_TRANSFORMER} --beam 5 "
