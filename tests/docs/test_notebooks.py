@@ -37,4 +37,6 @@ def test_both_notebooks_run_without_an_error(tmp_path):
         assert not [o for o in outputs if o.output_type == "error"]
         figures = [o for o in outputs if "image/png" in o.get("data", {})]
         assert len(figures) >= 2, f"tour.{lang}: the gradients and attention figures are missing"
-        assert "image/png" in code[-1].outputs[0].data  # the attention heatmap, inline
+        heatmap = next(cell for cell in code if "attention=True" in cell.source)
+        assert "image/png" in heatmap.outputs[0].data  # the attention heatmap, inline
+        assert "<img" in code[-1].outputs[0].data["text/html"]  # the attention walk-through
