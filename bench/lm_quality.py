@@ -51,6 +51,18 @@ SIZES = {  # (layers, width), largest first: hidden_size for the LSTM, embedding
 MIN_EPOCHS = 6
 SETUP_S = 25.0  # seconds of data preparation and model construction in the real run
 
+
+def ptb_data(d: Path, bptt: int) -> dict:
+    """PTB's data section, pre-tokenized words, read in windows of ``bptt``."""
+    return {
+        "train": str(d / "ptb/ptb.train.txt"),
+        "valid": str(d / "ptb/ptb.valid.txt"),
+        "word_split": "whitespace",
+        "tokenizer": "word",
+        "bptt": bptt,
+    }
+
+
 SETUPS = {
     "shakespeare": {
         "title": "tiny-shakespeare, character level",
@@ -94,13 +106,7 @@ SETUPS = {
         "2e-3, batch 32x35, fp32) reaches 136.9 here in 15 minutes at 6.7k tokens/s; Zaremba et "
         "al. 2x200 LSTM: 120.7 after 13 epochs",
         "anchor": "bare PyTorch script 136.9 (fp32); Zaremba et al. 120.7",
-        "data": lambda d: {
-            "train": str(d / "ptb/ptb.train.txt"),
-            "valid": str(d / "ptb/ptb.valid.txt"),
-            "word_split": "whitespace",
-            "tokenizer": "word",
-            "bptt": 35,
-        },
+        "data": lambda d: ptb_data(d, 35),
         "model": {
             "cell": "lstm",
             "embedding_dim": 256,
@@ -123,13 +129,7 @@ SETUPS = {
             "train": {"batch_size": 32, "lr": 1e-3, "eval_batch_size": 10},
             # the LSTM carries its state from window to window; the Transformer sees only its
             # window, so it reads longer ones
-            "data": lambda d: {
-                "train": str(d / "ptb/ptb.train.txt"),
-                "valid": str(d / "ptb/ptb.valid.txt"),
-                "word_split": "whitespace",
-                "tokenizer": "word",
-                "bptt": 128,
-            },
+            "data": lambda d: ptb_data(d, 128),
         },
         "evals": 6,
         "unit": "nats/word",
