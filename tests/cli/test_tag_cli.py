@@ -89,6 +89,38 @@ def test_train_predict_evaluate(tmp_path, capsys):
     assert "unseen.conll:3: entity type 'ORG' was not seen in training (known: LOC, PER)" in err
 
 
+def test_iobes_digits_and_casing_train_and_answer_in_bio(tmp_path, capsys):
+    data = tmp_path / "eng.train"
+    _write_iob1(data)
+    text = data.read_text().replace("Lima", "Lima2026").replace("Tokyo", "TOKYO")
+    data.write_text(text)
+    sets = ("data.tag_encoding=iobes", "data.normalize_digits=true", "model.case_features=true")
+    run = _train(tmp_path, data, *sets)
+    capsys.readouterr()
+    vocab = json.loads((run / "vocab.json").read_text())
+    tags, words = vocab["tags"], vocab["words"]
+    words = words["itos"] if isinstance(words, dict) else words
+    assert {"S-LOC", "B-PER", "E-PER"} <= set(tags) and "I-PER" not in tags
+    assert "Lima0000" in words and "Lima2026" not in words
+    inputs = tmp_path / "in.txt"
+    inputs.write_text("Anna Kim visited Lima1999 .\nPeter Brown saw TOKYO .\n")
+    main(["predict", str(run), "--input", str(inputs)])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "Anna/B-PER Kim/I-PER visited/O Lima1999/B-LOC ./O",
+        "Peter/B-PER Brown/I-PER saw/O TOKYO/B-LOC ./O",
+    ]
+    main(["evaluate", str(run), "--data", str(data), "--json"])
+    assert json.loads(capsys.readouterr().out)["f1"] > 0.9
+    main(["export", str(run), "--format", "onnx"])  # the casing rule travels inside the graph
+    capsys.readouterr()
+    main(["predict", str(run), "--input", str(inputs), "--backend", "onnx"])
+    assert capsys.readouterr().out.splitlines() == lines
+    with pytest.raises(SystemExit) as e:
+        _train(tmp_path, data, "model.char_features=none", "model.case_features=true")
+    assert e.value.code == 2 and "case_features: needs char_features" in capsys.readouterr().err
+
+
 def test_bad_files_exit_2_with_file_and_line(tmp_path, capsys):
     data = tmp_path / "bad.conll"
     data.write_text("EU NNP I-NP I-ORG\nrejects VBZ O\n")

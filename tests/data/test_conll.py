@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
-from seqlab.data.conll import bio_problems, entity_spans, iob1_to_bio, read_conll, repair_bio
+from seqlab.data.conll import (
+    bio_problems,
+    bio_to_iobes,
+    entity_spans,
+    iob1_to_bio,
+    iobes_to_bio,
+    read_conll,
+    repair_bio,
+)
 from seqlab.errors import SeqlabError
 
 
@@ -88,3 +98,25 @@ def test_broken_bio_repaired_or_rejected_by_flag(tmp_path):
     with pytest.raises(SeqlabError, match=r"b.conll:4: tag sequence breaks BIO at token 1"):
         read_conll(str(path), bad_tags="error")
     assert read_conll(str(path), bad_tags="repair")[1].tags == ["B-PER", "O"]
+
+
+def test_iobes_marks_ends_and_single_tokens():
+    bio = ["B-PER", "I-PER", "O", "B-LOC", "B-LOC", "I-LOC", "I-LOC", "B-ORG"]
+    iobes = ["B-PER", "E-PER", "O", "S-LOC", "B-LOC", "I-LOC", "E-LOC", "S-ORG"]
+    assert bio_to_iobes(bio) == iobes
+    assert bio_to_iobes(["B-PER", "I-LOC"]) == ["S-PER", "E-LOC"]  # a type change ends it
+
+
+def test_iobes_round_trips_every_well_formed_bio_sequence():
+    tags = ["O", "B-A", "I-A", "B-B", "I-B"]
+    for n in range(1, 6):
+        for seq in itertools.product(tags, repeat=n):
+            bio = repair_bio(list(seq))
+            assert iobes_to_bio(bio_to_iobes(bio)) == bio, bio
+
+
+def test_ill_formed_iobes_predictions_read_as_conlleval_does():
+    predicted = ["S-PER", "E-PER", "O", "E-LOC", "I-LOC"]
+    bio = iobes_to_bio(predicted)
+    assert bio == ["B-PER", "I-PER", "O", "I-LOC", "I-LOC"]
+    assert entity_spans(bio) == [("PER", 0, 2), ("LOC", 3, 5)]

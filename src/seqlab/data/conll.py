@@ -15,6 +15,11 @@ Entity tags come in two schemes:
 ``iob1_to_bio`` rewrites IOB1 as BIO. In BIO an I-X must follow B-X or I-X of the same type;
 ``bio_problems`` lists the positions that break this and ``repair_bio`` turns each such I-X
 into B-X (which is what the conlleval script assumes).
+
+A tagger may also learn IOBES (BIOES), which marks where an entity ends and which entities are
+a single token, as Lample et al. (2016) and NCRF++ do; files are still read and written as BIO:
+
+    BIO    B-PER I-PER O B-LOC         IOBES  B-PER E-PER O S-LOC
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from seqlab.errors import SeqlabError
 
 DOCSTART = "-DOCSTART-"
 SCHEMES = ("bio", "iob1")
+TAG_ENCODINGS = ("bio", "iobes")
 
 
 @dataclass(frozen=True)
@@ -150,6 +156,29 @@ def read_conll(
     if not sentences:
         raise SeqlabError(f"{path}: no sentences found")
     return sentences
+
+
+def bio_to_iobes(tags: list[str]) -> list[str]:
+    """BIO -> IOBES: an entity's last token is E-X (S-X when the entity is one token long)."""
+    out = []
+    for i, tag in enumerate(tags):
+        prefix, kind = _split_tag(tag)
+        following = tags[i + 1] if i + 1 < len(tags) else "O"
+        ends = following != f"I-{kind}"
+        if prefix == "B":
+            out.append(f"S-{kind}" if ends else tag)
+        elif prefix == "I":
+            out.append(f"E-{kind}" if ends else tag)
+        else:
+            out.append(tag)
+    return out
+
+
+def iobes_to_bio(tags: list[str]) -> list[str]:
+    """IOBES -> BIO, for any sequence a model predicts: S-X is B-X and E-X is I-X, so an
+    ill-formed sequence becomes ill-formed BIO, which :func:`entity_spans` reads as conlleval."""
+    swap = {"S": "B", "E": "I"}
+    return [f"{swap.get(t[0], t[0])}{t[1:]}" if t != "O" else t for t in tags]
 
 
 def entity_spans(tags: list[str]) -> list[tuple[str, int, int]]:

@@ -1,7 +1,7 @@
 """A many-to-many (synchronous) tagger: one tag per input token.
 
-    tokens (B, T) --embed--> (B, T, E) --+-- [char features (B, T, F)] --> (B, T, E+F)
-             --BiLSTM--> (B, T, 2H) --linear--> emissions (B, T, K)
+    tokens (B, T) --embed--> (B, T, E) --+-- [char features (B, T, F)] [casing (B, T, Ec)]
+             --> (B, T, E+F+Ec) --BiLSTM--> (B, T, 2H) --linear--> emissions (B, T, K)
 
 Two output layers:
 
@@ -20,6 +20,7 @@ import torch
 from torch import Tensor, nn
 from torchcrf import CRF
 
+from seqlab.nn.case_features import CaseFeatures
 from seqlab.nn.char_features import build_char_features
 from seqlab.nn.chunked import CHUNK_STEPS, chunked_forward, chunking_applies
 from seqlab.nn.masks import key_padding_mask
@@ -45,15 +46,25 @@ class SequenceTagger(nn.Module):
         char_embedding_dim: int = 25,
         char_hidden_size: int = 25,
         char_kernel_size: int = 3,
+        case_alphabet: list[str] | None = None,
+        case_embedding_dim: int = 8,
     ):
+        """``case_alphabet``: the character vocabulary (id -> character), given to add casing
+        features (:mod:`seqlab.nn.case_features`), which need char features too."""
         super().__init__()
         if output not in OUTPUTS:
             raise ValueError(f"unknown output {output!r}; expected one of {', '.join(OUTPUTS)}")
         sizes = {"char_embedding_dim": char_embedding_dim, "char_hidden_size": char_hidden_size}
         chars = build_char_features(char_features, num_chars, **sizes, kernel_size=char_kernel_size)
-        extra = chars.output_size if chars is not None else 0
+        case = None
+        if case_alphabet is not None:
+            if chars is None:
+                raise ValueError("casing features read the characters: set char_features too")
+            case = CaseFeatures(case_alphabet, case_embedding_dim)
+        extra = sum(m.output_size for m in (chars, case) if m is not None)
         front = embed_and_recur(vocab_size, rnn, extra_input=extra, embedding=embedding)
         self.embedding, self.chars, self.rnn = front[0], chars, front[1]  # the checkpoint's order
+        self.case = case
         self.dropout = nn.Dropout(rnn.dropout)
         self.output = nn.Linear(self.rnn.output_size, num_tags)
         self.crf = CRF(num_tags, batch_first=True) if output == "crf" else None
@@ -66,7 +77,8 @@ class SequenceTagger(nn.Module):
         if self.chars is not None:
             if chars is None:
                 raise ValueError("this tagger reads characters: pass chars (B, T, C)")
-            x = torch.cat([x, self.chars(chars)], dim=-1)  # (B, T, E+F)
+            parts = [x, self.chars(chars)] + ([self.case(chars)] if self.case is not None else [])
+            x = torch.cat(parts, dim=-1)  # (B, T, E+F[+Ec])
         x = self.dropout(x)
         if chunking_applies(self.rnn, x, self.chunk_steps):
             out, _ = chunked_forward(self.rnn, x, lengths, self.chunk_steps)  # (B, T, D*H)

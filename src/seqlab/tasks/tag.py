@@ -13,68 +13,33 @@ rules), overall and per entity type (``f1_PER``, ...), plus token accuracy.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import torch
 import torch.nn.functional as F
-from pydantic import Field
 from torch import Tensor, nn
 
-from seqlab.config import EmbeddingConfig, Fraction, NonNegative, Positive, RecurrentModelConfig
 from seqlab.data.batching import pad_ids
-from seqlab.data.conll import SCHEMES, TaggedSentence, entity_spans, read_conll
+from seqlab.data.conll import (
+    TaggedSentence,
+    bio_to_iobes,
+    entity_spans,
+    iobes_to_bio,
+    read_conll,
+)
 from seqlab.data.delimited import stratified_split
 from seqlab.data.normalize import nfc
+from seqlab.data.vector_lookup import zero_digits
 from seqlab.data.vocab import Vocab
 from seqlab.errors import SeqlabError
 from seqlab.models.build import embedding_choice, recurrent_shape
-from seqlab.models.tagger import OUTPUTS, SequenceTagger, lengths_mask
+from seqlab.models.tagger import SequenceTagger, lengths_mask
 from seqlab.models.tagger_ensemble import TaggerEnsemble
-from seqlab.nn.char_features import CHAR_FEATURES
 from seqlab.tasks.artifacts import Artifacts, labels
 from seqlab.tasks.base import Task
 from seqlab.tasks.options import EvaluateOptions, Evaluation, PredictOptions, TagPrediction
-from seqlab.tasks.text_data import TextDataConfig
+from seqlab.tasks.tag_config import TagDataConfig, TagModelConfig
 from seqlab.train.samples import SAMPLE_COUNT, Samples
-
-
-class TagDataConfig(TextDataConfig):
-    """Where the tagged sentences are and how tokens become ids.
-
-    train / valid: CoNLL files (see :class:`TextDataConfig`); valid_fraction: held-out
-        sentences when there is no valid file.
-    token_column / tag_column: 0-based (negative from the end); CoNLL-03 NER is -1.
-    scheme: bio | iob1, the files' tag scheme (tags are always BIO inside).
-    bad_tags: repair | error, for BIO sequences with an I-X that starts an entity.
-    lowercase: fold words for the word vocabulary (characters keep their case).
-    max_vocab: word vocabulary cut. max_word_length: characters read per word.
-    """
-
-    valid: str | None = None
-    token_column: int = 0
-    tag_column: int = -1
-    scheme: Literal[SCHEMES] = "bio"
-    bad_tags: Literal["repair", "error"] = "repair"
-    max_vocab: NonNegative = 0
-    max_word_length: Positive = 20
-
-
-class TagModelConfig(RecurrentModelConfig):
-    """embedding [+ char features] -> BiLSTM -> linear -> softmax or CRF.
-
-    char_features: none | lstm | cnn. char_hidden_size: per direction (lstm) or filters (cnn).
-    """
-
-    embedding_dim: Positive = 100
-    hidden_size: Positive = 200
-    dropout: Fraction = 0.5
-    bidirectional: bool = True
-    output: Literal[OUTPUTS] = "crf"
-    char_features: Literal[CHAR_FEATURES] = "none"
-    char_embedding_dim: Positive = 25
-    char_hidden_size: Positive = 25
-    char_kernel_size: Positive = 3
-    embedding: EmbeddingConfig = Field(default_factory=EmbeddingConfig)
 
 
 class TagTask(Task):
@@ -114,7 +79,14 @@ class TagTask(Task):
         )
 
     def word_of(self, token: str) -> str:
-        return token.lower() if self.config.data.lowercase else token
+        """The token's form in the word vocabulary."""
+        d = self.config.data
+        word = token.lower() if d.lowercase else token
+        return zero_digits(word) if d.normalize_digits else word
+
+    def model_tags(self, tags: list[str]) -> list[str]:
+        """BIO tags as the model learns them (``data.tag_encoding``)."""
+        return bio_to_iobes(tags) if self.config.data.tag_encoding == "iobes" else tags
 
     def encode_tokens(self, tokens: list[str]) -> tuple[list[int], list[list[int]]]:
         """Word ids (T,) and per-word char ids (T, <= max_word_length), looked up in NFC."""
@@ -128,7 +100,10 @@ class TagTask(Task):
         index = {t: i for i, t in enumerate(self.tags)}
         outside = index["O"]
         return [
-            (*self.encode_tokens(s.tokens), [index.get(t, outside) for t in s.tags])
+            (
+                *self.encode_tokens(s.tokens),
+                [index.get(t, outside) for t in self.model_tags(s.tags)],
+            )
             for s in sentences
         ]
 
@@ -155,7 +130,8 @@ class TagTask(Task):
                 d.max_vocab or None,
             )
             self.chars = Vocab.build(list(t) for s in train for t in s.tokens)
-            self.tags = ["O", *sorted({t for s in train for t in s.tags} - {"O"})]
+            seen = {t for s in train for t in self.model_tags(s.tags)}
+            self.tags = ["O", *sorted(seen - {"O"})]
         self.train_data = self.encode(train)
         self.plan_batches([len(row[0]) for row in self.train_data])
         if d.valid:
@@ -192,6 +168,8 @@ class TagTask(Task):
             char_embedding_dim=config.char_embedding_dim,
             char_hidden_size=config.char_hidden_size,
             char_kernel_size=config.char_kernel_size,
+            case_alphabet=self.chars.itos if config.case_features else None,
+            case_embedding_dim=config.case_embedding_dim,
             embedding=embedding_choice(config.embedding, self.words.itos if fresh else None),
         )
 
@@ -250,7 +228,7 @@ class TagTask(Task):
             loss, ntokens, emissions = self.loss_and_emissions(model, batch)
             total, count = total + loss.item() * ntokens, count + ntokens
             for best in model.decode(emissions, batch[1]):
-                predicted.append([self.tags[i] for i in best])
+                predicted.append(iobes_to_bio([self.tags[i] for i in best]))
         return predicted, total / max(1, count)
 
     def check_types(self, sentences: list[TaggedSentence], path: str) -> None:
