@@ -32,6 +32,7 @@ from seqlab.config import EmbeddingConfig, Fraction, NonNegative, Positive, Recu
 from seqlab.data.batching import pad_ids
 from seqlab.data.delimited import LabelledText, read_delimited, stratified_split
 from seqlab.data.io import iter_lines
+from seqlab.data.overlap import contained_in_any
 from seqlab.data.tokenizers import Tokenizer, build_tokenizer
 from seqlab.data.vocab import UNK_ID, Vocab
 from seqlab.errors import SeqlabError
@@ -42,6 +43,7 @@ from seqlab.tasks.base import Task
 from seqlab.tasks.options import ClassPrediction, EvaluateOptions, Evaluation, PredictOptions
 from seqlab.tasks.text_data import TokenizedDataConfig
 from seqlab.train.samples import SAMPLE_COUNT, Samples
+from seqlab.train.task import DataNote
 
 # ------------------------------------------------------------------------ configs
 
@@ -57,6 +59,10 @@ class ClassifyDataConfig(TokenizedDataConfig):
     max_length: keep the first N tokens of a text (0 = all).
     class_weight: none | balanced (inverse class frequency in the loss).
     unknown_label: error | skip, for a validation/evaluation label never seen in training.
+    valid_overlap: keep | drop_substrings: drop the validation examples whose tokens (after the
+        tokenizer and lowercasing) are a run of whole tokens of some training example, as most
+        of a phrase-level treebank's random re-split are (:mod:`seqlab.data.overlap`). The
+        counts are logged at the start; ``seqlab evaluate`` still scores a file whole.
     """
 
     lowercase: bool = True
@@ -71,6 +77,7 @@ class ClassifyDataConfig(TokenizedDataConfig):
     max_length: NonNegative = 0
     class_weight: Literal["none", "balanced"] = "none"
     unknown_label: Literal["error", "skip"] = "error"
+    valid_overlap: Literal["keep", "drop_substrings"] = "keep"
 
     @model_validator(mode="after")
     def _leaves_training_data(self) -> ClassifyDataConfig:
@@ -174,6 +181,9 @@ class ClassifyTask(Task):
             self.labels = sorted({e.label for e in train})
         if len(self.labels) < 2:
             raise SeqlabError(f"{d.train}: needs at least 2 labels, found {self.labels}")
+        self.notes: list[DataNote] = []
+        if valid and d.valid_overlap == "drop_substrings":
+            valid = self._drop_substrings(train, valid, d.valid or d.train)
         self.split_examples = {"train": train, "valid": valid}
         self.train_ids, self.train_targets = self.encode_examples(train, d.train)
         sizes = [len(ids) for ids in self.train_ids]
@@ -182,6 +192,26 @@ class ClassifyTask(Task):
         if valid:
             self.valid_ids, self.valid_targets = self.encode_examples(valid, d.valid or d.train)
         self.class_weights = self._class_weights()
+
+    def _drop_substrings(self, train: list, valid: list, path: str) -> list[LabelledText]:
+        """``valid`` less the examples found whole inside a training example (a data note)."""
+        tokenize = self.tokenizer.tokenize
+        inside = contained_in_any(
+            [tokenize(e.text) for e in valid], (tokenize(e.text) for e in train)
+        )
+        kept = [e for e, drop in zip(valid, inside, strict=True) if not drop]
+        if not kept:
+            raise SeqlabError(f"{path}: data.valid_overlap drop_substrings leaves no example")
+        counts = {"kept": len(kept), "dropped": len(valid) - len(kept)}
+        line = (
+            f"valid_overlap: kept {len(kept):,} of {len(valid):,} validation examples, dropped "
+            f"{counts['dropped']:,} found inside a training example"
+        )
+        self.notes.append(DataNote("valid_overlap", line, counts))
+        return kept
+
+    def data_notes(self) -> list[DataNote]:
+        return self.notes
 
     def _class_weights(self) -> Tensor | None:
         if self.config.data.class_weight == "none":

@@ -13,6 +13,7 @@ share of the global batch. Tasks of independent examples hand their examples' si
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,17 @@ from seqlab.data.token_batches import TokenBatches
 from seqlab.errors import ConfigError, SeqlabError
 from seqlab.train.checkpoint import model_section
 from seqlab.train.samples import Samples
+
+
+@dataclass(frozen=True)
+class DataNote:
+    """A fact about a run's data that the task reports once, when a fresh run starts: ``line``
+    on stderr, and ``{"split": split, "step": 0, "epoch": 0, **fields}`` in ``metrics.jsonl``
+    (see :mod:`seqlab.train.run_start`)."""
+
+    split: str
+    line: str
+    fields: dict[str, Any] = field(default_factory=dict)
 
 
 class TrainingTask:
@@ -142,6 +154,11 @@ class TrainingTask:
         """The words of each split (``train``, ``valid``) as the word vocabulary sees them, for
         the coverage of pretrained vectors (:mod:`seqlab.train.vector_coverage`); none here."""
         return {}
+
+    def data_notes(self) -> list[DataNote]:
+        """What the task has to report about its data once :meth:`prepare` has read it (the
+        classifier's validation examples dropped for overlap); none here."""
+        return []
 
     def batch_tokens(self, batch: Any) -> int:
         """Input tokens in a batch, for the tokens/s display."""

@@ -33,9 +33,9 @@ from seqlab.train import distributed as ddp
 from seqlab.train.kept import keep_step
 from seqlab.train.metrics_log import MetricsLog, plot_loss
 from seqlab.train.rng import get_rng_state, set_rng_state
+from seqlab.train.run_start import log_run_start
 from seqlab.train.schedule import Schedule, build_optimizer
 from seqlab.train.task import TrainingTask
-from seqlab.train.vector_coverage import log_vector_coverage
 
 
 def check_precision(precision: str, device: torch.device) -> None:
@@ -261,7 +261,7 @@ class Trainer:
 
     def fit(self) -> dict[str, Any]:
         self.setup()
-        log_vector_coverage(self.model, self.task, self.log, fresh=not self.resume)
+        log_run_start(self.model, self.task, self.log, fresh=not self.resume)
         if self.resume:  # log lines after the checkpoint belong to steps that will run again
             self.log.truncate_after(self.pos.step)
         start = time.monotonic()
