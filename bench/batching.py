@@ -88,9 +88,8 @@ def overrides(setup: Setup, kind: str, threads: int, data: Path) -> dict:
         sets += ["train.batch_type=sentences", "train.batch_tokens=0"]
         sets.append(f"train.batch_size={setup.sentences}")
     shipped = load_run_config(REPO / "configs" / setup.config).data
-    for key in ("train", "valid"):
-        path = getattr(shipped, key, None) or ""
-        if path.startswith(SHARED_PREFIX):
+    for key, path in (("train", shipped.train), ("valid", shipped.valid)):
+        if (path or "").startswith(SHARED_PREFIX):
             sets.append(f"data.{key}={data / path.removeprefix(SHARED_PREFIX)}")
     return parse_overrides(sets)
 
@@ -101,6 +100,8 @@ class Batches:
     def __init__(self, setup: Setup, kind: str, args: argparse.Namespace, run_dir: Path):
         path = REPO / "configs" / setup.config
         config = load_run_config(path, overrides(setup, kind, args.threads, args.data))
+        if config.train.batch_type != kind:
+            raise SystemExit(f"{path}: expected train.batch_type {kind}, as the configs ship")
         task = task_class(config.task)(config)
         task.prepare(None)
         self.trainer = Trainer(task, run_dir)
@@ -119,7 +120,8 @@ class Batches:
         self.index += 1
         if tally is not None:
             real, every = task.batch_positions(batch)
-            tally.steps, tally.examples = tally.steps + 1, tally.examples + batch[0].shape[0]
+            examples = batch[0].shape[0]  # a tag or classify batch opens with its ids (B, T)
+            tally.steps, tally.examples = tally.steps + 1, tally.examples + examples
             tally.real, tally.positions = tally.real + real, tally.positions + every
             tally.seconds += seconds
 
