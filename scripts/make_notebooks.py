@@ -2,13 +2,13 @@
 
     python scripts/make_notebooks.py [--execute] [--scale S] [--out DIR] [--check]
 
-Each notebook is the tour's text (make_tour.ENGLISH and make_tour.KOREAN: headings, the
-lecture's topic, what to notice) around the code cells of tour_notebook.py, which call seqlab
-from Python. --execute runs each notebook in a Jupyter kernel of this Python (nbclient), at
-SEQLAB_NOTEBOOK_SCALE=S (default 1), and stores its outputs; without it the cells are written
-with no outputs; --out writes them to DIR instead of notebooks/ (as the test does). --check
-runs nothing and fails unless the stored notebooks' cells are what the text makes
-(tests/docs/test_notebooks.py), so a tour and its notebook cannot drift.
+Each notebook is the tour's text (make_tour.ENGLISH and make_tour.KOREAN: headings, the lecture's
+topic, what to notice, the glossary where the tour has one) around the code cells of
+tour_notebook.py, which call seqlab from Python. --execute runs each notebook in a Jupyter kernel
+of this Python (nbclient), at SEQLAB_NOTEBOOK_SCALE=S (default 1), and stores its outputs; without
+it the cells are written with no outputs; --out writes them to DIR instead of notebooks/ (as the
+test does). --check runs nothing and fails unless the stored notebooks' cells are what the text
+makes (tests/docs/test_notebooks.py), so a tour and its notebook cannot drift.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ def build(lang: str) -> nbformat.NotebookNode:
             cells.append(v4.new_markdown_cell(NOTES[lang][number]))
         cells += [v4.new_code_cell(source) for source in CELLS[lang][number]]
         cells.append(v4.new_markdown_cell(f"*{tour.notice}* {notice}"))
+    if tour.glossary:
+        cells.append(v4.new_markdown_cell(tour.glossary))
     for index, cell in enumerate(cells):
         cell["id"] = f"{lang}-{index:02d}"  # stable ids: regenerating changes nothing
     return v4.new_notebook(cells=cells, metadata={"kernelspec": KERNEL})

@@ -8,9 +8,10 @@ Run after `make demo` (some sections use the demo's trained runs under runs/demo
 Every output block below a command is what that command printed when this script ran; figures
 are written to docs/figures/. Long outputs are cut (marked with an ellipsis line). Both tours come
 from one run: a command they share runs once and prints the same block in each. The Korean text
-(sections, headings) is in scripts/tour_ko.py. The same text, around Python code cells, makes
-notebooks/tour.en.ipynb and notebooks/tour.ko.ipynb (scripts/make_notebooks.py): after changing a
-section here or in tour_ko.py, run that too (tests/docs/test_notebooks.py checks it).
+(sections, headings, and a glossary at the end) is in scripts/tour_ko.py. The same text, around
+Python code cells, makes notebooks/tour.en.ipynb and notebooks/tour.ko.ipynb
+(scripts/make_notebooks.py): after changing a section here or in tour_ko.py, run that too
+(tests/docs/test_notebooks.py checks it).
 
 --lang en or ko runs the commands of that tour only (those it shares with the other included)
 and keeps every other command's stored output; both tours are always written, so the two never
@@ -57,8 +58,10 @@ SECTIONS: list[tuple[str, str, list[tuple[str, int]], str]] = [
         "An RNN reads x_1..x_t and keeps a hidden state h_t in a memory cell; the same function "
         "(the same weights) is applied at every t, which is what makes it recurrent.",
         [("seqlab explain --cell lstm --text hello --hidden-size 4 --seed 0 --steps 0", 22)],
-        "The LSTM memory cell is four gates (i, f, g, o) computed from x_t and h_{t-1}; c_t "
-        "carries the memory and h_t = o * tanh(c_t) is what the next step and the output see. "
+        "The LSTM memory cell computes four vectors from x_t and h_{t-1}: three gates, i "
+        "(input), f (forget) and o (output), and g, the candidate value that the input gate "
+        "lets into the cell; c_t = f * c_{t-1} + i * g carries the memory and h_t = "
+        "o * tanh(c_t) is what the next step and the output see. "
         "The numbers come from seqlab's explicit cells run on the fused layer's own parameters; "
         "the tests prove the two paths equal (outputs, states and gradients, within 1e-5 in "
         "float64).",
@@ -80,7 +83,8 @@ SECTIONS: list[tuple[str, str, list[tuple[str, int]], str]] = [
         ],
         "Generation feeds each output back as the next input (one prime or one condition "
         "vector in, a sequence out); the classifiers read a whole text and emit one label with "
-        "its probability; the chatbot is the many-to-many encoder-decoder of section 4.",
+        "its probability; the chatbot is a many-to-many encoder-decoder, the model section 4 "
+        "decodes with a beam.",
     ),
     (
         '3. The numeric example: "hello"',
@@ -95,7 +99,10 @@ SECTIONS: list[tuple[str, str, list[tuple[str, int]], str]] = [
         ],
         "Before training the predictions are near uniform; after 100 Adam steps the four "
         "predictions are 'ello' and, fed its own output from 'h', the model spells 'hello'. "
-        "W_x, W_h and b are the same numbers at every t.",
+        "W_x, W_h and b are the same numbers at every t. The point of the example is the two "
+        "'l's: at t=2 the next character is 'l', at t=3 it is 'o'. The input is the same, so "
+        "W_x·x_t is the same; only W_h·h_{t-1}, the memory of what came before, tells the two "
+        "steps apart, which is why the network needs a memory cell.",
     ),
     (
         "4. Sequence-to-sequence",
@@ -108,7 +115,11 @@ SECTIONS: list[tuple[str, str, list[tuple[str, int]], str]] = [
             (f"seqlab translate {S2S_ATT} --beam 5 'A man in a blue shirt is riding a bike.'", 4),
         ],
         "Beam search keeps the k best partial translations; `--n-best` shows the runners-up "
-        "with their scores. The tests prove beam 1 equals greedy and that a sentence decodes "
+        "with their scores: not log-probabilities but length-normalised ones, the summed "
+        "log-probability divided by ((5 + length) / 6)^0.6 (`--length-penalty gnmt`, the "
+        "default), so that longer answers are not ranked down for their length. The second "
+        "and third commands use a different model, a Multi30k English->French translator "
+        "trained on its own. The tests prove beam 1 equals greedy and that a sentence decodes "
         "the same alone or inside a batch of 32.",
     ),
     (
@@ -128,8 +139,10 @@ SECTIONS: list[tuple[str, str, list[tuple[str, int]], str]] = [
             *WORD_VECTORS,
         ],
         "Between different words the one-hot cosine is always 0; the Word2Vec cosine ranks "
-        "weekdays together and finance words together, learned from 887k words of PTB in "
-        "seconds. docs/benchmarks.md has the analogy and WS-353 scores.",
+        "weekdays together and finance words together, learned from PTB in seconds. The "
+        "918,461 corpus tokens are one pass over PTB's 887,521 words as seqlab's word "
+        "tokenizer cuts them (it splits 's and a.m., for one), and training reads that pass 5 "
+        "times (--epochs 5). docs/benchmarks.md has the analogy and WS-353 scores.",
     ),
     (
         "7. The two limitations",
@@ -208,6 +221,7 @@ class Tour:
     lecture: str  # the label before each section's lecture topic
     notice: str  # the label before what to notice
     sections: list[tuple[str, str, list[tuple[str, int]], str]]
+    glossary: str = ""  # Markdown after the last section (a heading and a table), or none
 
 
 ENGLISH = Tour(
@@ -228,6 +242,7 @@ KOREAN = Tour(
     tour_ko.LECTURE,
     tour_ko.NOTICE,
     tour_ko.SECTIONS,
+    tour_ko.glossary(),
 )
 TOURS = (ENGLISH, KOREAN)
 
@@ -313,6 +328,8 @@ def render(tour: Tour, outputs: dict[str, str]) -> str:
                 if token.startswith(FIG) and token.endswith(".png"):
                     parts += [f"![{Path(token).stem}]({Path(token).relative_to('docs')})", ""]
         parts += [f"*{tour.notice}* {notice}"]
+    if tour.glossary:
+        parts += ["", tour.glossary]
     return "\n".join(parts) + "\n"
 
 

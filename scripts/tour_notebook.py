@@ -174,8 +174,10 @@ CELLS: dict[str, dict[int, list[str]]] = {
             chatbot("korean", ["안녕하세요", "오늘 어때?", "너는 누구니?"], "chatbot_ko"),
         ],
         3: [
-            'hello = seqlab.explain("안녕하세요", "rnn", hidden_size=4, seed=0)\nhello',
+            'hello = seqlab.explain("hello", "rnn", hidden_size=4, seed=0)\nhello',
             "hello.generated",
+            'dada = seqlab.explain("다다익선", "rnn", hidden_size=4, seed=0)\ndada',
+            "dada.generated",
         ],
         4: ['bot.translate("오늘 어때?", beam=5, n_best=3)'],
         5: [PARAMS],

@@ -1,6 +1,6 @@
 """docs/tour.md and docs/tour.ko.md are what scripts/make_tour.py makes from its text and the
 outputs stored in them, and the Korean tour covers every section of the English one in Korean,
-with Korean examples where the issue asks for them."""
+with Korean examples where the issue asks for them, the lecture's terms, and a glossary."""
 
 from __future__ import annotations
 
@@ -17,10 +17,11 @@ BLOCK = re.compile(r"^```console\n\$ ([^\n]*)\n(.*?)\n```$", re.MULTILINE | re.D
 
 
 def sections(name: str) -> dict[str, str]:
-    """Section number -> the section's Markdown (from its "## N." heading to the next)."""
+    """Section number -> the section's Markdown (from its "## N." heading to the next heading;
+    an unnumbered one, such as the glossary, is no section)."""
     text = (REPO / "docs" / name).read_text(encoding="utf-8")
     blocks = text.split("\n## ")[1:]
-    return {b.split(".", 1)[0]: b for b in blocks}
+    return {b.split(".", 1)[0]: b for b in blocks if b[:1].isdigit()}
 
 
 def test_both_tours_are_what_the_script_makes():
@@ -47,6 +48,21 @@ def test_the_korean_tour_uses_the_lectures_terms():
     for term in ("메모리 셀", "은닉 상태", "교사 강요", "문맥 벡터", "기울기 소실", "어텐션"):
         assert term in text, term
     assert "원-핫 인코딩" in text and "워드 임베딩" in text
+    # the lecture's own words come first, the other names after them
+    for lecture, other in (("컨텍스트 벡터", "문맥 벡터"), ("경사소실", "기울기 소실")):
+        assert text.index(f"{lecture}({other}") < text.index(other), lecture
+    assert text.index("hidden state(숨겨진 상태, 은닉 상태)") < text.index("은닉 상태")
+
+
+def test_the_korean_glossary_names_each_term_in_english_and_in_seqlab():
+    text = (REPO / "docs" / "tour.ko.md").read_text(encoding="utf-8")
+    glossary = text.split("\n## 용어집\n", 1)[1]
+    rows = [line for line in glossary.splitlines() if line.startswith("| ")][1:]
+    assert len(rows) >= 10 and all(len(re.split(r"(?<!\\)\|", row)) == 5 for row in rows)
+    for name in ("hidden_size", "num_layers", "teacher_forcing", "attention: bahdanau", "bptt"):
+        assert name in glossary, name
+    for name in ("embedding", "cell: rnn", "clip_grad_norm", "--beam"):
+        assert name in glossary, name
 
 
 def test_korean_examples_in_hello_tokenizer_and_chatbot_sections():
@@ -55,8 +71,13 @@ def test_korean_examples_in_hello_tokenizer_and_chatbot_sections():
     def commands(number: str) -> list[tuple[str, str]]:
         return BLOCK.findall(korean[number])
 
-    hello = [out for cmd, out in commands("3") if "explain" in cmd and "안녕" in cmd]
-    assert hello and "generated '안녕" in hello[0]
+    # the lecture's hello (the English tour's command, so the same output), then a Korean word
+    # whose repeated syllable has two different successors, as 'l' has in hello
+    english_hello = [cmd for cmd, _ in BLOCK.findall(sections("tour.md")["3"])]
+    explained = [(cmd, out) for cmd, out in commands("3") if cmd.startswith("seqlab explain")]
+    assert [cmd for cmd, _ in explained][:1] == english_hello[:1]
+    assert "generated 'hello'" in explained[0][1]
+    assert "다다익선" in explained[1][0] and "generated '다다익선'" in explained[1][1]
     tokenized = [out for cmd, out in commands("6") if cmd.startswith("seqlab tokenize")]
     assert len(tokenized) >= 3 and all(JAMO_OR_HANGUL.search(out) for out in tokenized)
     chats = [(cmd, out) for cmd, out in commands("2") if "seqlab chat" in cmd]
