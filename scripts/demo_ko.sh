@@ -3,8 +3,8 @@
 # uses text that ships with the installed packages (chatterbot-corpus); nothing is downloaded.
 # Run through `make demo-ko`, which puts .venv/bin first on PATH. The chatbot trains for a fixed
 # 800 steps on one thread, so the replies are the same on an idle or a busy machine; three and a
-# half minutes on 2 busy cores. SEQLAB_DEMO_SCALE (default 1) multiplies the step budget: its
-# test runs the demo at 0.01.
+# half minutes on 2 busy cores. SEQLAB_DEMO_SCALE (default 1) multiplies the step budget and the
+# 200 training questions each validation decodes for BLEU: its test runs the demo at 0.01.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=runs/demo_ko
@@ -28,7 +28,8 @@ seqlab explain --cell rnn --text 안녕하세요 --hidden-size 4 --seed 0 --plot
 
 section "3. 한국어 챗봇: chatterbot 말뭉치의 한국어 부분으로 학습한 seq2seq + 어텐션 (다대다)"
 seqlab train configs/chatbot_ko.yaml --set out_dir="$OUT/chatbot_ko" \
-  --set train.max_steps="$(steps 800)" --set train.eval_every="$(steps 400)"
+  --set train.max_steps="$(steps 800)" --set train.eval_every="$(steps 400)" \
+  --set data.bleu_sentences="$(steps 200)"
 seqlab params "$OUT/chatbot_ko" | tail -n 3
 printf '안녕하세요\n오늘 어때?\n안녕\n너는 누구니?\n무엇을 먹니?\n' > "$OUT/questions.txt"
 seqlab chat "$OUT/chatbot_ko" --beam 5 < "$OUT/questions.txt" | paste -d '|' "$OUT/questions.txt" - \

@@ -1,6 +1,7 @@
 """``scripts/demo.sh`` runs end to end from a copy of the script and configs, with no ../shared
-beside it, at a fiftieth of its step budgets (``SEQLAB_DEMO_SCALE``); and a training of the demo
-repeated from its run directory gives the same weights, bit for bit.
+beside it, at a fiftieth of its step budgets and of the questions the chatbot's validation decodes
+for BLEU (``SEQLAB_DEMO_SCALE``); and a training of the demo repeated from its run directory gives
+the same weights, bit for bit.
 
 The demo calls ``python`` and ``seqlab`` from PATH: here both run this interpreter on this
 checkout's ``src``, and everything is written under pytest's temporary directory.
@@ -102,6 +103,7 @@ def test_demo_runs_every_section_without_shared_data(demo) -> None:
     assert positions == sorted(positions)
     for text in EXPECTED:
         assert text in out, text
+    assert re.search(r"at step 13: .* bleu=", out), "the chatbot's validation decoded nothing"
     assert "/shared/" not in out
     assert (root / "runs" / "demo" / "chatbot" / "checkpoints" / "best").is_dir()
 
@@ -203,9 +205,9 @@ def test_the_printed_serve_command_serves_the_demo_runs(demo) -> None:
 
 
 def test_the_korean_demo_runs_end_to_end(tmp_path: Path) -> None:
-    """``make demo-ko`` (scripts/demo_ko.sh) at a hundredth of its 800 steps: every section runs,
-    the chatbot trains 8 steps and answers each of the five questions, and the figures are
-    written."""
+    """``make demo-ko`` (scripts/demo_ko.sh) at a hundredth of its 800 steps (and of the 200
+    questions each validation decodes for BLEU): every section runs, the chatbot trains 8 steps
+    and answers each of the five questions, and the figures are written."""
     root = tmp_path / "repo"
     for folder in ("scripts", "configs"):
         shutil.copytree(REPO / folder, root / folder)
