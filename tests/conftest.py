@@ -84,6 +84,33 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     pytest.skip(reason)
 
 
+#: the longest file (the demos train several models): handed out first, so it is not the tail
+FIRST_FILES = ("tests/scripts/test_demo.py",)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under ``--dist loadfile`` xdist hands out whole files, longest list of tests first; a
+    few tests can take minutes, so the order comes from ``pytest_collection_modifyitems``."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Files in the order xdist then hands them out: the demos first, then the files by their
+    number of tests (xdist's own rule), and last the files whose tests start processes of their
+    own (DDP, multi-node), so the worker that runs them never waits long for the demos' lock."""
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::")[0], []).append(item)
+
+    def rank(name: str) -> tuple[int, int]:
+        tests = files[name]
+        grouped = any(t.get_closest_marker("xdist_group") for t in tests)
+        return (0 if name in FIRST_FILES else 2 if grouped else 1), -len(tests)
+
+    items[:] = [item for name in sorted(files, key=rank) for item in files[name]]
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     """Tests marked ``xdist_group(NAME)`` (those that start processes of their own: DDP,
