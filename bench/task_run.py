@@ -64,6 +64,8 @@ def main() -> None:
         help="do not train: report the finished run in out_dir (wall-clock from its file times)",
     )
     args = ap.parse_args()
+    if any(s.startswith("train.threads=") for s in args.sets):
+        ap.error("set the threads with --threads N (it also sets train.threads)")
     torch.set_num_threads(args.threads)
     overrides = parse_overrides(
         [*args.sets, f"train.threads={args.threads}", "train.progress=false"]
