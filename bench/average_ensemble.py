@@ -82,6 +82,7 @@ def main() -> None:
     ap.add_argument("--keys", default="f1")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--note", default="")
+    ap.add_argument("--what", default="", help="the summary row's description")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     keys = [k for k in args.keys.split(",") if k]
@@ -109,7 +110,8 @@ def main() -> None:
         for name, m in rows
         if ", " in name and "ensemble" not in name
     ]
-    row = SummaryRow(what=f"{args.name}: averaging and ensembles ({key})", result="; ".join(parts))
+    what = args.what or f"{args.name}: averaging and ensembles ({key})"
+    row = SummaryRow(what=what, result="; ".join(parts))
     write_section(args.name, body, summary=[row])
 
 

@@ -16,6 +16,7 @@ case $DATA in
     CONFIG=configs/tag_conll03_glove.yaml
     SETS=(--set train.eval_every=150)
     HELD=(--data ../shared/data/conll2003/eng.testa --keys f1,precision,recall)
+    ROW="CoNLL-03 NER: three seeds of \`tag_conll03_glove.yaml\`, $MIN min each on one thread; an ensemble of 3 and the mean of the last 5 checkpoints (eng.testa F1, dev)"
     WHAT="configs/tag_conll03_glove.yaml (GloVe 6B 50-d, char CNN, casing classes, CRF over IOBES), validation F1 on eng.testa every 150 steps; eng.testa also scores every row, so all are dev figures (../shared holds no eng.testb)" ;;
   multi30k)
     D=../shared/data/multi30k
@@ -27,6 +28,7 @@ case $DATA in
       --set train.lr=0.002 --set train.metric=bleu --set train.precision=fp32
       --set train.batch_type=tokens --set train.batch_tokens=1000 --set train.eval_every=200)
     HELD=(--src $D/val.en.gz --ref $D/val.fr.gz --keys bleu,chrf)
+    ROW="Multi30k en->fr: three seeds of the Bahdanau LSTM, $MIN min each on one thread; an ensemble of 3 and the mean of the last 5 checkpoints (greedy val BLEU)"
     WHAT="the Bahdanau LSTM of bench/attention_three_way.sh (encoder and decoder 256, BPE 4,000 a side, 1,000-token batches, Adam 2e-3), validation greedy BLEU on 300 val sentences every 200 steps; rows are greedy BLEU/chrF on all 1,014 val sentences, which include the 300 that chose each checkpoint, so all are validation figures (../shared holds no Multi30k test split)" ;;
   *) echo "ensembles.sh: unknown data set '$DATA'; expected conll03 or multi30k" >&2; exit 2 ;;
 esac
@@ -42,5 +44,5 @@ train 1 & train 2 & wait
 train 3 & wait
 $PY -m bench.average_ensemble "ensembles-$DATA" \
   --runs runs/bench/ens-$DATA-seed{1,2,3} --average runs/bench/ens-$DATA-seed1 --last 5 \
-  "${HELD[@]}" \
+  "${HELD[@]}" --what "$ROW" \
   --note "Three seeds of $WHAT, each trained for $MIN minutes with one thread, at most two at a time on the 2 cores, by \`bash bench/ensembles.sh $DATA $MIN\`; the mean of the last 5 checkpoints is \`seqlab average RUN --last 5\`."
