@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-quick lint format bench clean
+.PHONY: demo test test-quick lint format bench clean tour-runs
 
 # Two workers, each taking whole test files (a module's shared runs are made once). The tests that
 # start processes of their own (DDP, multi-node, the demos) are marked xdist_group("processes"):
@@ -44,3 +44,15 @@ clean:
 .PHONY: demo-ko
 demo-ko: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH bash scripts/demo_ko.sh
+
+# Every run the tours (docs/tour.md, docs/tour.ko.md) read that `make demo` does not make: the
+# Multi30k attention trio and the Transformer for 20 CPU-minutes each, their 4-minute versions,
+# the SMS classifier and the surname generator. They train on ../shared/data (see its README) and
+# take about two hours on 2 cores; the benchmark scripts also rewrite their docs/benchmarks.md
+# sections. Then `python scripts/make_tour.py` reruns every command of the tours.
+tour-runs: $(STAMP)
+	bash bench/attention_three_way.sh multi30k 20 fp32 "none bahdanau luong transformer"
+	SUFFIX=-4min bash bench/attention_three_way.sh multi30k 4 fp32 "none bahdanau transformer"
+	$(BIN)/seqlab train configs/classify_sms.yaml --set train.progress=false
+	$(BIN)/python -m bench.task_run condgen-names configs/condgen_names.yaml \
+	  --set out_dir=runs/bench/names --set train.time_limit_minutes=5 --keys loss,copy_rate

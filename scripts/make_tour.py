@@ -229,7 +229,10 @@ ENGLISH = Tour(
     "A tour of seqlab, following the lecture",
     "Each section takes one topic of the lecture note (the RNN language-model chapter), gives "
     "the exact command, its real output, and what to notice. Regenerate with "
-    "`python scripts/make_tour.py` after `make demo`. "
+    "`python scripts/make_tour.py` after `make demo`. Sections 2, 4, 6, 7, 8 and 9 also read "
+    "the public data sets in `../shared/data` (see its README) or runs that `make demo` does not "
+    "make (the Multi30k translators, the SMS classifier, the surname generator): `make "
+    "tour-runs` trains those on that data in about two hours on 2 cores. "
     "[한국어판: docs/tour.ko.md](tour.ko.md).",
     "The lecture:",
     "What to notice:",

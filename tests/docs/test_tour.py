@@ -89,3 +89,34 @@ def test_korean_examples_in_hello_tokenizer_and_chatbot_sections():
     assert trained and "done (max_steps) at step" in trained[0]
     size = [out for cmd, out in commands("2") if cmd.startswith("seqlab params")]
     assert size and "total" in size[0]
+
+
+def made_by_tour_runs() -> set[str]:
+    """The run directories the Makefile's ``tour-runs`` recipe trains (bench/attention_three_way.sh
+    names its runs m30k-KIND plus the SUFFIX it is given; the others name out_dir)."""
+    text = (REPO / "Makefile").read_text()
+    recipe = text.split("\ntour-runs:", 1)[1].split("\n\n", 1)[0].replace("\\\n", " ")
+    made = set()
+    for line in recipe.splitlines()[1:]:
+        three = re.search(r"attention_three_way\.sh multi30k \S+ \S+ \"([^\"]+)\"", line)
+        if three:
+            suffix = re.search(r"SUFFIX=(\S*)", line)
+            made |= {
+                f"runs/bench/m30k-{kind}{suffix[1] if suffix else ''}" for kind in three[1].split()
+            }
+        elif "seqlab train configs/" in line:
+            config = REPO / re.search(r"(configs/\S+\.yaml)", line)[1]
+            made.add(re.search(r"^out_dir: (\S+)", config.read_text(), re.MULTILINE)[1])
+        made |= set(re.findall(r"out_dir=(runs/\S+)", line))
+    return made
+
+
+def test_make_tour_runs_trains_every_run_the_tours_read_that_the_demo_does_not():
+    read = set()
+    for name in ("tour.md", "tour.ko.md"):
+        for cmd, _ in BLOCK.findall((REPO / "docs" / name).read_text(encoding="utf-8")):
+            read |= set(re.findall(r"(runs/(?!demo/|tour/)[\w.-]+/[\w.-]+)", cmd))
+    made = made_by_tour_runs()
+    assert read and read <= made, f"not made by make tour-runs: {sorted(read - made)}"
+    assert "make tour-runs" in (REPO / "docs" / "tour.md").read_text()
+    assert "make tour-runs" in (REPO / "docs" / "tour.ko.md").read_text()
