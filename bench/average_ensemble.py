@@ -45,14 +45,16 @@ def averaged(run: Path, last: int) -> Path:
 
 
 def rows_of(args: argparse.Namespace) -> list[tuple[str, dict]]:
-    rows = [(f"{run.name} alone", score(run, args)) for run in args.runs]
+    alone = {run: score(run, args) for run in args.runs}
+    rows = [(f"{run.name} alone", metrics) for run, metrics in alone.items()]
     if len(args.runs) > 1:
         first, *others = args.runs
         names = " + ".join(r.name for r in args.runs)
         rows.append((f"ensemble of {len(args.runs)}: {names}", score(first, args, ensemble=others)))
     if args.average:
         run = args.average
-        rows.append((f"{run.name}, best checkpoint", score(run, args)))
+        best = alone.get(run) or score(run, args)  # already scored when it is one of --runs
+        rows.append((f"{run.name}, best checkpoint", best))
         rows.append((f"{run.name}, last checkpoint", score(run, args, which="last")))
         out = averaged(run, args.last)
         rows.append((f"{run.name}, mean of its last {args.last} checkpoints", score(out, args)))
