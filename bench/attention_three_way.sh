@@ -7,7 +7,8 @@
 # "transformer" (Multi30k only) adds the Transformer of configs/seq2seq_multi30k_transformer.yaml
 # (3+3 blocks of 256, 4 heads, feed-forward 512: 5.9M parameters against the LSTMs' 5.7M) on the
 # same subwords and budget. SUFFIX (environment) replaces the run names' suffix, "-bf16" for
-# bf16, "" for fp32.
+# bf16, "" for fp32. THREADS (environment, default 2) sets each run's threads, so that two
+# one-thread invocations can share 2 cores; SPEED=0 skips the closing speed table (run it alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -15,6 +16,7 @@ DATA=${1:?usage: attention_three_way.sh multi30k|tatoeba [MINUTES] [fp32|bf16] [
 MIN=${2:-20}
 PREC=${3:-fp32}
 ATTS=${4:-none bahdanau luong}
+THREADS=${THREADS:-2}
 SIZE="1-layer bidirectional LSTM encoder 256, LSTM decoder 256, embeddings 256, sentencepiece BPE 4,000 per side, dropout 0.3, batch 64, Adam 2e-3 constant, label smoothing 0.1, clipping 1, precision $PREC"
 case $DATA in
   multi30k)
@@ -43,7 +45,7 @@ for att in $ATTS; do
   if [ "$att" = transformer ]; then
     [ "$DATA" = multi30k ] || { echo "attention_three_way.sh: transformer runs on multi30k only" >&2; exit 2; }
     TSIZE="Transformer encoder-decoder (pre-LN), 3 encoder and 3 decoder blocks of width 256, 4 heads, feed-forward 512, sinusoidal positions, tied target embedding, the same BPE 4,000 per side, dropout 0.1, token batches of 2,000, Adam 7e-4 after 500 warm-up steps, halved when validation BLEU stops improving, label smoothing 0.1, clipping 1, precision $PREC"
-    $PY -m bench.task_run "$name" configs/seq2seq_multi30k_transformer.yaml \
+    $PY -m bench.task_run "$name" configs/seq2seq_multi30k_transformer.yaml --threads "$THREADS" \
       --set data.bleu_sentences=$BLEU_N --set train.eval_every=$EVERY --set train.epochs=100 \
       --set train.patience=0 --set train.metric=bleu --set train.precision=$PREC \
       --set train.time_limit_minutes="$MIN" --set out_dir="runs/bench/$name" \
@@ -51,7 +53,7 @@ for att in $ATTS; do
       --note "$WHERE. $MIN CPU-minutes, the budget of the recurrent runs. $TSIZE; validation greedy BLEU on $BLEU_N held-out sentences every $EVERY steps keeps the best checkpoint. $SCORED"
     continue
   fi
-  $PY -m bench.task_run "$name" $CONFIG \
+  $PY -m bench.task_run "$name" $CONFIG --threads "$THREADS" \
     --set model.cell=lstm --set model.num_layers=1 --set model.hidden_size=256 \
     --set model.embedding_dim=256 --set model.dropout=0.3 --set model.attention=$att \
     --set model.score=general \
@@ -64,6 +66,7 @@ for att in $ATTS; do
     "${HELD[@]}" \
     --note "$WHERE. $MIN CPU-minutes for each of none / bahdanau / luong. Same size for all: $SIZE; validation greedy BLEU on $BLEU_N held-out sentences every $EVERY steps keeps the best checkpoint. $SCORED Attention: $what."
 done
+[ "${SPEED:-1}" = 0 ] && exit 0
 RUNS=()
 for att in none bahdanau luong transformer; do
   [ -d "runs/bench/$PREFIX-$att$SUFFIX" ] && RUNS+=("runs/bench/$PREFIX-$att$SUFFIX")
