@@ -14,6 +14,7 @@ import sacrebleu
 import torch
 import yaml
 
+from bench._decode_profile import table as loop_table
 from bench._report import SummaryRow
 from seqlab.data.io import iter_lines
 from seqlab.data.parallel import pad, with_eos
@@ -79,7 +80,17 @@ def machine_rates() -> dict[str, float]:
         out[f"{name}_gflops"] = 2 * k * n / t / 1e9
     a, c = torch.randn(1024, 1024), torch.randn(1024, 1024)
     out["gemm_gflops"] = 2 * 1024**3 / best_of(lambda: a @ c, inner=3) / 1e9
+    out["stream_ms"] = {}  # bytes -> ms, measured as the report needs them (stream_ms)
     return out
+
+
+def stream_ms(nbytes: float) -> float:
+    """Milliseconds of one fp32 matrix-vector product over a 512-row matrix of ``nbytes``
+    (the fastest of repeated calls: the matrix sits wherever that many bytes stay, in cache
+    or in memory). A step that must read that many bytes of weights cannot be faster."""
+    n = max(1, int(nbytes) // 4 // 512)
+    w, x, b = torch.randn(512, n), torch.randn(1, 512), torch.randn(n)
+    return best_of(lambda: torch.addmm(b, x, w), repeats=5, inner=50) * 1e3
 
 
 # ------------------------------------------------------------------ data and tiny runs
@@ -200,11 +211,16 @@ def profile_steps(run: Path, steps: int = 100) -> dict[str, list[tuple[str, floa
 # ------------------------------------------------------------------ LM and classifier
 
 
+def lm_generate(task, model, length: int) -> list[str]:
+    """``length`` characters from the prime "T" at batch 1, sampled at temperature 1, seed 0."""
+    options = GenerateOptions(prime="T", max_tokens=length, strategy=Sample(1.0, seed=0), n=1)
+    return task.generate(model, options)
+
+
 def lm_rate(task, model, length: int) -> float:
     """chars/s generating ``length`` characters at batch 1 (sampling at temperature 1)."""
-    options = GenerateOptions(prime="T", max_tokens=length, strategy=Sample(1.0, seed=0), n=1)
     task.generate(model, GenerateOptions(prime="T", max_tokens=16, strategy=Sample(1.0), n=1))
-    return length / best_of(lambda: task.generate(model, options), repeats=3)
+    return length / best_of(lambda: lm_generate(task, model, length), repeats=3)
 
 
 def classify_rate(task, model, sentences: list[str], batch: int) -> float:
@@ -248,11 +264,22 @@ class Report:
     classify: list[dict]
 
     def bound_ms(self, weights: float, bytes_per_weight: float = 4) -> float:
-        return weights * bytes_per_weight / (self.machine["gemv_gbs"] * 1e9) * 1e3
+        """The weight-streaming bound: measured at this many bytes (:func:`stream_ms`)."""
+        nbytes = int(weights * bytes_per_weight)
+        if nbytes not in self.machine["stream_ms"]:
+            self.machine["stream_ms"][nbytes] = stream_ms(nbytes)
+        return self.machine["stream_ms"][nbytes]
 
     def body(self) -> str:
         return "\n".join(
-            [*self._machine(), *self._translation(), *self._profile(), *self._lm(), *self._cls()]
+            [
+                *self._machine(),
+                *self._translation(),
+                *self._loop(),
+                *self._profile(),
+                *self._lm(),
+                *self._cls(),
+            ]
         )
 
     def _machine(self) -> list[str]:
@@ -262,8 +289,10 @@ class Report:
             f"matrix-vector 512x1024 (in cache) {m['gemv_gbs']:.1f} GB/s = "
             f"{m['gemv_gflops']:.1f} GFLOP/s; 4096x4096 (64 MB, from memory) "
             f"{m['gemv_mem_gbs']:.1f} GB/s; GEMM 1024^3 {m['gemm_gflops']:.0f} GFLOP/s. "
-            "The weight-streaming bound of a step is the bytes of weights it must read "
-            "divided by the in-cache matrix-vector rate.",
+            "The weight-streaming bound of a step is the time of one matrix-vector product "
+            "over a matrix of as many bytes as the weights the step must read, measured here "
+            "at that size, so it holds them in cache or streams them from memory as the step "
+            "would (int8: a quarter of the bytes).",
             "",
         ]
 
@@ -295,6 +324,22 @@ class Report:
                 f"{s['flops'] / r['step_ms'] / 1e6:.2f} | {r['rss_mb']:.0f} |"
             )
         return lines + ["", bleu_label(Path(self.args.run), self.args.src), ""]
+
+    def _loop(self) -> list[str]:
+        """Where each backend's batch-1 decoding step goes, against its bound."""
+        s2s = self.bound_ms(self.step["weights"]) * 1e3
+        s2s8 = self.bound_ms(self.step["weights"], 1) * 1e3
+        lm = self.bound_ms(self.lm_step["weights"]) * 1e3
+        lm8 = self.bound_ms(self.lm_step["weights"], 1) * 1e3
+        rows = []
+        for r in self.rows:
+            bound = s2s8 if r["backend"] == "onnx-int8" else s2s
+            for name, split in r["loop"].items():
+                rows.append((f"translation, {name}", r["backend"], split, bound))
+        for r in self.lm:
+            bound = lm8 if r["backend"] == "onnx-int8" else lm
+            rows.append(("char LM, sampling", r["backend"], r["loop"], bound))
+        return loop_table(rows)
 
     def _profile(self) -> list[str]:
         lines = ["### Where a step's time goes (torch profiler, self CPU time per step)", ""]

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import torch
 
+from bench import _decode_profile as loop_profile
 from bench import _inference_parts as parts
 from bench._report import header, write_section
 from seqlab.decode.strategy import Beam, Greedy
@@ -72,6 +73,7 @@ def translation_rows(run: Path, sentences: list[str], refs: list[str]) -> list[d
                 row[("bleu", name)] = parts.bleu(texts, refs[: len(texts)])
                 row[("tokens", name)] = [h[0].tokens for h in hyps]
         row["step_ms"] = parts.greedy_step_ms(task, model, ids[:50])
+        row["loop"] = translation_profile(task, model, ids[:20])
         row["rss_mb"] = rss_of(run, backend)
         rows.append(row)
         print(backend, {k: v for k, v in row.items() if not str(k).startswith("('tokens")})
@@ -99,6 +101,19 @@ def rss_of(run: Path, backend: str) -> float:
     return float(out.stdout.split()[-1])
 
 
+def translation_profile(task, model, ids: list[list[int]]) -> dict[str, dict]:
+    """Per strategy at batch 1: where a step's time goes (:mod:`bench._decode_profile`)."""
+    out = {}
+    for name, strategy in (("greedy", Greedy()), ("beam 5", Beam(5))):
+
+        def run(strategy=strategy):
+            hyps = task.decode(model, ids, strategy, batch_size=1)
+            return [task.tgt_text(h[0].tokens) for h in hyps]
+
+        out[name] = loop_profile.profile_row(run, model, task, ("tgt_text",))
+    return out
+
+
 def lm_rows(work: Path, length: int) -> tuple[list[dict], dict]:
     run = parts.train_tiny(work, "lm", parts.LM_CONFIG, DATA)
     ensure_exports(run)
@@ -106,6 +121,12 @@ def lm_rows(work: Path, length: int) -> tuple[list[dict], dict]:
     for backend in BACKENDS:
         task, model = load(run, backend)
         rows.append({"backend": backend, "chars_s": parts.lm_rate(task, model, length)})
+        rows[-1]["loop"] = loop_profile.profile_row(
+            lambda task=task, model=model: parts.lm_generate(task, model, length),
+            model,
+            task,
+            ("piece",),
+        )
         print(rows[-1])
     Decoder.fast = LanguageModel.fast = True
     return rows, parts.lm_weights(load_run(run)[1])

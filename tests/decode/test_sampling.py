@@ -59,3 +59,27 @@ def test_each_group_of_rows_draws_what_it_would_draw_alone():
         if step < 2:
             assert torch.equal(got[:2], first(logits[:2], [0, 1]))
         assert torch.equal(got[-2:], second(logits[3:], [1, 2]))
+
+
+def test_noise_drawn_in_chunks_gives_the_draws_of_step_by_step():
+    """A seeded call draws its noise a chunk of steps at a time, up to its horizon: the tokens
+    are those of one draw per step, across chunk boundaries, per group, and past the horizon."""
+    logits = torch.randn(5, 17)
+    chunked = Picker(Sample(0.9, seed=6), 5, groups=[2, 3], horizon=7)
+    chunked.chunk = 3
+    stepwise = Picker(Sample(0.9, seed=6), 5, groups=[2, 3])  # no horizon: a draw per step
+    for step in range(9):  # two steps past the horizon
+        live = [0, 1, 2, 3, 4] if step < 4 else [2, 3, 4]  # the first group stops after step 4
+        assert torch.equal(chunked(logits[live], live), stepwise(logits[live], live)), step
+
+
+def test_a_callers_generator_is_drawn_step_by_step():
+    """A generator the caller passes is left exactly where one draw per step leaves it."""
+    logits = torch.randn(1, 11)
+    g1, g2 = torch.Generator().manual_seed(2), torch.Generator().manual_seed(2)
+    own = Picker(Sample(1.0, generator=g1), 1, horizon=50)
+    for _ in range(3):
+        own(logits, [0])
+    for _ in range(3):
+        torch.empty(1, 11).exponential_(generator=g2)
+    assert torch.equal(g1.get_state(), g2.get_state())

@@ -82,9 +82,7 @@ class BeamSearch:
         """logits (A*K, V), attn (A*K, S) or None: extend, finish and prune every beam."""
         A, K, V = len(self.active), self.beam.size, logits.shape[-1]
         logp = logits if self.normalized else torch.log_softmax(logits, -1)
-        logp = logp.double().view(A, K, V)
-        cand = (self.scores.unsqueeze(-1) + logp).view(A, K * V)
-        top_scores, top_idx = cand.topk(min(2 * K, K * V), dim=-1)  # (A, 2K)
+        top_scores, top_idx = self._best(logp, A, K, V)  # (A, 2K) each
         attn_now = None
         if attn is not None and self.keep_attention:
             attn_now = attn.unsqueeze(1)  # (A*K, 1, S)
@@ -99,6 +97,20 @@ class BeamSearch:
                 scores.append(score)
         self.t += 1
         self._prune(rows, tokens, scores, attn_now)
+
+    def _best(self, logp: Tensor, A: int, K: int, V: int) -> tuple[Tensor, Tensor]:
+        """The best 2K continuations of each sentence: total scores (A, 2K) float64, and flat
+        indices ``row_in_beam * V + token`` (A, 2K).
+
+        Each beam row contributes at most 2K of them, and adding its score keeps a row's order,
+        so each row's own top 2K (over V, in the step's dtype) are the only candidates: 2K*K
+        sums in float64 instead of K*V."""
+        per_row = min(2 * K, V)
+        row_best, row_token = logp.topk(per_row, dim=-1)  # (A*K, 2K)
+        cand = self.scores.unsqueeze(-1) + row_best.double().view(A, K, per_row)
+        top_scores, pos = cand.view(A, K * per_row).topk(min(2 * K, K * per_row), dim=-1)
+        token = row_token.view(A, K * per_row).gather(1, pos)
+        return top_scores, (pos // per_row) * V + token
 
     def _extend(self, b: int, sent: _Sentence, found: _Candidates) -> list[tuple[int, int, float]]:
         """Sentence ``b``'s K live (row, token, score) continuations; moves <eos> endings (and

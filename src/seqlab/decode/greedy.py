@@ -26,9 +26,22 @@ class Picker:
     each has, in order); each group has its own stream, from the strategy's seed, so its draws
     are what they would be alone. A group draws Exp(1) noise for all its rows at every step
     while any of them is going, so a row's draws never depend on when other rows finish.
+
+    A stream the call owns (made from the strategy's seed) is drawn ``chunk`` steps at a time,
+    up to ``horizon`` steps (the longest limit): one call into the generator instead of one per
+    step, and the same numbers, since a generator's draws run on in order. A caller's own
+    generator (or the global one) is drawn step by step, so that it is left where it would be.
     """
 
-    def __init__(self, strategy: Greedy | Sample, batch: int, groups: Sequence[int] | None = None):
+    chunk = 64
+
+    def __init__(
+        self,
+        strategy: Greedy | Sample,
+        batch: int,
+        groups: Sequence[int] | None = None,
+        horizon: int = 0,
+    ):
         self.sample = strategy if isinstance(strategy, Sample) else None
         sizes = list(groups) if groups else [batch]
         if sum(sizes) != batch:
@@ -38,6 +51,11 @@ class Picker:
         self.generators = [self.sample.make_generator() if self.sample else None for _ in sizes]
         self.group_of = [g for g, n in enumerate(sizes) for _ in range(n)]  # row -> group
         self.batch = batch
+        owned = self.sample is not None and self.sample.generator is None
+        ahead = horizon if owned and self.sample.seed is not None else 0
+        self.ahead = [ahead] * len(sizes)  # per group: steps still to draw in chunks
+        self.drawn: list[list[Tensor]] = [[] for _ in sizes]  # per group: noise not used yet
+        self.temperature = self.sample.temperature if self.sample else 1.0
 
     def __call__(self, logits: Tensor, live: list[int]) -> Tensor:
         """logits (A, V), live (A,) the batch row of each live row -> ids (A,)."""
@@ -45,23 +63,33 @@ class Picker:
             return logits.argmax(-1)
         s = self.sample
         return draw(
-            reshape_logits(logits, s.temperature, s.top_k, s.top_p),
+            reshape_logits(logits, self.temperature, s.top_k, s.top_p),
             self._noise(live, logits.shape[-1]),
         )
 
     def _noise(self, live: list[int], vocab: int) -> Tensor:
         """Exp(1) noise (A, V) for the live rows, drawn group by group."""
         if len(self.groups) == 1:
-            noise = race_noise((self.batch, vocab), self.generators[0])  # (B, V)
+            noise = self._group_noise(0, vocab)  # (B, V)
             return noise if len(live) == self.batch else noise[live]
         going = sorted({self.group_of[row] for row in live})
-        drawn = {
-            g: race_noise((b - a, vocab), self.generators[g])
-            for g, (a, b) in ((g, self.groups[g]) for g in going)
-        }
+        drawn = {g: self._group_noise(g, vocab) for g in going}
         return torch.stack(
             [drawn[self.group_of[r]][r - self.groups[self.group_of[r]][0]] for r in live]
         )
+
+    def _group_noise(self, g: int, vocab: int) -> Tensor:
+        """This step's noise (rows of group ``g``, V), from its stream."""
+        a, b = self.groups[g]
+        queue = self.drawn[g]
+        if not queue and self.ahead[g] <= 0:  # step by step (or past the horizon)
+            return race_noise((b - a, vocab), self.generators[g])
+        if not queue:
+            steps = min(self.chunk, self.ahead[g])
+            self.ahead[g] -= steps
+            queue.extend(race_noise((steps * (b - a), vocab), self.generators[g]).split(b - a))
+            queue.reverse()  # pop() from the end takes the earliest step first
+        return queue.pop()
 
 
 class GreedySearch:

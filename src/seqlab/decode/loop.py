@@ -25,6 +25,7 @@ from seqlab.decode.greedy import GreedySearch, Picker
 from seqlab.decode.search import Attending, Decodable, Hypothesis, SearchOptions, TokenCallback
 from seqlab.decode.strategy import Beam, Strategy
 from seqlab.errors import SeqlabError
+from seqlab.nn.step_inference import fixed_weights
 
 
 def start_search(
@@ -37,7 +38,8 @@ def start_search(
         if options.on_token is not None:
             raise SeqlabError("beam search cannot stream tokens: its best output is known last")
         return BeamSearch(strategy, first, limits, eos, options=options)
-    picker = Picker(strategy, limits.shape[0], options.groups)
+    horizon = int(limits.max()) if limits.numel() else 0
+    picker = Picker(strategy, limits.shape[0], options.groups, horizon)
     return GreedySearch(picker, first, limits, eos, options=options)
 
 
@@ -80,13 +82,14 @@ def decode(
     if search.expand is not None:
         state = model.select(state, search.expand)
     ban = torch.tensor(list(banned), dtype=torch.long, device=limits.device) if banned else None
-    while not search.done:
-        logits, state = model.step(search.tokens, state)  # (A, V)
-        if ban is not None:
-            logits = logits.index_fill(1, ban.to(logits.device), float("-inf"))
-        search.advance(logits, _attention(state) if attention else None)
-        if search.reorder is not None and not search.done:
-            state = model.select(state, search.reorder)
+    with fixed_weights():  # prepared steps are verified at the first step, not at every one
+        while not search.done:
+            logits, state = model.step(search.tokens, state)  # (A, V)
+            if ban is not None:
+                logits = logits.index_fill(1, ban.to(logits.device), float("-inf"))
+            search.advance(logits, _attention(state) if attention else None)
+            if search.reorder is not None and not search.done:
+                state = model.select(state, search.reorder)
     return search.finish()
 
 

@@ -18,7 +18,7 @@ drive any wiring through ``step(tokens, state) -> (logits, state)``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
@@ -29,6 +29,7 @@ from seqlab.models.wiring import wiring_for
 from seqlab.nn.attention import build_attention
 from seqlab.nn.recurrent import State, map_state
 from seqlab.nn.stack import RecurrentShape, embed_and_recur
+from seqlab.nn.step_inference import checked, mark_checked
 
 
 @dataclass
@@ -116,11 +117,16 @@ class Decoder(nn.Module):
             hidden, rnn, attn = self.wiring.step(self, emb, state)  # (B, H)
             logits = self.project(hidden)
         feed = hidden if self.input_feed else None
-        return logits, replace(state, rnn=rnn, feed=feed, attn=attn)
+        # built directly: dataclasses.replace costs more than the rest of a prepared step's calls
+        new = DecoderState(rnn, state.memory, state.keys, state.mask, feed, attn)
+        return logits, new
 
     def inference(self) -> DecoderInference | None:
         """The prepared-weights step (:mod:`seqlab.models.decoder_inference`) when it applies:
         ``fast`` is on, eval mode, not tracing, no autograd or autocast, a plain embedding."""
+        cached = self.__dict__.get("_inference")
+        if checked(cached):
+            return cached
         if (
             not self.fast
             or self.training
@@ -130,10 +136,10 @@ class Decoder(nn.Module):
             or not isinstance(self.embedding, nn.Embedding)
         ):
             return None
-        cached = self.__dict__.get("_inference")
         if cached is None or not cached.fresh(self):
             cached = DecoderInference(self)
             self.__dict__["_inference"] = cached  # not a submodule: never saved or moved
+        mark_checked(cached)
         return cached
 
     def forward_teacher(self, tgt_in: Tensor, state: DecoderState) -> tuple[Tensor, Tensor | None]:

@@ -15,6 +15,7 @@ Eval mode only (dropout is the identity). Logits equal :meth:`Decoder.step` to f
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import torch
@@ -40,7 +41,12 @@ class DecoderInference:
     """Prepared weights of one :class:`~seqlab.models.decoder.Decoder`, for ``step`` only."""
 
     def __init__(self, decoder: Any):
-        self.key = parameters_key(list(decoder.parameters()))
+        # where each parameter lives, so the freshness check skips the module walk
+        self.slots = [
+            (m, n) for m in decoder.modules() for n, p in m._parameters.items() if p is not None
+        ]
+        self.key = parameters_key(self._current())
+        self.owner = weakref.ref(decoder)
         self.wiring = decoder.wiring
         self.embedding = decoder.embedding.weight  # (V, E)
         self.embedding_size = self.embedding.shape[1]
@@ -57,8 +63,14 @@ class DecoderInference:
                 h = decoder.hidden_size
                 self.combine_out, self.combine_ctx = w_t[:h].contiguous(), w_t[h:].contiguous()
 
+    def _current(self) -> list:
+        return [m._parameters[n] for m, n in self.slots]
+
     def fresh(self, decoder: Any) -> bool:
-        return self.key == parameters_key(list(decoder.parameters()))
+        """The weights it was prepared from are the decoder's weights, unchanged."""
+        if self.owner() is not decoder:
+            return False
+        return self.key == parameters_key(self._current())
 
     def step(self, tokens: Tensor, state) -> tuple[Tensor, Tensor, Any, Tensor | None]:
         """tokens (B,) -> logits (B, V), hidden (B, H), new RNN state, attention (B, S)."""

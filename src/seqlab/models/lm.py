@@ -27,7 +27,7 @@ from torch import Tensor, nn
 
 from seqlab.nn.recurrent import State, map_state, read_prime
 from seqlab.nn.stack import EmbeddingChoice, RecurrentShape, embed_and_recur
-from seqlab.nn.step_inference import StepInference
+from seqlab.nn.step_inference import StepInference, checked, mark_checked
 
 
 class LanguageModel(nn.Module):
@@ -149,6 +149,9 @@ class LanguageModel(nn.Module):
 
     def _inference_stepper(self) -> StepInference | None:
         """The table-driven step, when it applies: eval mode, no autograd, no autocast."""
+        cached = self.__dict__.get("_stepper")
+        if checked(cached):
+            return cached
         if (
             not self.fast
             or self.training
@@ -159,10 +162,10 @@ class LanguageModel(nn.Module):
             or self.embedding.weight.device.type != "cpu"
         ):
             return None
-        cached = self.__dict__.get("_stepper")
         if cached is None or not cached.fresh(self.rnn, self.embedding.weight):
             cached = StepInference(self.rnn, self.embedding.weight)
             self.__dict__["_stepper"] = cached  # not a submodule: never saved or moved
+        mark_checked(cached)
         return cached
 
 

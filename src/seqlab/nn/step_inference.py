@@ -14,11 +14,18 @@ The gate equations are those of :mod:`seqlab.nn.cells`. The tensors are rebuilt 
 weight changes (each parameter's in-place version counter is part of the key), so training or
 loading weights never leaves them stale. Inference only: no autograd. The results equal
 :meth:`Recurrent.step` to float rounding.
+
+Checking that key costs a walk over the parameters, at every step. Inside :func:`fixed_weights`
+(one decoding call, whose weights cannot change under it) a prepared step is checked on its
+first use only: :func:`checked` says whether it already was.
 """
 
 from __future__ import annotations
 
+import contextvars
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import torch
 from torch import Tensor
@@ -26,6 +33,31 @@ from torch import Tensor
 from seqlab.nn.recurrent import Recurrent, State
 
 TABLE_LIMIT = 64 * 2**20  # bytes: above this the first layer multiplies the embedding row
+
+_CALL: contextvars.ContextVar[object | None] = contextvars.ContextVar("fixed_weights", default=None)
+
+
+@contextmanager
+def fixed_weights() -> Iterator[None]:
+    """A block in which no weight changes, nor the grad or autocast mode: one decoding call.
+    Prepared steps (and the checks that choose them) are then verified once, not per step."""
+    token = _CALL.set(object())
+    try:
+        yield
+    finally:
+        _CALL.reset(token)
+
+
+def checked(prepared: object | None) -> bool:
+    """True when ``prepared`` (a cached prepared step) was verified inside the current
+    :func:`fixed_weights` block; False outside any block."""
+    call = _CALL.get()
+    return call is not None and prepared is not None and prepared.__dict__.get("call") is call
+
+
+def mark_checked(prepared: object) -> None:
+    """Record that ``prepared`` was verified inside the current block (if any)."""
+    prepared.__dict__["call"] = _CALL.get()
 
 
 def parameters_key(params: list[Tensor]) -> tuple:
