@@ -27,8 +27,9 @@ loaded (scripts/tour_check.py), so that --check fails when a run directory now h
 checkpoint than the output came from (the fix: --only N, which reruns it) and, where the run
 directory is absent, as on CI, skips that comparison. A kept output keeps its stored hash; an
 output with no hash for a run directory that is here counts as no output at all, so --reuse and
---only rerun it. --check also fails when two outputs quote one run with different numbers (a
-run's BLEU in `seqlab evaluate` and in `seqlab diagnose bottleneck`, on the same data).
+--only rerun it (unless another run or data it needs is missing: then it is kept, unhashed).
+--check also fails when two outputs quote one run with different numbers (a run's BLEU in
+`seqlab evaluate` and in `seqlab diagnose bottleneck`, on the same data).
 """
 
 from __future__ import annotations
@@ -453,9 +454,10 @@ def main() -> None:
     outputs = {}
     start = time.monotonic()
     for number, cmd, max_lines in commands_in_order(TOURS):
-        keep = args.reuse or (only and number not in only) or missing_input(cmd)
+        keep = args.reuse or (only and number not in only) or cmd not in chosen
         kept = stored.get(cmd)
-        if (keep or cmd not in chosen) and kept and not lacks_hash(REPO, cmd, kept):
+        # what cannot run here is kept even without a hash (and --check says it has none)
+        if kept and (missing_input(cmd) or (keep and not lacks_hash(REPO, cmd, kept))):
             outputs[cmd] = kept
         else:
             outputs[cmd] = run(cmd, max_lines)

@@ -166,6 +166,16 @@ def test_reuse_reruns_an_output_that_has_no_hash(module, listed, monkeypatch, ca
     assert check(module, capsys) == (0, "")
 
 
+def test_an_output_that_cannot_be_rerun_here_is_kept_without_a_hash(module, monkeypatch, capsys):
+    cmd = f"ls {RUN} runs/bench/gone"  # one run is here, the other is not
+    tours = use_tours(module, monkeypatch, [("1. Runs", "Topic.", [(cmd, 5)], "Notice.")])
+    for tour in tours:
+        tour.path.write_text(module.render(tour, {cmd: module.Output("a table")}), "utf-8")
+    make(module, monkeypatch, "--reuse")
+    assert "\na table\n```\n\n" in tours[0].path.read_text(encoding="utf-8")
+    assert f"no checkpoint hash stored for {RUN}" in check(module, capsys)[1]
+
+
 def test_the_hashed_file_is_the_checkpoint_the_command_loads(module):
     tour_check = importlib.import_module("tour_check")
     repo, checkpoints = module.REPO, module.REPO / RUN / "checkpoints"
