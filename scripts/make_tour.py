@@ -21,6 +21,15 @@ none yet; --check runs nothing and fails unless both tours are exactly what thei
 their stored outputs make (tests/docs/test_tour.py). A command whose run directory or data is
 missing keeps its stored output, or is listed with a note when it has none. A `seqlab train`
 into runs/tour/ starts from an empty run directory each time it runs.
+
+A command that reads a run directory stores, after its output, the hash of the checkpoint it
+loaded (scripts/tour_check.py), so that --check fails when a run directory now holds another
+checkpoint than the output came from (the fix: --only N, which reruns it) and, where the run
+directory is absent, as on CI, skips that comparison. A kept output keeps its stored hash; an
+output with no hash for a run directory that is here counts as no output at all, so --reuse and
+--only rerun it (unless another run or data it needs is missing: then it is kept, unhashed).
+--check also fails when two outputs quote one run with different numbers (a run's BLEU in
+`seqlab evaluate` and in `seqlab diagnose bottleneck`, on the same data).
 """
 
 from __future__ import annotations
@@ -38,6 +47,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import tour_ko
+from tour_check import (
+    Output,
+    Place,
+    checkpoint_hashes,
+    comment,
+    conflicting_numbers,
+    lacks_hash,
+    parse_comment,
+    stale_checkpoints,
+)
 from tour_commands import (
     FIG,
     M30K,
@@ -274,12 +293,13 @@ def clear_tour_run(cmd: str) -> None:
             shutil.rmtree(REPO / token.removeprefix("out_dir="), ignore_errors=True)
 
 
-def run(cmd: str, max_lines: int) -> str:
+def run(cmd: str, max_lines: int) -> Output:
+    """What ``cmd`` prints, and the hash of each checkpoint it read."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "COLUMNS": "120"}
     start = time.monotonic()
     missing = missing_input(cmd)
     if missing:
-        return f"(not run here: {missing} is missing; run the benchmarks in bench/ first)"
+        return Output(f"(not run here: {missing} is missing; run the benchmarks in bench/ first)")
     clear_tour_run(cmd)
     proc = subprocess.run(  # one stream, so that messages keep their order
         cmd,
@@ -296,7 +316,7 @@ def run(cmd: str, max_lines: int) -> str:
     if proc.returncode:
         out.append(f"[exit status {proc.returncode}]")
     print(f"  {cmd[:80]}  ({took:.1f}s)", file=sys.stderr)
-    return cut("\n".join(out), max_lines)
+    return Output(cut("\n".join(out), max_lines), checkpoint_hashes(REPO, cmd))
 
 
 def cut(output: str, max_lines: int) -> str:
@@ -307,26 +327,35 @@ def cut(output: str, max_lines: int) -> str:
     return "\n".join(lines)
 
 
-BLOCK = re.compile(r"^```console\n\$ ([^\n]*)\n(.*?)\n```$", re.MULTILINE | re.DOTALL)
+# a command, its output, and the checkpoint hashes line when it has one
+BLOCK = re.compile(
+    r"^```console\n\$ ([^\n]*)\n(.*?)\n```$(\n<!-- checkpoints: [^\n]* -->$)?",
+    re.MULTILINE | re.DOTALL,
+)
 
 
-def stored_outputs(paths: list[Path]) -> dict[str, str]:
-    """Command -> its output block, from the tours already written (the first tour wins)."""
-    out: dict[str, str] = {}
+def stored_outputs(paths: list[Path]) -> dict[str, Output]:
+    """Command -> its output block and checkpoint hashes, from the tours already written (the
+    first tour wins)."""
+    out: dict[str, Output] = {}
     for path in paths:
         if path.exists():
-            for cmd, output in BLOCK.findall(path.read_text(encoding="utf-8")):
-                out.setdefault(cmd, output)
+            for cmd, text, hashes in BLOCK.findall(path.read_text(encoding="utf-8")):
+                out.setdefault(cmd, Output(text, parse_comment(hashes.strip())))
     return out
 
 
-def render(tour: Tour, outputs: dict[str, str]) -> str:
-    """The tour's Markdown, each command followed by its output and the figures it wrote."""
+def render(tour: Tour, outputs: dict[str, Output]) -> str:
+    """The tour's Markdown, each command followed by its output, the hashes of the checkpoints
+    it read, and the figures it wrote."""
     parts = [f"# {tour.heading}", "", tour.intro]
     for title, topic, commands, notice in tour.sections:
         parts += ["", f"## {title}", "", f"*{tour.lecture}* {topic}", ""]
         for cmd, max_lines in commands:
-            parts += ["```console", f"$ {cmd}", cut(outputs[cmd], max_lines), "```", ""]
+            output = outputs[cmd]
+            parts += ["```console", f"$ {cmd}", cut(output.text, max_lines), "```"]
+            parts += [comment(output.checkpoints)] if output.checkpoints else []
+            parts += [""]
             for token in shlex.split(cmd):
                 if token.startswith(FIG) and token.endswith(".png"):
                     parts += [f"![{Path(token).stem}]({Path(token).relative_to('docs')})", ""]
@@ -348,22 +377,53 @@ def commands_in_order(tours: tuple[Tour, ...]) -> list[tuple[int, str, int]]:
     return [(number, cmd, most) for cmd, (number, most) in seen.items()]
 
 
-def check(stored: dict[str, str]) -> int:
-    """0 when both tours are what their text and stored outputs make; else say where not."""
+def places(tours: tuple[Tour, ...]) -> list[Place]:
+    """(tour file name, section number, command), each command once, where it first appears
+    (the section number --only takes for it)."""
+    numbers = {cmd: number for number, cmd, _ in commands_in_order(tours)}
+    out: dict[str, Place] = {}
+    for tour in tours:
+        for _, _, commands, _ in tour.sections:
+            for cmd, _ in commands:
+                out.setdefault(cmd, (tour.path.name, numbers[cmd], cmd))
+    return list(out.values())
+
+
+def out_of_date(stored: dict[str, Output]) -> bool:
+    """Whether a tour is not what its text and the stored outputs make (and say where)."""
     for tour in TOURS:
         commands = [cmd for _, _, cmds, _ in tour.sections for cmd, _ in cmds]
         missing = [cmd for cmd in commands if cmd not in stored]
         if missing:
             print(f"{tour.path.name}: no output for: {missing[0]}", file=sys.stderr)
-            return 1
+            return True
         want = render(tour, stored)
         have = tour.path.read_text(encoding="utf-8") if tour.path.exists() else ""
         if want != have:
             diff = difflib.unified_diff(have.splitlines(), want.splitlines(), lineterm="", n=1)
             print(f"{tour.path.name} is out of date; run python scripts/make_tour.py --reuse")
             print("\n".join(list(diff)[:20]))
-            return 1
-    return 0
+            return True
+    return False
+
+
+def problems(outputs: dict[str, Output]) -> list[str]:
+    """Outputs from another checkpoint than their run directory holds, and runs that two
+    outputs quote with different numbers (scripts/tour_check.py)."""
+    where = places(TOURS)
+    return stale_checkpoints(REPO, where, outputs) + conflicting_numbers(where, outputs)
+
+
+def check(stored: dict[str, Output]) -> int:
+    """0 when both tours are what their text and stored outputs make, every output came from
+    the checkpoint its run directory holds (where that is here), and no two outputs quote one
+    run with different numbers; else say where not."""
+    if out_of_date(stored):
+        return 1
+    found = problems(stored)
+    for line in found:
+        print(line, file=sys.stderr)
+    return 1 if found else 0
 
 
 def main() -> None:
@@ -394,14 +454,18 @@ def main() -> None:
     outputs = {}
     start = time.monotonic()
     for number, cmd, max_lines in commands_in_order(TOURS):
-        keep = args.reuse or (only and number not in only) or missing_input(cmd)
-        if (keep or cmd not in chosen) and cmd in stored:
-            outputs[cmd] = stored[cmd]
+        keep = args.reuse or (only and number not in only) or cmd not in chosen
+        kept = stored.get(cmd)
+        # what cannot run here is kept even without a hash (and --check says it has none)
+        if kept and (missing_input(cmd) or (keep and not lacks_hash(REPO, cmd, kept))):
+            outputs[cmd] = kept
         else:
             outputs[cmd] = run(cmd, max_lines)
     for tour in TOURS:
         tour.path.write_text(render(tour, outputs), encoding="utf-8")
         print(f"wrote {tour.path}", file=sys.stderr)
+    for line in problems(outputs):
+        print(f"warning: {line}", file=sys.stderr)
     print(f"took {time.monotonic() - start:.0f} s", file=sys.stderr)
 
 
