@@ -45,7 +45,9 @@ def test_metrics_count_batches_requests_rows_and_compute_seconds(app_factory, se
                     asyncio.ensure_future(client.post(f"{url}/v1/classify", json=body))
                     for _ in range(7)
                 ]
+                deadline = time.monotonic() + 20
                 while batcher.pending < 8:  # all seven queued behind the held batch
+                    assert time.monotonic() < deadline, batcher.pending
                     await asyncio.sleep(0.005)
                 gate.set()
                 held_for = time.perf_counter() - seen
