@@ -2,7 +2,8 @@
 one stream alone and for many at once.
 
     python -m bench.serve_stream RUN [--streams 1,20] [--max-tokens 200] [--prime "The "]
-                                 [--rounds 5] [--client-cores 1] [--threads N] [--no-pin]
+                                 [--rounds 5] [--max-wait-ms 5] [--client-cores 1]
+                                 [--threads N] [--no-pin]
 
 Starts ``seqlab serve lm=RUN`` (a language model) as its own process, pinned to its own cores
 as in ``bench.serve_load``. For each count in ``--streams``, ``--rounds`` times: that many
@@ -125,6 +126,7 @@ def arguments() -> argparse.Namespace:
     ap.add_argument("--max-tokens", type=int, default=200)
     ap.add_argument("--prime", default="The ")
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--max-wait-ms", type=float, default=5.0, help="the server's batching wait")
     add_placement_options(ap)
     ap.add_argument("--name", default="serve-stream")
     return ap.parse_args()
@@ -135,7 +137,8 @@ def main() -> None:
     place, threads = placed(args)
     body = {"model": "lm", "prime": args.prime, "max_tokens": args.max_tokens, "stream": True}
     figures = []
-    with Server([f"lm={args.run}"], ServeOptions(threads=threads), place.server) as server:
+    options = ServeOptions(max_wait_ms=args.max_wait_ms, threads=threads)
+    with Server([f"lm={args.run}"], options, place.server) as server:
         stream_round(server, body, 1)  # warm-up
         for count in map(int, args.streams.split(",")):
             rounds = [stream_round(server, body, count) for _ in range(args.rounds)]
@@ -151,11 +154,11 @@ def write(args, where: str, figures: list[dict]) -> None:
             f"Run `{args.run}`: {args.rounds} rounds of each count of streams at once, each "
             f"asking for {args.max_tokens} tokens after {args.prime!r} (temperature 0.8, no "
             "seed: one batch key), read as server-sent events by clients in one process "
-            "(--max-batch 32, --max-wait-ms 5). TTFT: from sending to the first event carrying "
-            "a generated token. Per stream: tokens/s from its first token to its last (median); "
-            "all: every stream's tokens over the time from a round's first request to its last "
-            "token. Batches: batched calls the "
-            "server ran per round; server ms/token: their compute (`GET /v1/metrics`) per token.",
+            f"(--max-batch 32, --max-wait-ms {args.max_wait_ms:g}). TTFT: from sending to the "
+            "first event carrying a generated token. Per stream: tokens/s from its first token "
+            "to its last (median); all: every stream's tokens over the time from a round's "
+            "first request to its last token. Batches: batched calls the server ran per round; "
+            "server ms/token: their compute (`GET /v1/metrics`) per token.",
             "",
             "| streams at once | TTFT p50 ms | TTFT max ms | tokens/s per stream | tokens/s, all "
             "| batches per round | server ms/token |",
