@@ -96,3 +96,28 @@ def test_a_stream_whose_client_goes_stops_generating(
             time.sleep(0.01)
     assert hold.held is True and hold.pieces == 1
     assert len(steps) < 100  # of the 2,000 tokens asked for
+
+
+def _streamed(url: str, body: dict) -> tuple[list[str], dict]:
+    """The pieces of sample 0 of a streamed request, and its end event."""
+    pieces, event, end = [], "message", None
+    with httpx.stream("POST", f"{url}/v1/generate", json=body, timeout=60) as r:
+        for line in r.iter_lines():
+            if line.startswith("event: "):
+                event = line[7:]
+            elif line.startswith("data: ") and event == "end":
+                end = json.loads(line[6:])
+            elif line.startswith("data: "):
+                pieces.append(json.loads(line[6:])["text"])
+    return pieces, end
+
+
+def test_a_stream_is_the_unstreamed_output_one_token_a_piece(app_factory, serving):
+    """Streamed or not, a seed gives one text; a character model sends the prime, then one
+    piece per token made."""
+    body = {"model": "lm", "prime": "the ", "max_tokens": 25, "seed": 3, "temperature": 1.0}
+    with serving(app_factory()) as url:
+        whole = httpx.post(f"{url}/v1/generate", json=body, timeout=60).json()["outputs"][0]
+        pieces, end = _streamed(url, {**body, "stream": True})
+    assert "".join(pieces) == whole == end["outputs"][0]
+    assert pieces[0] == "the " and len(pieces) == 1 + 25

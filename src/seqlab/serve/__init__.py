@@ -5,7 +5,8 @@ web studio.
     registry.py    the loaded runs by name, each with its batcher
     runners.py     what each route asks of a task: a batch key and rows, run in one call
     attention.py   a Transformer's attention maps per layer and head (/v1/attention)
-    batcher.py     merges concurrent requests with the same key into one batched call
+    batcher.py     merges concurrent requests with the same key into one batched call, and
+                   counts the batches, their rows and the seconds of model compute
     routes.py      the routes (FastAPI routers, models, limits and API key as dependencies)
     stream.py      server-sent events of a generation, piece by piece
     errors.py      every error as {"error", "request_id"}, the framework's included

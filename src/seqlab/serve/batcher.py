@@ -8,6 +8,9 @@
 Only requests with the same key share a call, and every model is decoded row by row, so a
 request's result is what it would be alone. The worker is a coroutine on the event loop; the
 call itself runs on a thread (torch releases the GIL), so the loop keeps accepting requests.
+The worker counts what it ran (:class:`Counters`): batches, requests, rows, and the seconds of
+the calls as the inference thread timed them, so the model's own time per request shows apart
+from the queueing, the HTTP and the clients' cost.
 """
 
 from __future__ import annotations
@@ -48,6 +51,17 @@ class Job:
     stream: Callable[[int, str], None] | None = None  # pieces of output as they are made
 
 
+@dataclass
+class Counters:
+    """What a batcher has run since it started: the batched calls that returned, the requests
+    and rows in them, and the seconds the inference thread spent in those calls (wall time)."""
+
+    batches: int = 0
+    requests: int = 0
+    rows: int = 0
+    compute_seconds: float = 0.0
+
+
 Runner = Callable[[Hashable, list[Job]], list[Any]]
 """run(key, jobs) -> one result per job; called on the inference thread."""
 
@@ -70,6 +84,7 @@ class Batcher:
         self.waiting = 0  # rows queued
         self.wake = asyncio.Event()
         self.task: asyncio.Task | None = None
+        self.counters = Counters()
 
     def start(self) -> None:
         self.task = asyncio.get_running_loop().create_task(self._work())
@@ -155,12 +170,13 @@ class Batcher:
             job.started, job.batch_rows = start, rows
         loop = asyncio.get_running_loop()
         try:
-            results = await loop.run_in_executor(self.executor, self.run, key, jobs)
+            results, seconds = await loop.run_in_executor(self.executor, self._timed, key, jobs)
         except Exception as e:  # every request of the batch gets the error
             for job in jobs:
                 if not job.future.done():
                     job.future.set_exception(e)
         else:
+            self._count(jobs, rows, seconds)
             for job, result in zip(jobs, results, strict=True):
                 if not job.future.done():
                     job.future.set_result(result)
@@ -168,3 +184,16 @@ class Batcher:
             self.waiting -= rows
             for job in jobs:
                 job.finished = time.monotonic()
+
+    def _timed(self, key: Hashable, jobs: list[Job]) -> tuple[list[Any], float]:
+        """The batched call and its seconds, on the inference thread."""
+        start = time.perf_counter()
+        results = self.run(key, jobs)
+        return results, time.perf_counter() - start
+
+    def _count(self, jobs: list[Job], rows: int, seconds: float) -> None:
+        counters = self.counters
+        counters.batches += 1
+        counters.requests += len(jobs)
+        counters.rows += rows
+        counters.compute_seconds += seconds

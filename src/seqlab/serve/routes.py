@@ -138,6 +138,23 @@ async def list_models(served: Served) -> schemas.ModelsResponse:
     return schemas.ModelsResponse(models=[describe(m) for m in served.values()])
 
 
+@api.get("/metrics", response_model=schemas.MetricsResponse)
+async def metrics(served: Served) -> schemas.MetricsResponse:
+    """Per model, what its batcher has run: batches, requests, rows and compute seconds."""
+    return schemas.MetricsResponse(models={name: _metrics(one) for name, one in served.items()})
+
+
+def _metrics(one: ServedModel) -> schemas.ModelMetrics:
+    counted = one.batcher.counters
+    return schemas.ModelMetrics(
+        batches=counted.batches,
+        requests=counted.requests,
+        rows=counted.rows,
+        compute_s=round(counted.compute_seconds, 6),
+        pending=one.batcher.pending,
+    )
+
+
 @api.post("/explain")
 async def explain_route(req: schemas.ExplainRequest, request: Request, limits: Limited) -> dict:
     request.scope["state"]["log"].update(model="explain", rows=1)

@@ -190,6 +190,21 @@ class ModelsResponse(BaseModel):
     models: list[ModelInfo]
 
 
+class ModelMetrics(BaseModel):
+    batches: int = Field(description="Batched calls run since the server started.")
+    requests: int = Field(description="Requests answered by those calls.")
+    rows: int = Field(description="Rows (sentences, samples...) in those calls.")
+    compute_s: float = Field(
+        description="Seconds the model spent in those calls, timed on its inference thread: "
+        "the server's own compute, without queueing, HTTP or the clients."
+    )
+    pending: int = Field(description="Rows waiting or running now.")
+
+
+class MetricsResponse(BaseModel):
+    models: dict[str, ModelMetrics]
+
+
 class ErrorResponse(BaseModel):
     error: str = Field(description="One line: what was wrong and what was expected.")
     request_id: str
