@@ -53,13 +53,14 @@ def translate(
     """Translate SENTENCE, the lines of --input, or stdin line by line (one output line per
     input line; an empty line gives an empty line)."""
     strategy = beam_or_greedy(beam, n_best, length_penalty, alpha)
+    words(plot_lang)  # an unknown --plot-lang fails before the model loads
     moses = TranslateOptions(strategy=strategy, on_long=on_long).n_best > 1  # checks them too
     if sentence is not None and input_ is not None:
         raise SeqlabError("translate: give a SENTENCE or --input FILE, not both")
     model = load(run, backend, which=which, ensemble=ensemble or ())
     decoding = {"beam": beam, "length_penalty": length_penalty, "alpha": alpha, "on_long": on_long}
     if attention_plot is not None:
-        _plot(model, sentence, (attention_plot, plot_lang), decoding)
+        _plot(model, sentence, attention_plot, decoding, lang=plot_lang)
         return
     if sentence is not None:
         lines, batch = [sentence], 1
@@ -73,11 +74,9 @@ def translate(
             print(out, flush=True)
 
 
-def _plot(model: Model, sentence: str | None, plot: tuple[Path, str], decoding: dict) -> None:
-    """Translate ``sentence`` and draw its attention (target rows x source columns) to the path
-    in ``plot``, labelled in its language."""
-    path, lang = plot
-    words(lang)  # an unknown language fails before the translation
+def _plot(model: Model, sentence: str | None, path: Path, decoding: dict, *, lang: str) -> None:
+    """Translate ``sentence`` and draw its attention (target rows x source columns), labelled in
+    ``lang``."""
     if sentence is None:
         raise SeqlabError("--attention-plot: needs a SENTENCE argument")
     if not getattr(model.module, "has_attention", False):
