@@ -24,6 +24,7 @@ seqlab tokenize --tokenizer unigram --train chatterbot:korean --vocab-size 2000 
 
 section "2. '안녕하세요'의 수치 예제: h_t = tanh(Wx x_t + Wh h_{t-1} + b)"
 seqlab explain --cell rnn --text 안녕하세요 --hidden-size 4 --seed 0 --plot "$OUT/hello_ko.png" \
+  --plot-lang ko \
   | tail -n 9
 
 section "3. 한국어 챗봇: chatterbot 말뭉치의 한국어 부분으로 학습한 seq2seq + 어텐션 (다대다)"
@@ -34,6 +35,7 @@ seqlab params "$OUT/chatbot_ko" | tail -n 3
 printf '안녕하세요\n오늘 어때?\n안녕\n너는 누구니?\n무엇을 먹니?\n' > "$OUT/questions.txt"
 seqlab chat "$OUT/chatbot_ko" --beam 5 < "$OUT/questions.txt" | paste -d '|' "$OUT/questions.txt" - \
   | sed 's/|/  ->  /'
-seqlab translate "$OUT/chatbot_ko" --beam 5 --attention-plot "$OUT/attention_ko.png" "오늘 어때?"
+seqlab translate "$OUT/chatbot_ko" --beam 5 --attention-plot "$OUT/attention_ko.png" --plot-lang ko \
+  "오늘 어때?"
 echo
 echo "결과는 모두 $OUT/ 에 있습니다. 다음: docs/tour.ko.md가 강의를 절마다 따라갑니다."

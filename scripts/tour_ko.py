@@ -121,7 +121,7 @@ SECTIONS: list[tuple[str, str, list[tuple[str, int]], str]] = [
             ),
             (
                 "seqlab explain --cell rnn --text 다다익선 --hidden-size 4 --seed 0 "
-                f"--plot {FIG}/dadaikseon.png",
+                f"--plot {FIG}/dadaikseon.png --plot-lang ko",
                 200,
             ),
         ],
@@ -133,7 +133,8 @@ SECTIONS: list[tuple[str, str, list[tuple[str, int]], str]] = [
         "앞에서 읽은 내용을 담은 hidden state뿐입니다. 메모리 셀이 필요한 까닭이 여기에 "
         "있습니다. '다다익선'도 마찬가지입니다. '다' 다음에 처음에는 '다', 그다음에는 '익'이 "
         "옵니다. 출력에서 t=0과 t=1의 W_x·x_t는 같고 W_h·h_{t-1}만 다릅니다. 그림의 각 열은 한 "
-        "시점의 hidden state h_t입니다. 음절 레이블은 NanumGothic 글꼴로 그립니다.",
+        "시점의 hidden state h_t입니다. --plot-lang ko를 준 다다익선 그림은 제목과 축 이름도 "
+        "한국어입니다. 한글은 NanumGothic 글꼴로 그립니다.",
     ),
     (
         "4. 시퀀스-투-시퀀스(seq2seq)",
@@ -243,7 +244,7 @@ SECTIONS: list[tuple[str, str, list[tuple[str, int]], str]] = [
             ),
             (
                 f"seqlab translate {CHATBOT} --beam 5 --attention-plot {FIG}/attention_ko.png "
-                "'안녕하세요, 오늘은 기분이 어떤가요?'",
+                "--plot-lang ko '안녕하세요, 오늘은 기분이 어떤가요?'",
                 4,
             ),
         ],
@@ -253,7 +254,12 @@ SECTIONS: list[tuple[str, str, list[tuple[str, int]], str]] = [
         "주목합니다. 챗봇의 어텐션은 거의 고르게 퍼져 있습니다. 그 까닭은 이 투어에서 "
         "확인하지 않았습니다. 답이 질문의 단어를 옮기는 것이 아니라 질문 전체에서 나오기 "
         "때문일 수도 있고, 작은 말뭉치로 짧게 학습한 탓일 수도 있습니다. 한글 레이블은 빈 "
-        "상자 없이 그려집니다(koreanize-matplotlib 휠에 든 NanumGothic 글꼴).",
+        "상자 없이 그려집니다(koreanize-matplotlib 휠에 든 NanumGothic 글꼴). --plot-lang ko를 "
+        "준 챗봇 그림은 제목과 축 이름도 한국어입니다. 두 히트맵의 색 눈금은 0에서 1까지가 "
+        "아니라 그림 안의 가장 작은 가중치에서 가장 큰 가중치까지이고, 가중치의 중앙값이 "
+        "가운데 색에 오도록 휘어 있습니다. 그래서 작은 차이도 다른 색으로 보이고, 고르게 퍼진 "
+        "챗봇의 어텐션도 색은 뚜렷하게 갈립니다. 실제 크기는 색 막대의 눈금으로 읽고, 토큰이 "
+        "15개 이하인 그림에서는 칸마다 적힌 가중치로도 읽습니다.",
     ),
     (
         "9. 트랜스포머: 순환 없이 어텐션만으로",

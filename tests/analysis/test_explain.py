@@ -7,6 +7,7 @@ import json
 import pytest
 import torch
 
+from seqlab.analysis import plots
 from seqlab.analysis.explain import build_model, explain, one_hot, walk
 from seqlab.cli import main
 from seqlab.errors import SeqlabError
@@ -101,6 +102,16 @@ def test_cli_text_and_plot(tmp_path, capsys: pytest.CaptureFixture[str]) -> None
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_cli_plot_in_korean(tmp_path, monkeypatch, capsys) -> None:
+    drawn = []
+    monkeypatch.setattr(plots, "save", lambda fig, path: drawn.append(fig))
+    main(["explain", "--steps", "5", "--plot", str(tmp_path / "h.png"), "--plot-lang", "ko"])
+    before = drawn[0].axes[0]
+    assert before.get_title() == "학습 전 숨겨진 상태 h_t"
+    assert before.get_xlabel() == "시점 t (입력 글자)"
+    assert "saved heatmap of h_t" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -111,6 +122,7 @@ def test_cli_text_and_plot(tmp_path, capsys: pytest.CaptureFixture[str]) -> None
         ["--arch", "rnn"],
         ["--positions", "none"],
         ["--arch", "transformer", "--hidden-size", "5"],
+        ["--plot-lang", "fr", "--plot", "never-written.png"],
     ],
 )
 def test_cli_bad_input_exits_2_with_one_line(args: list[str], capsys) -> None:

@@ -20,6 +20,7 @@ from matplotlib.text import Text
 
 from seqlab.analysis import bottleneck, plots, word_vectors
 from seqlab.analysis.adding import draw_adding
+from seqlab.analysis.attention_figure import attention_heatmap
 from seqlab.analysis.classification_report import draw_confusion
 from seqlab.analysis.explain import draw_hidden
 from seqlab.analysis.gradients import draw_gradients
@@ -76,7 +77,7 @@ def confusion():
 def attention():
     weights = np.random.default_rng(0).dirichlet(np.ones(5), size=4)  # (T, S)
     src = ["▁a", "▁little", "▁girl", ".", "<eos>"]
-    fig = plots.attention_heatmap(weights, src, ["▁une", "▁fille", ".", "<eos>"])
+    fig = attention_heatmap(weights, src, ["▁une", "▁fille", ".", "<eos>"])
     return fig, [fig.axes[0].xaxis, fig.axes[0].yaxis]
 
 
@@ -202,13 +203,13 @@ def test_only_plots_py_knows_matplotlib():
 def korean_hello():
     rng = np.random.default_rng(0)
     walk = [{"input": ch, "h": rng.uniform(-1, 1, size=3).tolist()} for ch in "안녕하세"]
-    return draw_hidden({"before": walk, "after": walk[::-1]})
+    return draw_hidden({"before": walk, "after": walk[::-1]}, lang="ko")
 
 
 def korean_attention():
     weights = np.random.default_rng(0).dirichlet(np.ones(4), size=3)  # (T, S)
     src = ["▁오늘", "▁어때", "?", "<eos>"]
-    return plots.attention_heatmap(weights, src, ["▁좋아요", ".", "<eos>"], title="어텐션")
+    return attention_heatmap(weights, src, ["▁좋아요", ".", "<eos>"], lang="ko")
 
 
 def korean_confusion():

@@ -8,7 +8,9 @@ import re
 
 import pytest
 
+from seqlab.analysis import plots
 from seqlab.cli import main
+from seqlab.data.normalize import has_hangul
 
 PAIRS = [
     ("hello", "bonjour"),
@@ -111,6 +113,22 @@ def test_attention_plot(run_dir, tmp_path, capsys):
     plotted = capsys.readouterr().out
     main(["translate", str(run_dir), "the dog"])
     assert plotted == capsys.readouterr().out  # the plot shows the translation it prints
+
+
+def test_attention_plot_in_korean(run_dir, tmp_path, monkeypatch, capsys):
+    drawn = []
+    monkeypatch.setattr(plots, "save", lambda fig, path: drawn.append(fig))
+    out = str(tmp_path / "att.png")
+    main(["translate", str(run_dir), "--attention-plot", out, "--plot-lang", "ko", "the dog"])
+    main(["translate", str(run_dir), "--attention-plot", out, "the dog"])
+    korean, english = (fig.axes[0] for fig in drawn)
+    assert (korean.get_title(), english.get_title()) == ("어텐션 가중치", "attention weights")
+    assert has_hangul(korean.get_xlabel()) and not has_hangul(english.get_xlabel())
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as e:
+        main(["translate", str(run_dir), "--attention-plot", out, "--plot-lang", "fr", "x"])
+    assert e.value.code == 2
+    assert capsys.readouterr().err.strip() == "error: --plot-lang 'fr': expected one of en, ko"
 
 
 def test_evaluate_reports_bleu_and_chrf(run_dir, tmp_path, capsys):

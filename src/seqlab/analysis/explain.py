@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from seqlab.analysis import plots
+from seqlab.analysis.plot_words import words
 from seqlab.data.normalize import nfc
 from seqlab.errors import SeqlabError
 from seqlab.nn.cells import gru_cell_gates, lstm_cell_gates, rnn_cell_gates
@@ -321,8 +322,10 @@ def format_text(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def draw_hidden(result: dict[str, Any]) -> plots.Figure:
-    """Heatmaps of h_t (rows: hidden units, columns: time steps t) before and after training."""
+def draw_hidden(result: dict[str, Any], lang: str = "en") -> plots.Figure:
+    """Heatmaps of h_t (rows: hidden units, columns: time steps t) before and after training,
+    labelled in ``lang`` ("en" or "ko")."""
+    text = words(lang)
     fig, axes = plots.figure(8.5, 3.4, ncols=2)
     for ax, key in zip(axes, ("before", "after"), strict=True):
         records = result[key]
@@ -330,15 +333,15 @@ def draw_hidden(result: dict[str, Any]) -> plots.Figure:
         image = plots.heatmap(
             ax,
             h.numpy(),
-            title=f"h_t {key} training",
-            xlabel="time step t (input character)",
-            ylabel="hidden unit",
+            title=text["hidden_title"].format(when=text[key]),
+            xlabel=text["time_step"],
+            ylabel=text["hidden_unit"],
             x_labels=[f"{t}\n{r['input']!r}" for t, r in enumerate(records)],
             cmap="RdBu_r",
             vmin=-1,
             vmax=1,
         )
-    plots.colorbar(fig, image, axes, "h_t value")
+    plots.colorbar(fig, image, axes, text["hidden_bar"])
     return fig
 
 

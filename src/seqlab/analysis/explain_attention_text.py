@@ -17,6 +17,7 @@ from seqlab.analysis.explain import (
     format_training,
     format_vector,
 )
+from seqlab.analysis.plot_words import words
 
 EQUATIONS = (
     "x_t = E[c_t] + P[t]    q_t = W_Q x_t + b_Q    k_t = W_K x_t + b_K    v_t = W_V x_t + b_V",
@@ -153,9 +154,10 @@ def format_text(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def draw_attention(result: dict[str, Any]) -> plots.Figure:
+def draw_attention(result: dict[str, Any], lang: str = "en") -> plots.Figure:
     """Heatmaps of a_ts (rows: query position t, columns: key position s) before and after
-    training; masked cells (s > t) are 0 and marked '-'."""
+    training, labelled in ``lang`` ("en" or "ko"); masked cells (s > t) are 0 and marked '-'."""
+    text = words(lang)
     fig, axes = plots.figure(8.5, 3.6, ncols=2)
     for ax, key in zip(axes, ("before", "after"), strict=True):
         records = result[key]
@@ -164,9 +166,9 @@ def draw_attention(result: dict[str, Any]) -> plots.Figure:
         image = plots.heatmap(
             ax,
             weights,
-            title=f"a_ts {key} training",
-            xlabel="key position s",
-            ylabel="query position t",
+            title=text["self_attention_title"].format(when=text[key]),
+            xlabel=text["key_position"],
+            ylabel=text["query_position"],
             x_labels=labels,
             y_labels=labels,
             vmin=0.0,
@@ -178,5 +180,5 @@ def draw_attention(result: dict[str, Any]) -> plots.Figure:
             for row, mrow in zip(weights.tolist(), masked, strict=True)
         ]
         plots.label_cells(ax, texts, (weights < 0.5).tolist())
-    plots.colorbar(fig, image, axes, "attention weight a_ts (each row sums to 1)")
+    plots.colorbar(fig, image, axes, text["self_attention_bar"])
     return fig

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import numpy as np
     from matplotlib.axes import Axes
     from matplotlib.axis import Axis
+    from matplotlib.colorbar import Colorbar
     from matplotlib.figure import Figure
     from matplotlib.image import AxesImage
     from matplotlib.text import Annotation, Text
@@ -194,14 +195,23 @@ def heatmap(
     cmap: str = "viridis",
     vmin: float | None = None,
     vmax: float | None = None,
+    gamma: float | None = None,
     rotate_x: bool = False,
 ) -> AxesImage:
     """``values`` (rows, cols) as an image on ``ax``; returns the image (for a colorbar).
 
     Columns and rows are indices: with ``x_labels`` (cols) or ``y_labels`` (rows) every cell is
     labelled, otherwise the axis gets integer ticks. ``rotate_x`` slants long column labels.
+    ``gamma`` maps ``vmin``..``vmax`` to colours through a power (below 1 spreads the small
+    values apart, above 1 the large ones); None maps them linearly.
     """
-    image = ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
+    if gamma is None:
+        image = ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
+    else:
+        from matplotlib.colors import PowerNorm
+
+        norm = PowerNorm(gamma, vmin=vmin, vmax=vmax)
+        image = ax.imshow(values, cmap=cmap, norm=norm, aspect="auto")
     rows, cols = values.shape
     small = 8 if max(rows, cols) > 12 else 9
     if x_labels is None:
@@ -219,10 +229,11 @@ def heatmap(
     return image
 
 
-def colorbar(fig: Figure, image: AxesImage, axes: Axes | list[Axes], label: str) -> None:
+def colorbar(fig: Figure, image: AxesImage, axes: Axes | list[Axes], label: str) -> Colorbar:
     """A colorbar for ``image`` beside ``axes``, labelled with the quantity the colour shows."""
     bar = fig.colorbar(image, ax=axes, shrink=0.9)
     bar.set_label(label)
+    return bar
 
 
 def label_cells(ax: Axes, texts: Sequence[Sequence[str]], dark: Sequence[Sequence[bool]]) -> None:
@@ -284,31 +295,6 @@ def _dot_box(ax: Axes, x: float, y: float, radius: float = 3.0) -> Bbox:
 
     cx, cy = ax.transData.transform((x, y))
     return Bbox.from_extents(cx - radius, cy - radius, cx + radius, cy + radius)
-
-
-def attention_heatmap(
-    weights: np.ndarray,
-    src_labels: Sequence[str],
-    tgt_labels: Sequence[str],
-    title: str = "attention weights",
-) -> Figure:
-    """weights (T, S): output tokens down the rows, source tokens along the columns."""
-    rows, cols = weights.shape
-    fig, (ax,) = figure(max(4.0, 0.45 * cols + 2.5), max(3.0, 0.4 * rows + 1.8))
-    image = heatmap(
-        ax,
-        weights,
-        title=title,
-        xlabel="source token",
-        ylabel="output token",
-        x_labels=src_labels,
-        y_labels=tgt_labels,
-        vmin=0.0,
-        vmax=1.0,
-        rotate_x=True,
-    )
-    colorbar(fig, image, ax, "attention weight (each row sums to 1)")
-    return fig
 
 
 def draw_panels(

@@ -33,12 +33,13 @@ class Explanation:
         """What the trained model spells, fed its own output from the first character."""
         return self.data["generation"]["text"]
 
-    def plot(self) -> plots.Figure:
+    def plot(self, lang: str = "en") -> plots.Figure:
         """Heatmaps before and after training: h_t (hidden units x time steps) of the recurrent
-        model, a_ts (query position t x key position s) of the attention head."""
+        model, a_ts (query position t x key position s) of the attention head; titles and axes
+        labelled in ``lang`` ("en" or "ko")."""
         if self.arch == "transformer":
-            return explain_attention_text.draw_attention(self.data)
-        return walkthrough.draw_hidden(self.data)
+            return explain_attention_text.draw_attention(self.data, lang)
+        return walkthrough.draw_hidden(self.data, lang)
 
     def __str__(self) -> str:
         if self.arch == "transformer":

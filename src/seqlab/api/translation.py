@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from seqlab.analysis import plots
+from seqlab.analysis.attention_figure import attention_heatmap
 from seqlab.api.display import image, png, table
 from seqlab.tasks.options import Translation as TaskTranslation
 
@@ -33,9 +34,10 @@ class Attention:
     source: list[str]
     target: list[str]
 
-    def plot(self, title: str = "attention weights") -> plots.Figure:
-        """The heatmap (output tokens down, source tokens across) as a matplotlib Figure."""
-        return plots.attention_heatmap(self.weights, self.source, self.target, title)
+    def plot(self, title: str | None = None, lang: str = "en") -> plots.Figure:
+        """The heatmap (output tokens down, source tokens across) as a matplotlib Figure, its
+        title ("attention weights" unless given) and axes labelled in ``lang`` ("en" or "ko")."""
+        return attention_heatmap(self.weights, self.source, self.target, title, lang=lang)
 
     def _repr_png_(self) -> bytes:
         return png(self.plot())

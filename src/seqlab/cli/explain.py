@@ -8,6 +8,7 @@ import json
 import typer
 
 from seqlab.analysis import plots
+from seqlab.analysis.plot_words import words
 from seqlab.api import explain
 
 
@@ -32,6 +33,9 @@ def register(app: typer.Typer) -> None:
         plot: str | None = typer.Option(
             None, "--plot", help="Save a heatmap (PNG) of h_t, or of the attention weights."
         ),
+        plot_lang: str = typer.Option(
+            "en", "--plot-lang", help="Language of the --plot titles and axis labels: en or ko."
+        ),
     ) -> None:
         """Print every term of h_t (or of one attention head) and y_t for each t, train, then
         generate from the first char.
@@ -39,10 +43,11 @@ def register(app: typer.Typer) -> None:
         The numbers come from seqlab.nn (the explicit cells, or the explicit scaled dot-product
         attention of a one-head MultiHeadAttention) run on the model's own parameters.
         """
+        words(plot_lang)  # an unknown language fails before the training, not after
         options = {"hidden_size": hidden_size, "seed": seed, "steps": steps, "lr": lr}
         result = explain(text, cell, arch=arch, positions=positions, **options)
         if plot:
-            plots.save(result.plot(), plot)
+            plots.save(result.plot(plot_lang), plot)
         if as_json:
             typer.echo(json.dumps(result.data))
         else:

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from seqlab.analysis import plots
+from seqlab.analysis.plot_words import words
 from seqlab.api import Model, load
 from seqlab.data.io import iter_lines
 from seqlab.decode.limits import LENGTH_PENALTIES, LIMITS
@@ -37,6 +38,9 @@ def translate(
     attention_plot: Path = typer.Option(
         None, "--attention-plot", help="Draw SENTENCE's attention heatmap to this PNG."
     ),
+    plot_lang: str = typer.Option(
+        "en", "--plot-lang", help="Language of the --attention-plot title and axes: en or ko."
+    ),
     which: str = typer.Option("best", help="Checkpoint: best or last."),
     ensemble: list[Path] = typer.Option(
         None, "--ensemble", help="Another run to ensemble with RUN (same vocabularies); repeat."
@@ -49,13 +53,14 @@ def translate(
     """Translate SENTENCE, the lines of --input, or stdin line by line (one output line per
     input line; an empty line gives an empty line)."""
     strategy = beam_or_greedy(beam, n_best, length_penalty, alpha)
+    words(plot_lang)  # an unknown --plot-lang fails before the model loads
     moses = TranslateOptions(strategy=strategy, on_long=on_long).n_best > 1  # checks them too
     if sentence is not None and input_ is not None:
         raise SeqlabError("translate: give a SENTENCE or --input FILE, not both")
     model = load(run, backend, which=which, ensemble=ensemble or ())
     decoding = {"beam": beam, "length_penalty": length_penalty, "alpha": alpha, "on_long": on_long}
     if attention_plot is not None:
-        _plot(model, sentence, attention_plot, decoding)
+        _plot(model, sentence, attention_plot, decoding, lang=plot_lang)
         return
     if sentence is not None:
         lines, batch = [sentence], 1
@@ -69,8 +74,9 @@ def translate(
             print(out, flush=True)
 
 
-def _plot(model: Model, sentence: str | None, path: Path, decoding: dict) -> None:
-    """Translate ``sentence`` and draw its attention (target rows x source columns)."""
+def _plot(model: Model, sentence: str | None, path: Path, decoding: dict, *, lang: str) -> None:
+    """Translate ``sentence`` and draw its attention (target rows x source columns), labelled in
+    ``lang``."""
     if sentence is None:
         raise SeqlabError("--attention-plot: needs a SENTENCE argument")
     if not getattr(model.module, "has_attention", False):
@@ -78,7 +84,7 @@ def _plot(model: Model, sentence: str | None, path: Path, decoding: dict) -> Non
     if not sentence.strip():
         raise SeqlabError("--attention-plot: needs a non-empty SENTENCE")
     result = model.translate(sentence, attention=True, **decoding)
-    plots.save(result.attention.plot(), path)
+    plots.save(result.attention.plot(lang=lang), path)
     print(result.text)
     print(f"attention plot: {path}", file=sys.stderr)
 

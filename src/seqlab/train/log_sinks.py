@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from seqlab.analysis import plots
+from seqlab.analysis.attention_figure import attention_heatmap
 from seqlab.errors import ConfigError
 from seqlab.extras import EXTRAS
 from seqlab.train.samples import Samples
@@ -108,7 +108,7 @@ class TensorBoardSink:
         if samples.attention is not None:
             a = samples.attention
             title = f"attention at step {step}"
-            figure = plots.attention_heatmap(a.weights, a.source, a.output, title=title)
+            figure = attention_heatmap(a.weights, a.source, a.output, title=title)
             self.writer().add_figure("valid/attention", figure, step)  # drawn as a PNG
         self.writer().flush()
 
