@@ -21,7 +21,8 @@ def reshape_logits(
 ) -> Tensor:
     """logits (B, V) -> float32 logits divided by ``temperature``, with every token outside
     the top-k and outside the nucleus (smallest set reaching ``top_p``) at -inf."""
-    logits = logits.float()
+    if logits.dtype != torch.float32:
+        logits = logits.float()
     if temperature != 1.0:  # x / 1 is x: one call less per step
         logits = logits / temperature
     if top_k and top_k < logits.size(-1):

@@ -156,8 +156,8 @@ class StepInference:
                 pre = torch.addmm(gi, h, w_hh_t)
                 x = torch.tanh(pre) if self.nonlinearity == "tanh" else torch.relu(pre)
             hs.append(x)
-        h = torch.stack(hs)  # (L, B, H)
-        return x, ((h, torch.stack(cs)) if self.mode == "lstm" else h)
+        h = _layers(hs)  # (L, B, H)
+        return x, ((h, _layers(cs)) if self.mode == "lstm" else h)
 
     def _layer_state(self, state, layer: int, batch: int, w_hh_t: Tensor):
         """(h, c) of one layer, each (B, H); c is None except for an LSTM."""
@@ -167,6 +167,11 @@ class StepInference:
         if self.mode == "lstm":
             return state[0][layer], state[1][layer]
         return state[layer], None
+
+
+def _layers(per_layer: list[Tensor]) -> Tensor:
+    """L tensors (B, H) -> (L, B, H); one layer is a view, not a copy."""
+    return per_layer[0].unsqueeze(0) if len(per_layer) == 1 else torch.stack(per_layer)
 
 
 def _lstm(gates: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
