@@ -142,6 +142,8 @@ class StepInference:
         """x (B, I) (or the non-embedding part), state (L, B, H) or (h, c) or None (zeros)
         -> (top h (B, H), new state). Call it with autograd off (no_grad or inference_mode).
         """
+        if self.mode == "lstm" and len(self.layers) == 1 and state is not None:
+            return self._one_lstm_layer(x, state, tokens)
         batch = (tokens if x is None else x).shape[0]
         hs, cs = [], []
         for layer, (w_ih_t, w_hh_t, b_in, b_hid) in enumerate(self.layers):
@@ -158,6 +160,13 @@ class StepInference:
             hs.append(x)
         h = _layers(hs)  # (L, B, H)
         return x, ((h, _layers(cs)) if self.mode == "lstm" else h)
+
+    def _one_lstm_layer(self, x: Tensor | None, state: State, tokens: Tensor | None):
+        """:meth:`step` of a one-layer LSTM from a given state: the same products, without the
+        per-layer loop (at batch 1 its calls cost as much as the pointwise work)."""
+        gates = torch.addmm(self._first_input(x, tokens), state[0][0], self.layers[0][1])
+        h, c = _lstm(gates, state[1][0])
+        return h, (h.unsqueeze(0), c.unsqueeze(0))
 
     def _layer_state(self, state, layer: int, batch: int, w_hh_t: Tensor):
         """(h, c) of one layer, each (B, H); c is None except for an LSTM."""
@@ -177,9 +186,9 @@ def _layers(per_layer: list[Tensor]) -> Tensor:
 def _lstm(gates: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
     """gates (B, 4H) in torch's order i, f, g, o -> (h, c), each (B, H)."""
     n = c.shape[-1]
-    sig = torch.sigmoid(gates)  # over all 4H: fewer calls than one per gate; g's slice unused
-    c = torch.addcmul(sig[:, n : 2 * n] * c, sig[:, :n], torch.tanh(gates[:, 2 * n : 3 * n]))
-    return sig[:, 3 * n :] * torch.tanh(c), c
+    i, f, _, o = torch.sigmoid(gates).chunk(4, 1)  # over all 4H: fewer calls than one per gate
+    c = torch.addcmul(f * c, i, torch.tanh(gates[:, 2 * n : 3 * n]))
+    return o * torch.tanh(c), c
 
 
 def _gru(gi: Tensor, gh: Tensor, h: Tensor) -> Tensor:
