@@ -26,8 +26,8 @@ decides:
 
 Held-out questions (:func:`read_heldout`): a TSV with the header ``question kind register
 reference paraphrases split``; kind is paraphrase or everyday, register 존댓말 or 반말, split
-tune or report; a paraphrase names the training question it rephrases and one of that question's
-training answers as its reference.
+tune or report; a paraphrase names the training question it rephrases (and, after `` | ``, any
+other training questions that ask the same thing) and one answer of the first as its reference.
 """
 
 from __future__ import annotations
@@ -82,6 +82,10 @@ class Corpus:
         for q, a in pairs:
             self.answers_of.setdefault(key(q), []).append(a)
 
+    def answers_to(self, questions: list[str]) -> list[str]:
+        """Every training answer to any of ``questions``."""
+        return [a for q in questions for a in self.answers_of.get(key(q), [])]
+
     def provenance(self, question: str, reply: str, fallback: str | None = None) -> str:
         """fallback, copied pair, copied or new (see the module's docstring)."""
         if fallback is not None and key(reply) == key(fallback):
@@ -130,6 +134,11 @@ class HeldOut:
     reference: str
     paraphrases: str
     split: str
+
+    @property
+    def sources(self) -> list[str]:
+        """The training questions a paraphrase rephrases (none for an everyday question)."""
+        return [q.strip() for q in self.paraphrases.split(" | ")] if self.paraphrases else []
 
 
 def read_heldout(path: Path) -> list[HeldOut]:

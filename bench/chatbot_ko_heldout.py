@@ -14,10 +14,10 @@ whose beam score (length-normalised log-probability) is below S becomes the fall
 ``seqlab chat RUN --min-score S --fallback 잘 모르겠어요.``. The measures:
 
 - paraphrases: corpus chrF and BLEU (sacrebleu) of the replies against their references; *on
-  topic*: the reply's sentence chrF against some training answer of the paraphrased question
-  is at least 50 (a copy of one scores 100; a reply on another subject scores about 10 to 25);
-- everyday questions: how many get the fallback; any other reply is a training answer to some
-  other question, the honest reply being that the bot does not know;
+  topic*: the reply's sentence chrF against some training answer of the paraphrased
+  question(s) is at least 50 (a copy of one scores 100; a reply on another subject far less);
+- everyday questions: how many get the fallback; any other reply counts as wrong, since the
+  corpus answers none of them and the honest reply is that the bot does not know;
 - acceptable: paraphrases on topic plus everyday questions answered with the fallback, over all;
 - speech level: of the polite (존댓말) questions, how many get a polite reply, by the rule of
   bench/_korean_chat.py, with and without the fallback replies (the fallback is polite);
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import sacrebleu
 
-from bench._korean_chat import MARKS, POLITE, Corpus, HeldOut, key, read_heldout, register
+from bench._korean_chat import MARKS, POLITE, Corpus, HeldOut, read_heldout, register
 from seqlab.api import load
 from seqlab.data.chatterbot import chatterbot_pairs
 
@@ -76,7 +76,7 @@ def measure(rows: list[HeldOut], texts: list[str], corpus: Corpus) -> dict[str, 
     para = [(r, t) for r, t in pairs if r.kind == "paraphrase"]
     every = [(r, t) for r, t in pairs if r.kind == "everyday"]
     on_topic = sum(
-        t != FALLBACK and best_chrf(t, corpus.answers_of[key(r.paraphrases)]) >= ON_TOPIC_CHRF
+        t != FALLBACK and best_chrf(t, corpus.answers_to(r.sources)) >= ON_TOPIC_CHRF
         for r, t in para
     )
     polite = [t for r, t in pairs if r.register == POLITE]
@@ -113,8 +113,8 @@ def report(m: dict[str, float], what: str) -> list[str]:
         f"pair's answer; on topic {share(m['on_topic'], m['paraphrases'])} (chrF >= "
         f"{ON_TOPIC_CHRF:.0f} against an answer of that question); fallback "
         f"{share(m['paraphrase_fallbacks'], m['paraphrases'])}",
-        f"everyday: fallback {share(m['everyday_fallbacks'], m['everyday'])}; the rest get a "
-        "training answer to another question",
+        f"everyday: fallback {share(m['everyday_fallbacks'], m['everyday'])} (any other reply "
+        "counts as wrong: the corpus holds no answer to them)",
         f"acceptable (paraphrase on topic, or everyday with the fallback): "
         f"{share(m['acceptable'], m['questions'])}",
         f"polite questions answered politely: {share(m['polite_replies'], m['polite_questions'])}"
