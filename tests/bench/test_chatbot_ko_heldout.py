@@ -6,6 +6,7 @@ are marked by where they come from, and the script runs on a tiny run."""
 from __future__ import annotations
 
 import importlib
+import shlex
 import types
 from collections import Counter
 from pathlib import Path
@@ -152,3 +153,24 @@ def test_ask_marks_each_reply(tiny_korean_run, capsys, corpus):
         assert {COPIED_PAIR: "[학습 쌍 그대로]", COPIED: "[학습 답 재사용]", NEW: "[새 답]"}[
             mark
         ] in line
+
+
+def test_the_korean_tours_chatbot_commands_parse_and_share_one_threshold(monkeypatch):
+    """The tour (scripts/tour_ko_chatbot.py) asks `seqlab chat` and this script with the same
+    --min-score, and its commands are ones the script's own parser accepts."""
+    monkeypatch.syspath_prepend(str(REPO / "scripts"))
+    tour = importlib.import_module("tour_ko_chatbot")
+    commands = [shlex.split(cmd.split("|")[-1]) for cmd, _ in tour.COMMANDS]
+    chats = [c for c in commands if c[:2] == ["seqlab", "chat"]]
+    benches = [c for c in commands if c[:3] == ["python", "-m", "bench.chatbot_ko_heldout"]]
+    assert len(chats) == 1 and len(benches) == 2
+    for argv in benches:
+        args = script.parse(argv[3:])
+        assert str(args.run) == tour.CHATBOT and args.min_score == float(tour.MIN_SCORE)
+    chat = chats[0]
+    assert chat[chat.index("--min-score") + 1] == tour.MIN_SCORE
+    assert chat[chat.index("--fallback") + 1] == script.FALLBACK
+    assert any(
+        args == tour.QUESTIONS
+        for args in (b[b.index("--ask") + 1 :] for b in benches if "--ask" in b)
+    )
