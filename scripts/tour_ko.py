@@ -23,8 +23,10 @@ from tour_commands import (
     TRANSFORMER,
     WORD_VECTORS,
 )
+from tour_ko_chatbot import CHATBOT  # trained by the tour itself, in section 2
+from tour_ko_chatbot import COMMANDS as CHATBOT_COMMANDS
+from tour_ko_chatbot import NOTICE as CHATBOT_NOTICE
 
-CHATBOT = "runs/tour/chatbot_ko"  # trained by the tour itself, in section 2
 SENTENCE = "나는 오늘 기분이 짙은 구름처럼 늘어져 있다"  # the lecture's many-to-one example
 
 HEADING = "seqlab 둘러보기: 강의를 따라서"
@@ -85,25 +87,13 @@ SECTIONS: list[tuple[str, str, list[tuple[str, int]], str]] = [
             ),
             ("seqlab predict runs/demo/topics --input runs/demo/questions.txt", 6),
             ("seqlab predict runs/classify/sms --input runs/tour/sms.txt", 6),
-            (f"seqlab train configs/chatbot_ko.yaml --set out_dir={CHATBOT}", 14),
-            (f"seqlab params {CHATBOT}", 18),
-            (
-                "printf '안녕하세요\\n오늘 어때?\\n안녕\\n너는 누구니?\\n무엇을 먹니?\\n' "
-                f"| seqlab chat {CHATBOT} --beam 5",
-                8,
-            ),
+            *CHATBOT_COMMANDS,
         ],
         "처음 두 명령은 일대다입니다. 모델이 낸 글자를 다음 입력으로 다시 넣으며 글을 "
         "이어 씁니다. 첫 명령은 시작 글자 'The '(--prime)를 받고, 둘째 명령은 "
         "'Korean'(한국 이름)이라는 조건 하나를 받아 이름을 만듭니다. 분류기 두 개는 "
         "다대일입니다. 글 전체를 읽고 레이블 "
-        "하나와 그 확률을 냅니다. 다대다의 예는 한국어 챗봇입니다. chatterbot 말뭉치의 한국어 "
-        "부분(19개 주제, 질문과 답 696쌍)으로 여기서 직접 학습합니다. 학습은 시간이 아니라 "
-        "스텝 수(train.max_steps)로 끝납니다. 그래서 컴퓨터가 한가하든 바쁘든 같은 모델이 "
-        "나오고 같은 답을 합니다. 모델 크기는 `seqlab params`로 셉니다. 답은 질문 순서대로 "
-        "한 줄에 하나씩 나옵니다. 이 챗봇은 문장을 어절(띄어쓰기와 문장 부호로 자른 단위) "
-        "단위로 자릅니다. 구조는 4절에서 설명하는 인코더-디코더에 8절의 어텐션을 더한 "
-        "것입니다.",
+        "하나와 그 확률을 냅니다. " + CHATBOT_NOTICE,
     ),
     (
         "3. 수치 예제: hello와 다다익선",

@@ -15,6 +15,7 @@ from seqlab.decode.limits import LENGTH_PENALTIES, LIMITS
 from seqlab.decode.strategy import beam_or_greedy
 from seqlab.errors import SeqlabError
 from seqlab.tasks.options import TranslateOptions
+from seqlab.tasks.seq2seq.use import Fallback
 from seqlab.tasks.seq2seq.use import chat as chat_loop
 
 
@@ -98,12 +99,20 @@ def chat(
     backend: str = typer.Option(
         "torch", "--backend", help="torch, onnx or onnx-int8 (see seqlab export)."
     ),
+    min_score: float = typer.Option(
+        None, "--min-score", help="Say --fallback instead of a reply whose beam score is lower."
+    ),
+    fallback: str = typer.Option(
+        "I don't know.", "--fallback", help="The fixed reply below --min-score."
+    ),
 ) -> None:
     """Talk to a model: one line in, one reply out; Ctrl-D or 'quit' ends."""
     options = TranslateOptions(strategy=beam_or_greedy(beam, 1, length_penalty))
+    unsure = None if min_score is None else Fallback(fallback, min_score)
     model = load(run, backend, which=which)
     interactive = sys.stdin.isatty()
     if interactive:
         print("type a line and press Enter; Ctrl-D or 'quit' ends", file=sys.stderr)
     streams = (sys.stdin, sys.stdout)
-    chat_loop(model.task, model.module, streams, options, prompt="> " if interactive else "")
+    prompt = "> " if interactive else ""
+    chat_loop(model.task, model.module, streams, options, prompt=prompt, fallback=unsure)

@@ -39,16 +39,18 @@ class PairStats:
     empty: int = 0  # pairs with an empty (or all-whitespace) side
     too_long: int = 0  # pairs over the length limit (counted by :func:`filter_lengths`)
     held_out: int = 0  # pairs set aside for validation by a random split
+    excluded: int = 0  # pairs left out because the config lists them
 
     @property
     def kept(self) -> int:
-        return self.read - self.empty - self.too_long - self.held_out
+        return self.read - self.empty - self.too_long - self.held_out - self.excluded
 
     def describe(self, what: str) -> str:
         held = f"{self.held_out:,} held out for validation, " if self.held_out else ""
+        excluded = f"{self.excluded:,} excluded as listed, " if self.excluded else ""
         return (
             f"{what}: {self.read:,} pairs read, {self.empty:,} with an empty side dropped, "
-            f"{held}{self.too_long:,} over the length limit dropped, {self.kept:,} kept"
+            f"{excluded}{held}{self.too_long:,} over the length limit dropped, {self.kept:,} kept"
         )
 
 

@@ -13,6 +13,7 @@ from seqlab.config import (
     Probability,
     RecurrentModelConfig,
     TransformerFields,
+    TupleOf,
 )
 from seqlab.data.tokenizers import TOKENIZER_KINDS
 from seqlab.nn.attention import ATTENTION_KINDS, LUONG_SCORES
@@ -26,6 +27,8 @@ class Seq2SeqDataConfig(TokenizedDataConfig):
     valid / valid_tgt: the same for validation; none -> hold out ``valid_fraction`` (seeded by
         ``split_seed``). columns: TSV columns of (source, target), e.g. [1, 0] to swap.
     max_pairs: use only this many training pairs (0 = all), after a seeded shuffle.
+    exclude_pairs: [source, target] training pairs to leave out, compared after NFC and
+        trimming (a corpus pair that should not be learned, e.g. a reply in the wrong register).
     tokenizer: bpe | unigram | word | char; joint: one tokenizer and vocabulary for both sides.
     max_src_len / max_tgt_len: drop longer training pairs (tokens; 0 = keep all). Longer
         sources at translation time are truncated (or rejected) to ``max_src_len``.
@@ -40,6 +43,7 @@ class Seq2SeqDataConfig(TokenizedDataConfig):
     columns: list[int] | None = None
     split_seed: int = 1234
     max_pairs: NonNegative = 0
+    exclude_pairs: TupleOf[TupleOf[str]] = ()
     vocab_size: Positive = 8000
     joint: bool = False
     max_vocab: NonNegative = 0
@@ -53,6 +57,8 @@ class Seq2SeqDataConfig(TokenizedDataConfig):
             len(self.columns) != 2 or min(self.columns) < 0 or len(set(self.columns)) != 2
         ):
             raise ValueError(f"columns: expected two different column numbers, got {self.columns}")
+        if any(len(pair) != 2 for pair in self.exclude_pairs):
+            raise ValueError("exclude_pairs: expected [source, target] pairs of two texts each")
         if self.valid_tgt and not self.valid:
             raise ValueError("valid_tgt: given without valid (the source side)")
         return self

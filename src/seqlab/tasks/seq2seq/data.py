@@ -4,6 +4,7 @@ the tokenizer and vocabulary of each side."""
 from __future__ import annotations
 
 from seqlab.data import chatterbot
+from seqlab.data.normalize import nfc
 from seqlab.data.parallel import PairStats, read_aligned, read_tsv
 from seqlab.data.tokenizers import Tokenizer, build_tokenizer
 from seqlab.data.vocab import Vocab
@@ -26,6 +27,18 @@ def read_pairs(
     if tgt is not None:
         return read_aligned(src, tgt, d.encoding)
     return read_tsv(src, d.encoding, d.columns or (0, 1))
+
+
+def leave_out(
+    pairs: list[tuple[str, str]], listed: list[tuple[str, str]], stats: PairStats
+) -> list[tuple[str, str]]:
+    """``pairs`` without every pair equal to one of ``listed`` (after NFC and trimming), counted
+    in ``stats.excluded``. A listed pair that is not there leaves nothing out: the same config
+    may train on other data."""
+    drop = {(nfc(s).strip(), nfc(t).strip()) for s, t in listed}
+    kept = [pair for pair in pairs if (nfc(pair[0]).strip(), nfc(pair[1]).strip()) not in drop]
+    stats.excluded += len(pairs) - len(kept)
+    return kept
 
 
 def is_chatbot(d: Seq2SeqDataConfig) -> bool:

@@ -47,7 +47,7 @@ from seqlab.tasks.artifacts import Artifacts
 from seqlab.tasks.base import Task
 from seqlab.tasks.options import EvaluateOptions, Evaluation, TranslateOptions, Translation
 from seqlab.tasks.seq2seq.config import Seq2SeqDataConfig, Seq2SeqModelConfig
-from seqlab.tasks.seq2seq.data import build_sides, is_chatbot, read_pairs
+from seqlab.tasks.seq2seq.data import build_sides, is_chatbot, leave_out, read_pairs
 from seqlab.tasks.seq2seq.metrics import bleu_and_chrf, corpus_bleu, teacher_forced_loss
 from seqlab.tasks.seq2seq.model import build_model
 from seqlab.tasks.seq2seq.samples import greedy_samples
@@ -99,6 +99,7 @@ class Seq2SeqTask(Task):
     def prepare(self, artifacts: Path | None = None) -> None:
         d = self.config.data
         pairs, stats = read_pairs(d, d.train, d.train_tgt)
+        pairs = leave_out(pairs, d.exclude_pairs, stats)
         if d.valid:
             valid, vstats = read_pairs(d, d.valid, d.valid_tgt)
         else:

@@ -1,13 +1,17 @@
 """Front ends of a seq2seq run's ``translate`` verb: Moses-style n-best output lines, and the
-chat loop (one line in, one reply out)."""
+chat loop (one line in, one reply out), which may say a fixed fallback reply instead of a
+low-scoring one."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import TextIO
 
 from torch import nn
 
+from seqlab.errors import SeqlabError
 from seqlab.tasks.options import TranslateOptions, Translation
 
 
@@ -22,11 +26,46 @@ def moses_lines(translations: Iterable[Translation], n_best: int) -> Iterator[st
             yield f"{index} ||| {text} ||| {hyp.score:.4f}"
 
 
+@dataclass(frozen=True)
+class Fallback:
+    """A fixed ``reply`` said instead of the model's own whenever its best hypothesis scores
+    below ``min_score``. The score is the one beam search ranks by (the log-probability divided
+    by the length penalty), so a threshold holds for one decoding setting: a chatbot trained on a
+    small corpus answers a question unlike any of its training questions with some training reply
+    all the same, and the low score is the only sign that it is guessing."""
+
+    reply: str
+    min_score: float
+
+    def __post_init__(self):
+        if not math.isfinite(self.min_score):
+            raise SeqlabError(
+                f"min_score (--min-score): must be a finite number, not {self.min_score}"
+            )
+        if not self.reply.strip():
+            raise SeqlabError("fallback (--fallback): the reply must not be empty")
+
+    def falls_back(self, translation: Translation) -> bool:
+        """Whether the best hypothesis scores below the threshold (an empty n-best list does)."""
+        scores = [hyp.score for hyp in translation.hypotheses[:1]]
+        return not scores or scores[0] < self.min_score
+
+    def reply_to(self, translation: Translation) -> str:
+        return self.reply if self.falls_back(translation) else translation.text
+
+
 def chat(
-    task, model: nn.Module, streams: tuple[TextIO, TextIO], options: TranslateOptions, *, prompt=""
+    task,
+    model: nn.Module,
+    streams: tuple[TextIO, TextIO],
+    options: TranslateOptions,
+    *,
+    prompt="",
+    fallback: Fallback | None = None,
 ) -> int:
     """One line in, one reply out, until EOF (Ctrl-D) or ``quit``. Empty lines are skipped.
-    ``streams`` is (input, output); returns the number of replies."""
+    ``streams`` is (input, output); with a ``fallback``, a reply scoring below its threshold is
+    replaced by its fixed reply. Returns the number of replies."""
     stdin, stdout = streams
     replies = 0
     while True:
@@ -44,6 +83,6 @@ def chat(
         if not text:
             continue
         reply = next(task.translate(model, [text], options))
-        stdout.write(reply.text + "\n")
+        stdout.write((fallback.reply_to(reply) if fallback else reply.text) + "\n")
         stdout.flush()
         replies += 1
