@@ -144,6 +144,12 @@ gradients.draw_gradients(result)"""
 
 ATTENTION_HELLO = 'seqlab.explain("hello", arch="transformer", hidden_size=4, seed=0)'
 
+
+def explained_ko(name: str, call: str) -> str:
+    """A Korean cell that prints an explanation and draws its figure with Korean labels."""
+    return f'{name} = {call}\nprint({name})\n{name}.plot(lang="ko")'
+
+
 # section number -> code cells, per language; the sections are the tours' (1..9)
 CELLS: dict[str, dict[int, list[str]]] = {
     "en": {
@@ -166,7 +172,11 @@ CELLS: dict[str, dict[int, list[str]]] = {
         9: [ATTENTION_HELLO],
     },
     "ko": {
-        1: ['seqlab.explain("안녕하세요", "lstm", hidden_size=4, seed=0, steps=0)'],
+        1: [
+            explained_ko(
+                "cell", 'seqlab.explain("안녕하세요", "lstm", hidden_size=4, seed=0, steps=0)'
+            )
+        ],
         2: [
             CHAR_LM,
             CHAR_SAMPLE,
@@ -174,9 +184,9 @@ CELLS: dict[str, dict[int, list[str]]] = {
             chatbot("korean", ["안녕하세요", "오늘 어때?", "너는 누구니?"], "chatbot_ko"),
         ],
         3: [
-            'hello = seqlab.explain("hello", "rnn", hidden_size=4, seed=0)\nhello',
+            explained_ko("hello", 'seqlab.explain("hello", "rnn", hidden_size=4, seed=0)'),
             "hello.generated",
-            'dada = seqlab.explain("다다익선", "rnn", hidden_size=4, seed=0)\ndada',
+            explained_ko("dada", 'seqlab.explain("다다익선", "rnn", hidden_size=4, seed=0)'),
             "dada.generated",
         ],
         4: ['bot.translate("오늘 어때?", beam=5, n_best=3)'],
@@ -184,9 +194,14 @@ CELLS: dict[str, dict[int, list[str]]] = {
         6: [TOKENIZE_KO, WORD_VECTORS],
         7: [GRADIENTS],
         8: [
-            'bot.translate("안녕하세요, 오늘은 기분이 어떤가요?", beam=5, attention=True).attention'
+            'bot.translate("안녕하세요, 오늘은 기분이 어떤가요?", beam=5, attention=True)'
+            '.attention.plot(lang="ko")'
         ],
-        9: [ATTENTION_HELLO],
+        9: [
+            explained_ko(
+                "attention", 'seqlab.explain("hello", arch="transformer", hidden_size=4, seed=0)'
+            )
+        ],
     },
 }
 
