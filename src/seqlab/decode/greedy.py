@@ -9,6 +9,7 @@ row's draws depend on its position in the batch, never on when other rows finish
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
 
 import torch
@@ -54,8 +55,7 @@ class Picker:
         owned = self.sample is not None and self.sample.generator is None
         ahead = horizon if owned and self.sample.seed is not None else 0
         self.ahead = [ahead] * len(sizes)  # per group: steps still to draw in chunks
-        self.drawn: list[list[Tensor]] = [[] for _ in sizes]  # per group: noise not used yet
-        self.temperature = self.sample.temperature if self.sample else 1.0
+        self.drawn: list[deque[Tensor]] = [deque() for _ in sizes]  # per group: noise not used yet
 
     def __call__(self, logits: Tensor, live: list[int]) -> Tensor:
         """logits (A, V), live (A,) the batch row of each live row -> ids (A,)."""
@@ -63,7 +63,7 @@ class Picker:
             return logits.argmax(-1)
         s = self.sample
         return draw(
-            reshape_logits(logits, self.temperature, s.top_k, s.top_p),
+            reshape_logits(logits, s.temperature, s.top_k, s.top_p),
             self._noise(live, logits.shape[-1]),
         )
 
@@ -88,8 +88,7 @@ class Picker:
             steps = min(self.chunk, self.ahead[g])
             self.ahead[g] -= steps
             queue.extend(race_noise((steps * (b - a), vocab), self.generators[g]).split(b - a))
-            queue.reverse()  # pop() from the end takes the earliest step first
-        return queue.pop()
+        return queue.popleft()
 
 
 class GreedySearch:

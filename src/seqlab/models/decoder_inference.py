@@ -22,7 +22,12 @@ import torch
 from torch import Tensor, nn
 
 from seqlab.nn.attention import BahdanauAttention
-from seqlab.nn.step_inference import StepInference, parameters_key
+from seqlab.nn.step_inference import (
+    StepInference,
+    parameter_slots,
+    parameters_key,
+    slot_values,
+)
 
 
 class _Rnn:
@@ -41,11 +46,8 @@ class DecoderInference:
     """Prepared weights of one :class:`~seqlab.models.decoder.Decoder`, for ``step`` only."""
 
     def __init__(self, decoder: Any):
-        # where each parameter lives, so the freshness check skips the module walk
-        self.slots = [
-            (m, n) for m in decoder.modules() for n, p in m._parameters.items() if p is not None
-        ]
-        self.key = parameters_key(self._current())
+        self.slots = parameter_slots(decoder)  # the freshness check skips the module walk
+        self.key = parameters_key(slot_values(self.slots))
         self.owner = weakref.ref(decoder)
         self.wiring = decoder.wiring
         self.embedding = decoder.embedding.weight  # (V, E)
@@ -63,14 +65,11 @@ class DecoderInference:
                 h = decoder.hidden_size
                 self.combine_out, self.combine_ctx = w_t[:h].contiguous(), w_t[h:].contiguous()
 
-    def _current(self) -> list:
-        return [m._parameters[n] for m, n in self.slots]
-
     def fresh(self, decoder: Any) -> bool:
         """The weights it was prepared from are the decoder's weights, unchanged."""
         if self.owner() is not decoder:
             return False
-        return self.key == parameters_key(self._current())
+        return self.key == parameters_key(slot_values(self.slots))
 
     def step(self, tokens: Tensor, state) -> tuple[Tensor, Tensor, Any, Tensor | None]:
         """tokens (B,) -> logits (B, V), hidden (B, H), new RNN state, attention (B, S)."""

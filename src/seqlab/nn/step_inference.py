@@ -60,6 +60,17 @@ def mark_checked(prepared: object) -> None:
     prepared.__dict__["call"] = _CALL.get()
 
 
+def parameter_slots(module: torch.nn.Module) -> list[tuple[torch.nn.Module, str]]:
+    """(submodule, name) of every parameter of ``module``: where each lives, so that reading
+    them again (:func:`slot_values`) skips the module walk."""
+    return [(m, n) for m in module.modules() for n, p in m._parameters.items() if p is not None]
+
+
+def slot_values(slots: list[tuple[torch.nn.Module, str]]) -> list[Tensor]:
+    """The parameters now held at ``slots`` (a replaced parameter shows as its new tensor)."""
+    return [m._parameters[n] for m, n in slots]
+
+
 def parameters_key(params: list[Tensor]) -> tuple:
     """Identity, in-place version and storage of each tensor: a changed value, a replaced
     parameter or a ``.data`` swap (``.to(dtype)``) each change the key."""
@@ -85,10 +96,7 @@ class StepInference:
             raise ValueError("StepInference needs a unidirectional Recurrent")
         self.owner = weakref.ref(rnn)
         self.mode, self.nonlinearity = rnn.mode, rnn.nonlinearity
-        # where each parameter lives, so freshness checks skip module recursion
-        self.slots = [
-            (m, n) for m in rnn.modules() for n, p in m._parameters.items() if p is not None
-        ]
+        self.slots = parameter_slots(rnn)
         self.key = parameters_key(self._current(embedding))
         with torch.no_grad():
             self.layers = [self._prepare(rnn, layer) for layer in range(rnn.num_layers)]
@@ -97,7 +105,7 @@ class StepInference:
                 self.table = self._table(embedding, table_limit)
 
     def _current(self, embedding: Tensor | None) -> list[Tensor]:
-        own = [m._parameters[n] for m, n in self.slots]
+        own = slot_values(self.slots)
         return own if embedding is None else [embedding, *own]
 
     def _prepare(self, rnn: Recurrent, layer: int) -> list[Tensor]:
@@ -142,8 +150,6 @@ class StepInference:
         """x (B, I) (or the non-embedding part), state (L, B, H) or (h, c) or None (zeros)
         -> (top h (B, H), new state). Call it with autograd off (no_grad or inference_mode).
         """
-        if self.mode == "lstm" and len(self.layers) == 1 and state is not None:
-            return self._one_lstm_layer(x, state, tokens)
         batch = (tokens if x is None else x).shape[0]
         hs, cs = [], []
         for layer, (w_ih_t, w_hh_t, b_in, b_hid) in enumerate(self.layers):
@@ -160,13 +166,6 @@ class StepInference:
             hs.append(x)
         h = _layers(hs)  # (L, B, H)
         return x, ((h, _layers(cs)) if self.mode == "lstm" else h)
-
-    def _one_lstm_layer(self, x: Tensor | None, state: State, tokens: Tensor | None):
-        """:meth:`step` of a one-layer LSTM from a given state: the same products, without the
-        per-layer loop (at batch 1 its calls cost as much as the pointwise work)."""
-        gates = torch.addmm(self._first_input(x, tokens), state[0][0], self.layers[0][1])
-        h, c = _lstm(gates, state[1][0])
-        return h, (h.unsqueeze(0), c.unsqueeze(0))
 
     def _layer_state(self, state, layer: int, batch: int, w_hh_t: Tensor):
         """(h, c) of one layer, each (B, H); c is None except for an LSTM."""
