@@ -103,12 +103,15 @@ def chat(
         None, "--min-score", help="Say --fallback instead of a reply whose beam score is lower."
     ),
     fallback: str = typer.Option(
-        "I don't know.", "--fallback", help="The fixed reply below --min-score."
+        None, "--fallback", help="The fixed reply below --min-score (default: I don't know.)."
     ),
 ) -> None:
     """Talk to a model: one line in, one reply out; Ctrl-D or 'quit' ends."""
     options = TranslateOptions(strategy=beam_or_greedy(beam, 1, length_penalty))
-    unsure = None if min_score is None else Fallback(fallback, min_score)
+    if fallback is not None and min_score is None:
+        raise SeqlabError("--fallback: says its reply below --min-score, which is not given")
+    reply = "I don't know." if fallback is None else fallback
+    unsure = None if min_score is None else Fallback(reply, min_score)
     model = load(run, backend, which=which)
     interactive = sys.stdin.isatty()
     if interactive:

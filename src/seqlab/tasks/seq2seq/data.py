@@ -35,6 +35,8 @@ def leave_out(
     """``pairs`` without every pair equal to one of ``listed`` (after NFC and trimming), counted
     in ``stats.excluded``. A listed pair that is not there leaves nothing out: the same config
     may train on other data."""
+    if not listed:
+        return pairs
     drop = {(nfc(s).strip(), nfc(t).strip()) for s, t in listed}
     kept = [pair for pair in pairs if (nfc(pair[0]).strip(), nfc(pair[1]).strip()) not in drop]
     stats.excluded += len(pairs) - len(kept)

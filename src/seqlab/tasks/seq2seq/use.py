@@ -47,8 +47,8 @@ class Fallback:
 
     def falls_back(self, translation: Translation) -> bool:
         """Whether the best hypothesis scores below the threshold (an empty n-best list does)."""
-        scores = [hyp.score for hyp in translation.hypotheses[:1]]
-        return not scores or scores[0] < self.min_score
+        best = translation.hypotheses[:1]
+        return not best or best[0].score < self.min_score
 
     def reply_to(self, translation: Translation) -> str:
         return self.reply if self.falls_back(translation) else translation.text
