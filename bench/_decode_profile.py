@@ -109,11 +109,13 @@ def split_call(
     return best.per_step_us()
 
 
-def python_ops(run: Callable[[], object], model) -> float:
-    """Python-level operations (Python calls and calls into C) per model step of ``run()``."""
-    run()
+def python_ops(run: Callable[[], object], model, warm: bool = True) -> float:
+    """Python-level operations (Python calls and calls into C) per model step of ``run()``
+    (after a warm-up call unless ``warm`` is False)."""
+    if warm:
+        run()
     counter = {"ops": 0, "steps": 0}
-    step = model.step
+    saved, step = model.__dict__.get("step"), model.step
 
     def counted_step(*args, **kwargs):
         counter["steps"] += 1
@@ -129,14 +131,14 @@ def python_ops(run: Callable[[], object], model) -> float:
         run()
     finally:
         sys.setprofile(None)
-        del model.__dict__["step"]
+        _restore(model, "step", saved)
     return (counter["ops"] - counter["steps"]) / max(1, counter["steps"])  # less the wrapper
 
 
 def profile_row(run: Callable[[], object], model, text_owner, text_names: tuple[str, ...]) -> dict:
     """The split (microseconds per step) and the Python operations per step of ``run()``."""
     row = split_call(run, model, text_owner, text_names)
-    row["ops"] = python_ops(run, model)
+    row["ops"] = python_ops(run, model, warm=False)  # split_call has warmed it up
     return row
 
 

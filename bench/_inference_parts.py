@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import subprocess
 import sys
 import time
@@ -80,11 +81,11 @@ def machine_rates() -> dict[str, float]:
         out[f"{name}_gflops"] = 2 * k * n / t / 1e9
     a, c = torch.randn(1024, 1024), torch.randn(1024, 1024)
     out["gemm_gflops"] = 2 * 1024**3 / best_of(lambda: a @ c, inner=3) / 1e9
-    out["stream_ms"] = {}  # bytes -> ms, measured as the report needs them (stream_ms)
     return out
 
 
-def stream_ms(nbytes: float) -> float:
+@functools.cache
+def stream_ms(nbytes: int) -> float:
     """Milliseconds of one fp32 matrix-vector product over a 512-row matrix of ``nbytes``
     (the fastest of repeated calls: the matrix sits wherever that many bytes stay, in cache
     or in memory). A step that must read that many bytes of weights cannot be faster."""
@@ -265,10 +266,7 @@ class Report:
 
     def bound_ms(self, weights: float, bytes_per_weight: float = 4) -> float:
         """The weight-streaming bound: measured at this many bytes (:func:`stream_ms`)."""
-        nbytes = int(weights * bytes_per_weight)
-        if nbytes not in self.machine["stream_ms"]:
-            self.machine["stream_ms"][nbytes] = stream_ms(nbytes)
-        return self.machine["stream_ms"][nbytes]
+        return stream_ms(int(weights * bytes_per_weight))
 
     def body(self) -> str:
         return "\n".join(

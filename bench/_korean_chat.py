@@ -37,7 +37,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from seqlab.data.io import shown_path
+from seqlab.data.io import read_text, shown_path
 from seqlab.errors import SeqlabError
 
 POLITE, CASUAL, UNKNOWN = "존댓말", "반말", "모름"
@@ -144,7 +144,7 @@ class HeldOut:
 def read_heldout(path: Path) -> list[HeldOut]:
     """The rows of a held-out TSV (see the module's docstring); a bad row is a one-line error
     naming the file and line."""
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = read_text(path, what="held-out questions").splitlines()
     if not lines or lines[0].split("\t") != HEADER:
         raise SeqlabError(f"{shown_path(path)}:1: expected the header {' '.join(HEADER)}")
     rows = []

@@ -18,12 +18,15 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from seqlab.errors import SeqlabError
 
 CAN_PIN = hasattr(os, "sched_setaffinity")
 
@@ -96,13 +99,15 @@ def pin_here(cores: Sequence[int] | None) -> None:
         os.sched_setaffinity(0, cores)
 
 
-def start_pinned(args: list[str], cores: Sequence[int] | None, stdout=None) -> subprocess.Popen:
+def start_pinned(
+    args: list[str], cores: Sequence[int] | None, stdout=None, stderr=subprocess.DEVNULL
+) -> subprocess.Popen:
     """Start ``args``, its process pinned to ``cores`` before it runs anything (so every thread
-    it starts inherits them); its stderr is dropped."""
+    it starts inherits them); its stderr is dropped unless ``stderr`` says where."""
     return subprocess.Popen(
         args,
         stdout=stdout,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
         preexec_fn=None if cores is None else (lambda: pin_here(cores)),
     )
 
@@ -138,7 +143,8 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         args = [sys.executable, "-m", "seqlab", "serve", *specs, "--port", str(self.port)]
-        self.proc = start_pinned([*args, *options.flags()], cores)
+        self.log = tempfile.TemporaryFile()  # the server's stderr: its reason when it fails
+        self.proc = start_pinned([*args, *options.flags()], cores, stderr=self.log)
 
     def __enter__(self) -> Server:
         deadline = time.monotonic() + 120
@@ -148,8 +154,10 @@ class Server:
                     return self
             except httpx.TransportError:
                 time.sleep(0.1)
+        self.log.seek(0)
+        said = self.log.read().decode(errors="replace").strip().splitlines()
         self.__exit__()
-        raise RuntimeError("seqlab serve did not start")
+        raise SeqlabError("seqlab serve did not start" + (f": {said[-1]}" if said else ""))
 
     def metrics(self, model: str) -> dict:
         """The model's counters (GET /v1/metrics): batches, requests, rows, compute_s."""
@@ -167,6 +175,7 @@ class Server:
             self.proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        self.log.close()
 
 
 def counted(before: dict, after: dict) -> dict:

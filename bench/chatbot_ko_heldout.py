@@ -38,6 +38,7 @@ import sacrebleu
 from bench._korean_chat import MARKS, POLITE, Corpus, HeldOut, read_heldout, register
 from seqlab.api import load
 from seqlab.data.chatterbot import chatterbot_pairs
+from seqlab.errors import SeqlabError
 
 HELDOUT = Path(__file__).resolve().parents[1] / "configs" / "data" / "chatbot_ko_heldout.tsv"
 FALLBACK = "잘 모르겠어요."
@@ -178,4 +179,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except SeqlabError as e:
+        raise SystemExit(f"error: {e}") from None

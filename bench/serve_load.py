@@ -43,6 +43,7 @@ from bench._serving import (
     placed,
 )
 from seqlab.data.io import iter_lines
+from seqlab.errors import SeqlabError
 
 MAX_REQUESTS = 1_000_000  # the loop's bound in count (the time bound is --seconds)
 
@@ -242,4 +243,7 @@ def write(args, place: Placement, table: list[str], rates: dict, soak: list[str]
 
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
-    main()
+    try:
+        main()
+    except SeqlabError as e:
+        raise SystemExit(f"error: {e}") from None

@@ -31,6 +31,7 @@ import httpx
 
 from bench._report import SummaryRow, header, write_section
 from bench._serving import ServeOptions, Server, add_placement_options, counted, percentile, placed
+from seqlab.errors import SeqlabError
 
 
 @dataclass(frozen=True)
@@ -183,4 +184,7 @@ def write(args, where: str, figures: list[dict]) -> None:
 
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
-    main()
+    try:
+        main()
+    except SeqlabError as e:
+        raise SystemExit(f"error: {e}") from None

@@ -23,7 +23,6 @@ same number printed at each one's precision (41.17 and 45.5 differ; 45.49 and 45
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import re
 import shlex
@@ -31,6 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+
+from seqlab.runtime.manifest import file_digest
 
 HASH_CHARS = 12  # hex digits of the sha256 kept: enough to tell two checkpoints apart
 COMMENT = re.compile(r"^<!-- checkpoints: (.*) -->$")
@@ -77,11 +78,7 @@ def file_hash(path: Path) -> str:
     """``sha256:`` and the first hex digits of the file's hash; ``none`` when there is no file."""
     if not path.is_file():
         return "none"
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return "sha256:" + digest.hexdigest()[:HASH_CHARS]
+    return "sha256:" + file_digest(path)[:HASH_CHARS]
 
 
 def checkpoint_hashes(repo: Path, cmd: str) -> dict[str, str]:
