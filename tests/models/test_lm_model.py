@@ -123,3 +123,32 @@ def test_adaptive_softmax_refuses_tied_weights():
             softmax="adaptive",
             tie_weights=True,
         )
+
+
+@pytest.mark.parametrize("head", ["full", "tied", "tied-projected", "adaptive"])
+def test_the_prepared_step_follows_the_output_layer(head):
+    """The prepared step keeps its own transposed copy of the output layer: it must equal the
+    model's forward for every head, and follow a change to the output weights."""
+    torch.manual_seed(3)
+    hidden = 12 if head == "tied-projected" else 8
+    model = LanguageModel(
+        30,
+        RecurrentShape(cell="lstm", embedding_dim=8, hidden_size=hidden, dropout=0.0),
+        tie_weights=head.startswith("tied"),
+        softmax="adaptive" if head == "adaptive" else "full",
+        cutoffs=[10] if head == "adaptive" else (),
+    )
+    model = model.double().eval()
+    tokens = torch.randint(0, 30, (2, 4))
+    with torch.no_grad():
+        for _round in range(2):
+            logits, _ = model(tokens)
+            s = None
+            for t in range(4):
+                step_logits, s = model.step(tokens[:, t], s)
+                torch.testing.assert_close(step_logits, logits[:, t], atol=1e-10, rtol=0)
+            assert model.__dict__.get("_stepper") is not None
+            head_layer = model.output.head if head == "adaptive" else model.output
+            head_layer.weight.mul_(1.5)  # the next round must see it
+            if head_layer.bias is not None:
+                head_layer.bias.add_(0.25)

@@ -25,9 +25,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from seqlab.models.lm_inference import LMInference
 from seqlab.nn.recurrent import State, map_state, read_prime
 from seqlab.nn.stack import EmbeddingChoice, RecurrentShape, embed_and_recur
-from seqlab.nn.step_inference import StepInference, checked, mark_checked
+from seqlab.nn.step_inference import checked, mark_checked
 
 
 class LanguageModel(nn.Module):
@@ -125,10 +126,7 @@ class LanguageModel(nn.Module):
         """One decoding step: tokens (B,) -> logits (B, V), new state."""
         fast = self._inference_stepper()
         if fast is not None:
-            out, state = fast.step(None, state, tokens)
-            if not self.adaptive and self.proj is None:  # eval mode: dropout is the identity
-                return F.linear(out, self.output.weight, self.output.bias), state
-            return self._head(out), state
+            return fast.step(tokens, state)
         x = self.dropout(self.embedding(tokens.unsqueeze(1)))[:, 0]  # (B, E)
         out, state = self.rnn.step(x, state)  # (B, H)
         return self._head(out), state
@@ -147,8 +145,9 @@ class LanguageModel(nn.Module):
         """Rows ``index`` (N,) of a decoding state (beam reordering, finished rows leaving)."""
         return map_state(state, lambda t: t.index_select(1, index))
 
-    def _inference_stepper(self) -> StepInference | None:
-        """The table-driven step, when it applies: eval mode, no autograd, no autocast."""
+    def _inference_stepper(self) -> LMInference | None:
+        """The prepared step (:mod:`seqlab.models.lm_inference`), when it applies: ``fast``
+        is on, eval mode, not tracing, no autograd or autocast, a plain CPU embedding."""
         cached = self.__dict__.get("_stepper")
         if checked(cached):
             return cached
@@ -162,8 +161,8 @@ class LanguageModel(nn.Module):
             or self.embedding.weight.device.type != "cpu"
         ):
             return None
-        if cached is None or not cached.fresh(self.rnn, self.embedding.weight):
-            cached = StepInference(self.rnn, self.embedding.weight)
+        if cached is None or not cached.fresh(self):
+            cached = LMInference(self)
             self.__dict__["_stepper"] = cached  # not a submodule: never saved or moved
         mark_checked(cached)
         return cached

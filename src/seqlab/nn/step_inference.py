@@ -23,9 +23,11 @@ first use only: :func:`checked` says whether it already was.
 from __future__ import annotations
 
 import contextvars
+import functools
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import torch
 from torch import Tensor
@@ -71,6 +73,15 @@ def slot_values(slots: list[tuple[torch.nn.Module, str]]) -> list[Tensor]:
     return [m._parameters[n] for m, n in slots]
 
 
+def transposed(linear: torch.nn.Linear) -> tuple[Tensor, Tensor]:
+    """(W^T contiguous (in, out), bias or zeros (out,)) of ``linear``, outside autograd: a
+    product with them is one ``addmm`` over memory in the order it is read, and a parameter's
+    autograd bookkeeping, which costs even under inference mode, is left out."""
+    w = linear.weight.detach()
+    bias = linear.bias.detach() if linear.bias is not None else w.new_zeros(w.shape[0])
+    return w.t().contiguous(), bias
+
+
 def parameters_key(params: list[Tensor]) -> tuple:
     """Identity, in-place version and storage of each tensor: a changed value, a replaced
     parameter or a ``.data`` swap (``.to(dtype)``) each change the key."""
@@ -100,9 +111,21 @@ class StepInference:
         self.key = parameters_key(self._current(embedding))
         with torch.no_grad():
             self.layers = [self._prepare(rnn, layer) for layer in range(rnn.num_layers)]
+            self.one_lstm = self.mode == "lstm" and rnn.num_layers == 1
+            self.gate_blocks = self._gate_blocks() if self.one_lstm else None
+            self.zigzag, self.flip = ((0, 1, 2, 3), (3, 2, 1, 0)), 0
             self.table, self.embedding = None, embedding
             if embedding is not None:
                 self.table = self._table(embedding, table_limit)
+
+    def _gate_blocks(self) -> list[Tensor] | None:
+        """W_hh^T as four contiguous (H, H) gate blocks, when it is larger than the L2 cache
+        (:func:`l2_bytes`) and so streams from L3 or memory at every step; else None."""
+        w_hh_t = self.layers[0][1]  # (H, 4H)
+        size = w_hh_t.numel() * w_hh_t.element_size()
+        if w_hh_t.device.type != "cpu" or not 0 < l2_bytes() < size:
+            return None
+        return [block.contiguous() for block in w_hh_t.chunk(4, 1)]
 
     def _current(self, embedding: Tensor | None) -> list[Tensor]:
         own = slot_values(self.slots)
@@ -110,7 +133,7 @@ class StepInference:
 
     def _prepare(self, rnn: Recurrent, layer: int) -> list[Tensor]:
         """[W_ih^T (I, G*H), W_hh^T (H, G*H), input-side bias, hidden-side bias (G*H,)]."""
-        w_ih, w_hh, b_ih, b_hh = rnn.weights(layer)
+        w_ih, w_hh, b_ih, b_hh = (None if t is None else t.detach() for t in rnn.weights(layer))
         zeros = torch.zeros(w_ih.shape[0], dtype=w_ih.dtype, device=w_ih.device)
         b_ih = zeros if b_ih is None else b_ih
         b_hh = zeros if b_hh is None else b_hh
@@ -149,32 +172,83 @@ class StepInference:
     ) -> tuple[Tensor, State]:
         """x (B, I) (or the non-embedding part), state (L, B, H) or (h, c) or None (zeros)
         -> (top h (B, H), new state). Call it with autograd off (no_grad or inference_mode).
+
+        At batch 1 each Python call costs about what a small kernel does, so the layers run
+        inline, with the state's rows read once (``unbind``) rather than per layer.
         """
-        batch = (tokens if x is None else x).shape[0]
+        if state is None:
+            state = self._zeros((tokens if x is None else x).shape[0])
+        if self.one_lstm:
+            return self._one_lstm(x, state, tokens)
+        lstm = self.mode == "lstm"
+        hs_in = (state[0] if lstm else state).unbind(0)  # L x (B, H)
+        cs_in = state[1].unbind(0) if lstm else None
         hs, cs = [], []
+        gi = self._first_input(x, tokens)  # (B, G*H)
         for layer, (w_ih_t, w_hh_t, b_in, b_hid) in enumerate(self.layers):
-            h, c = self._layer_state(state, layer, batch, w_hh_t)
-            gi = self._first_input(x, tokens) if layer == 0 else torch.addmm(b_in, x, w_ih_t)
-            if self.mode == "gru":
-                x = _gru(gi, torch.addmm(b_hid, h, w_hh_t), h)
-            elif self.mode == "lstm":
-                x, c = _lstm(torch.addmm(gi, h, w_hh_t), c)
+            if layer:
+                gi = torch.addmm(b_in, x, w_ih_t)
+            if lstm:
+                x, c = _lstm(torch.addmm(gi, hs_in[layer], w_hh_t), cs_in[layer])
                 cs.append(c)
+            elif self.mode == "gru":
+                h = hs_in[layer]
+                x = _gru(gi, torch.addmm(b_hid, h, w_hh_t), h)
             else:
-                pre = torch.addmm(gi, h, w_hh_t)
+                pre = torch.addmm(gi, hs_in[layer], w_hh_t)
                 x = torch.tanh(pre) if self.nonlinearity == "tanh" else torch.relu(pre)
             hs.append(x)
         h = _layers(hs)  # (L, B, H)
-        return x, ((h, _layers(cs)) if self.mode == "lstm" else h)
+        return x, ((h, _layers(cs)) if lstm else h)
 
-    def _layer_state(self, state, layer: int, batch: int, w_hh_t: Tensor):
-        """(h, c) of one layer, each (B, H); c is None except for an LSTM."""
-        if state is None:
-            h = torch.zeros(batch, w_hh_t.shape[0], dtype=w_hh_t.dtype, device=w_hh_t.device)
-            return h, (torch.zeros_like(h) if self.mode == "lstm" else None)
-        if self.mode == "lstm":
-            return state[0][layer], state[1][layer]
-        return state[layer], None
+    def _one_lstm(self, x: Tensor | None, state: State, tokens: Tensor | None):
+        """The one-layer LSTM (the common decoder and language model), its state kept as
+        (1, B, H): the gate products broadcast against c (1, B, H), so the new h and c come out
+        in the state's own shape, with no per-layer split and stack (the same numbers)."""
+        h, c = state
+        if self.gate_blocks is not None:
+            return self._one_lstm_zigzag(self._first_input(x, tokens), h[0], c)
+        gates = torch.addmm(self._first_input(x, tokens), h[0], self.layers[0][1])  # (B, 4H)
+        h, c = _lstm(gates, c)  # (1, B, H) each
+        return h[0], (h, c)
+
+    def _one_lstm_zigzag(self, gi: Tensor, h: Tensor, c: Tensor):
+        """The same step with W_hh larger than the L2 cache: its four gate blocks are read in
+        turn, in the opposite order at every other step, so each step starts with the blocks
+        the last one read, still in cache. Each gate's product is its columns of the whole
+        one; the order of the blocks changes no number (tokens are identical on the machines
+        measured, and equal to float rounding by test)."""
+        n = c.shape[-1]
+        pre: list[Tensor] = [gi] * 4
+        for k in self.zigzag[self.flip]:
+            pre[k] = torch.addmm(gi.narrow(1, k * n, n), h, self.gate_blocks[k])  # (B, H)
+        self.flip ^= 1
+        i, f, g, o = pre
+        c = torch.addcmul(torch.sigmoid(f) * c, torch.sigmoid(i), torch.tanh(g))
+        h = torch.sigmoid(o) * torch.tanh(c)  # (1, B, H) each
+        return h[0], (h, c)
+
+    def _zeros(self, batch: int) -> State:
+        """The zero state (L, B, H), or (h, c) of them."""
+        w = self.layers[0][1]
+        h = torch.zeros(len(self.layers), batch, w.shape[0], dtype=w.dtype, device=w.device)
+        return (h, torch.zeros_like(h)) if self.mode == "lstm" else h
+
+
+@functools.cache
+def l2_bytes() -> int:
+    """This CPU's L2 cache per core in bytes (Linux sysfs), or 0 where it cannot be read."""
+    for index in sorted(Path("/sys/devices/system/cpu/cpu0/cache").glob("index*")):
+        try:
+            level = (index / "level").read_text().strip()
+            kind = (index / "type").read_text().strip()
+            size = (index / "size").read_text().strip().upper()
+        except OSError:
+            continue
+        if level == "2" and kind in ("Unified", "Data") and size[:-1].isdigit():
+            scale = {"K": 2**10, "M": 2**20}.get(size[-1], 0)
+            return int(size[:-1]) * scale
+    return 0
 
 
 def _layers(per_layer: list[Tensor]) -> Tensor:
@@ -183,7 +257,8 @@ def _layers(per_layer: list[Tensor]) -> Tensor:
 
 
 def _lstm(gates: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
-    """gates (B, 4H) in torch's order i, f, g, o -> (h, c), each (B, H)."""
+    """gates (B, 4H) in torch's order i, f, g, o, c (B, H) -> (h, c), each shaped as c (which
+    may be (1, B, H): the gates broadcast)."""
     n = c.shape[-1]
     i, f, _, o = torch.sigmoid(gates).chunk(4, 1)  # over all 4H: fewer calls than one per gate
     c = torch.addcmul(f * c, i, torch.tanh(gates[:, 2 * n : 3 * n]))
