@@ -128,3 +128,27 @@ def test_the_fast_step_follows_a_weight_change(generic):
     ((fast, _),) = _steps(m, tokens, True)
     ((slow, _),) = _steps(m, tokens, False)
     torch.testing.assert_close(fast, slow, atol=1e-12, rtol=0)
+
+
+@pytest.mark.parametrize("lengths", [[5], [5, 5], [5, 3]])
+def test_an_unpadded_batch_skips_the_mask_and_keeps_the_logits(lengths):
+    """The prepared step masks the attention only when some row has padding; a lone sentence
+    (or equal lengths) has none, and its steps still equal the module step's."""
+    m = _model("lstm", "bahdanau", "general", False, 1)
+    src, lens = pad([with_eos(list(range(4, 4 + n))) for n in lengths])
+    tokens = torch.tensor([5] * len(lengths))
+    with torch.no_grad():
+        state = m.start(src, lens)
+        assert state.padded == (len(set(lengths)) > 1)
+        assert state.select(torch.tensor([0, 0])).padded == state.padded
+        fast, fast_state = m.step(tokens, state)
+        Decoder.fast = False
+        try:
+            slow, slow_state = m.step(tokens, state)
+        finally:
+            Decoder.fast = True
+    torch.testing.assert_close(fast, slow, atol=1e-12, rtol=0)
+    torch.testing.assert_close(fast_state.attn, slow_state.attn, atol=1e-12, rtol=0)
+    assert fast_state.padded == state.padded
+    if state.padded:
+        assert (fast_state.attn[-1, lengths[-1] + 1 :] == 0).all()  # padding gets no weight

@@ -35,7 +35,9 @@ from seqlab.nn.step_inference import checked, mark_checked
 @dataclass
 class DecoderState:
     """rnn: (L, B, H) or (h, c); memory (B, S, K); keys (B, S, A); mask (B, S) bool;
-    feed (B, H) the input-feeding vector h~_{t-1} or None; attn (B, S) last weights or None."""
+    feed (B, H) the input-feeding vector h~_{t-1} or None; attn (B, S) last weights or None;
+    padded: False when no row of ``mask`` has padding (then the prepared step skips masking),
+    worked out once per batch; True when unknown."""
 
     rnn: State | None
     memory: Tensor
@@ -43,6 +45,7 @@ class DecoderState:
     mask: Tensor
     feed: Tensor | None = None
     attn: Tensor | None = None
+    padded: bool = True
 
     def select(self, index: Tensor) -> DecoderState:
         """Rows ``index`` (N,) of the batch, e.g. to reorder or expand beams."""
@@ -57,6 +60,7 @@ class DecoderState:
             mask=rows(self.mask),
             feed=rows(self.feed),
             attn=rows(self.attn),
+            padded=self.padded,  # rows of an unpadded batch have no padding either
         )
 
 
@@ -97,11 +101,16 @@ class Decoder(nn.Module):
         if rnn is None:
             rnn = self.rnn.initial_state(memory.shape[0], memory.device, memory.dtype)
         feed = memory.new_zeros(memory.shape[0], self.hidden_size) if self.input_feed else None
-        return DecoderState(rnn, memory, keys, mask, feed)
+        return DecoderState(rnn, memory, keys, mask, feed, padded=not bool(mask.all()))
 
     def attend(self, query: Tensor, state: DecoderState) -> tuple[Tensor, Tensor]:
         """query (B, Q) or (B, T, Q) -> context (B[, T], K), weights (B[, T], S)."""
         return self.attention(query, state.keys, state.memory, state.mask)
+
+    @staticmethod
+    def rnn_input(emb: Tensor, extra: Tensor) -> Tensor:
+        """The RNN's input [emb; extra] (B, E + K): the embedding, then the context or feed."""
+        return torch.cat([emb, extra], -1)
 
     def combined(self, out: Tensor, context: Tensor) -> Tensor:
         """tanh(W_c [s; c]): the RNN output and its context as one vector (..., H)."""
@@ -118,7 +127,7 @@ class Decoder(nn.Module):
             logits = self.project(hidden)
         feed = hidden if self.input_feed else None
         # built directly: dataclasses.replace costs more than the rest of a prepared step's calls
-        new = DecoderState(rnn, state.memory, state.keys, state.mask, feed, attn)
+        new = DecoderState(rnn, state.memory, state.keys, state.mask, feed, attn, state.padded)
         return logits, new
 
     def inference(self) -> DecoderInference | None:

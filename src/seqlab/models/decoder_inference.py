@@ -19,7 +19,7 @@ import weakref
 from typing import Any
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from seqlab.nn.attention import BahdanauAttention
 from seqlab.nn.step_inference import (
@@ -27,6 +27,7 @@ from seqlab.nn.step_inference import (
     parameter_slots,
     parameters_key,
     slot_values,
+    transposed,
 )
 
 
@@ -55,13 +56,13 @@ class DecoderInference:
         self.rnn = _Rnn(StepInference(decoder.rnn, self.embedding))
         self.generic_attend = decoder.attend
         with torch.no_grad():
-            self.out_t, self.out_b = _transposed(decoder.out)  # (H, V), (V,)
+            self.out_t, self.out_b = transposed(decoder.out)  # (H, V), (V,)
             self.query_t = self.v = None
             if isinstance(decoder.attention, BahdanauAttention):
                 self.query_t = decoder.attention.query_proj.weight.t().contiguous()  # (Q, A)
                 self.v = decoder.attention.v.weight.t().contiguous()  # (A, 1)
             if decoder.combine is not None:
-                w_t, self.combine_b = _transposed(decoder.combine)  # (H + K, H)
+                w_t, self.combine_b = transposed(decoder.combine)  # (H + K, H)
                 h = decoder.hidden_size
                 self.combine_out, self.combine_ctx = w_t[:h].contiguous(), w_t[h:].contiguous()
 
@@ -73,18 +74,25 @@ class DecoderInference:
 
     def step(self, tokens: Tensor, state) -> tuple[Tensor, Tensor, Any, Tensor | None]:
         """tokens (B,) -> logits (B, V), hidden (B, H), new RNN state, attention (B, S)."""
-        self.rnn.tokens = tokens
-        emb = tokens.new_empty(tokens.shape[0], 0, dtype=self.embedding.dtype)  # (B, 0)
-        hidden, rnn, attn = self.wiring.step(self, emb, state)
+        self.rnn.tokens = tokens  # the embedding's share comes from its table, by token
+        hidden, rnn, attn = self.wiring.step(self, None, state)
         return torch.addmm(self.out_b, hidden, self.out_t), hidden, rnn, attn
+
+    @staticmethod
+    def rnn_input(emb: None, extra: Tensor) -> Tensor:
+        """What follows the embedding in the RNN input (the embedding is a table row)."""
+        return extra
 
     def attend(self, query: Tensor, state) -> tuple[Tensor, Tensor]:
         """query (B, Q) -> context (B, K), weights (B, S)."""
         if self.query_t is None:
             return self.generic_attend(query, state)
+        b, s, a = state.keys.shape
         q = torch.mm(query, self.query_t)  # (B, A)
-        scores = torch.matmul(torch.tanh(state.keys + q.unsqueeze(1)), self.v)  # (B, S, 1)
-        scores = scores.squeeze(-1).masked_fill_(~state.mask, float("-inf"))
+        energy = torch.tanh(state.keys + q.unsqueeze(1))  # (B, S, A)
+        scores = torch.mm(energy.view(b * s, a), self.v).view(b, s)  # (B, S)
+        if state.padded:  # a lone sentence has none: no mask to apply
+            scores.masked_fill_(~state.mask, float("-inf"))
         weights = torch.softmax(scores, -1)  # (B, S)
         context = torch.bmm(weights.unsqueeze(1), state.memory).squeeze(1)  # (B, K)
         return context, weights
@@ -94,10 +102,3 @@ class DecoderInference:
         pre = torch.addmm(self.combine_b, out, self.combine_out)
         pre = torch.addmm(pre, context, self.combine_ctx)
         return torch.tanh(pre)
-
-
-def _transposed(linear: nn.Linear) -> tuple[Tensor, Tensor]:
-    """(W^T contiguous (in, out), bias or zeros (out,))."""
-    w = linear.weight
-    bias = linear.bias if linear.bias is not None else w.new_zeros(w.shape[0])
-    return w.t().contiguous(), bias

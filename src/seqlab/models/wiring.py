@@ -34,6 +34,8 @@ class Decoder(Protocol):
 
     def attend(self, query: Tensor, state: DecoderState) -> tuple[Tensor, Tensor]: ...
 
+    def rnn_input(self, emb: Tensor, extra: Tensor) -> Tensor: ...
+
     def combined(self, out: Tensor, context: Tensor) -> Tensor: ...
 
 
@@ -56,7 +58,7 @@ class AttendBefore:
 
     def step(self, dec: Decoder, emb: Tensor, state: DecoderState):
         context, attn = dec.attend(hidden_of(state.rnn)[-1], state)  # (B, K), (B, S)
-        out, rnn = dec.rnn.step(torch.cat([emb, context], -1), state.rnn)  # (B, H)
+        out, rnn = dec.rnn.step(dec.rnn_input(emb, context), state.rnn)  # (B, H)
         return dec.combined(out, context), rnn, attn
 
     def teacher(self, dec: Decoder, emb: Tensor, state: DecoderState):
@@ -77,11 +79,11 @@ class AttendBefore:
 class AttendAfter:
     """Luong: run the RNN, then attend with its new state."""
 
-    def inputs(self, emb: Tensor, state: DecoderState) -> Tensor:
+    def inputs(self, dec: Decoder, emb: Tensor, state: DecoderState) -> Tensor:
         return emb
 
     def step(self, dec: Decoder, emb: Tensor, state: DecoderState):
-        out, rnn = dec.rnn.step(self.inputs(emb, state), state.rnn)  # (B, H)
+        out, rnn = dec.rnn.step(self.inputs(dec, emb, state), state.rnn)  # (B, H)
         context, attn = dec.attend(out, state)  # (B, K), (B, S)
         return dec.combined(out, context), rnn, attn
 
@@ -94,8 +96,8 @@ class AttendAfter:
 class AttendAfterFed(AttendAfter):
     """Luong with input feeding: h~_{t-1} is part of the next step's input."""
 
-    def inputs(self, emb: Tensor, state: DecoderState) -> Tensor:
-        return torch.cat([emb, state.feed], -1)  # (B, E + H)
+    def inputs(self, dec: Decoder, emb: Tensor, state: DecoderState) -> Tensor:
+        return dec.rnn_input(emb, state.feed)  # (B, E + H)
 
     def teacher(self, dec: Decoder, emb: Tensor, state: DecoderState):
         rnn, feed = state.rnn, state.feed
