@@ -44,6 +44,8 @@ class Picker:
         horizon: int = 0,
     ):
         self.sample = strategy if isinstance(strategy, Sample) else None
+        s = self.sample  # plain sampling (temperature 1, no top-k or nucleus) skips reshaping
+        self.reshapes = s is not None and (s.temperature != 1.0 or s.top_k or s.top_p < 1.0)
         sizes = list(groups) if groups else [batch]
         if sum(sizes) != batch:
             raise ValueError(f"groups {sizes} do not add up to the batch of {batch}")
@@ -61,11 +63,15 @@ class Picker:
         """logits (A, V), live (A,) the batch row of each live row -> ids (A,)."""
         if self.sample is None:
             return logits.argmax(-1)
+        queue = self.drawn[0]
+        if queue and len(self.groups) == 1 and len(live) == self.batch:
+            noise = queue.popleft()  # the common case: one stream, drawn ahead, every row live
+        else:
+            noise = self._noise(live, logits.shape[-1])  # (A, V)
         s = self.sample
-        return draw(
-            reshape_logits(logits, s.temperature, s.top_k, s.top_p),
-            self._noise(live, logits.shape[-1]),
-        )
+        if self.reshapes or logits.dtype != torch.float32:
+            logits = reshape_logits(logits, s.temperature, s.top_k, s.top_p)
+        return draw(logits, noise)
 
     def _noise(self, live: list[int], vocab: int) -> Tensor:
         """Exp(1) noise (A, V) for the live rows, drawn group by group."""

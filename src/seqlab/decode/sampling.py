@@ -45,6 +45,6 @@ def race_noise(shape: tuple[int, int], generator: torch.Generator | None) -> Ten
 def draw(logits: Tensor, noise: Tensor) -> Tensor:
     """One token per row: reshaped logits (B, V), noise (B, V) -> ids (B,)."""
     probs = logits.softmax(-1)
-    if noise.device != probs.device:
+    if not probs.is_cpu:  # the noise is drawn on the CPU, where generators live
         noise = noise.to(probs.device)
     return probs.div_(noise).argmax(-1)
