@@ -59,6 +59,8 @@ async def one_stream(client: httpx.AsyncClient, url: str, body: dict) -> Stream:
         async for line in reply.aiter_lines():
             if line.startswith("event: "):
                 event = line[7:]
+            elif line.startswith("data: ") and event == "error":  # not a shorter stream
+                raise RuntimeError(f"/v1/generate: the stream ended in an error: {line[6:]}")
             elif line.startswith("data: ") and event == "message":
                 text += json.loads(line[6:])["text"]
                 if first is None and len(text) > len(body["prime"]):

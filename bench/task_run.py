@@ -64,7 +64,7 @@ def main() -> None:
         help="do not train: report the finished run in out_dir (wall-clock from its file times)",
     )
     args = ap.parse_args()
-    if any(s.startswith("train.threads=") for s in args.sets):
+    if any("".join(s.split()).startswith("train.threads=") for s in args.sets):
         ap.error("set the threads with --threads N (it also sets train.threads)")
     torch.set_num_threads(args.threads)
     overrides = parse_overrides(

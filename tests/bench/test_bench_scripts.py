@@ -297,3 +297,39 @@ def test_the_bleu_label_follows_the_data(bench_on_path, tmp_path: Path) -> None:
     assert parts.bleu_label(run, str(valid)).endswith("a validation figure.")
     assert parts.bleu_label(run, str(test)).endswith("a held-out figure.")
     assert "training file" in parts.bleu_label(run, str(train))
+
+
+@pytest.mark.parametrize("spelling", ["train.threads=4", "train.threads = 4", " train.threads =4"])
+def test_task_run_refuses_train_threads_in_any_spelling(
+    spelling: str, bench_on_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """--threads sets train.threads; a --set of it, however spaced, would be overridden."""
+    module = importlib.import_module("bench.task_run")
+    argv = ["bench.task_run", "x", "missing.yaml", "--set", spelling]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as exit_info:
+        module.main()
+    assert exit_info.value.code == 2
+    assert "set the threads with --threads N" in capsys.readouterr().err
+
+
+def test_a_stream_ending_in_an_error_is_an_error_not_a_shorter_stream(bench_on_path) -> None:
+    import asyncio
+
+    import httpx
+
+    module = importlib.import_module("bench.serve_stream")
+    body = (
+        'data: {"text": "T"}\n\ndata: {"text": "he"}\n\n'
+        'event: error\ndata: {"error": "generation failed", "request_id": "r1"}\n\n'
+    )
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text=body, headers={"content-type": "text/event-stream"})
+
+    async def run() -> None:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(reply)) as client:
+            await module.one_stream(client, "http://test", {"prime": "T"})
+
+    with pytest.raises(RuntimeError, match="ended in an error: .*generation failed"):
+        asyncio.run(run())
