@@ -206,10 +206,19 @@ class StepInference:
         (1, B, H): the gate products broadcast against c (1, B, H), so the new h and c come out
         in the state's own shape, with no per-layer split and stack (the same numbers)."""
         h, c = state
+        w_ih_t, w_hh_t, _, _ = self.layers[0]
+        if self.table is not None:  # the common case, inline: a table row, plus x's share
+            gi = self.table.index_select(0, tokens)
+            gi = gi if w_ih_t is None else torch.addmm(gi, x, w_ih_t)  # (B, 4H)
+        else:
+            gi = self._first_input(x, tokens)
         if self.gate_blocks is not None:
-            return self._one_lstm_zigzag(self._first_input(x, tokens), h[0], c)
-        gates = torch.addmm(self._first_input(x, tokens), h[0], self.layers[0][1])  # (B, 4H)
-        h, c = _lstm(gates, c)  # (1, B, H) each
+            return self._one_lstm_zigzag(gi, h[0], c)
+        gates = torch.addmm(gi, h[0], w_hh_t)  # (B, 4H) in torch's order i, f, g, o
+        n = c.shape[-1]  # _lstm's equations, inline: at batch 1 a call costs a small kernel
+        i, f, _, o = torch.sigmoid(gates).chunk(4, 1)
+        c = torch.addcmul(f * c, i, torch.tanh(gates[:, 2 * n : 3 * n]))
+        h = o * torch.tanh(c)  # (1, B, H) each
         return h[0], (h, c)
 
     def _one_lstm_zigzag(self, gi: Tensor, h: Tensor, c: Tensor):
