@@ -67,8 +67,12 @@ def instrumented(model, text_owner, text_names: tuple[str, ...], split: Split) -
     ``split`` while the block runs; everything is restored after it."""
     saved_picker, saved_advance = Picker.__call__, BeamSearch.advance
     saved_step, saved_start = model.__dict__.get("step"), model.__dict__.get("start")
+    saved_decoding = model.__dict__.get("decoding_step")
     saved_text = {name: text_owner.__dict__.get(name) for name in text_names}
     model.step = _timed(split, "step", model.step, counts=True)
+    decoding_step = getattr(model, "decoding_step", None)  # what the decoding loop calls
+    if decoding_step is not None:
+        model.decoding_step = lambda: _timed(split, "step", decoding_step(), counts=True)
     model.start = _timed(split, "start", model.start)
     for name in text_names:
         setattr(text_owner, name, _timed(split, "text", getattr(text_owner, name)))
@@ -80,6 +84,8 @@ def instrumented(model, text_owner, text_names: tuple[str, ...], split: Split) -
         Picker.__call__, BeamSearch.advance = saved_picker, saved_advance
         _restore(model, "step", saved_step)
         _restore(model, "start", saved_start)
+        if decoding_step is not None:
+            _restore(model, "decoding_step", saved_decoding)
         for name, value in saved_text.items():
             _restore(text_owner, name, value)
 
@@ -115,23 +121,31 @@ def python_ops(run: Callable[[], object], model, warm: bool = True) -> float:
     if warm:
         run()
     counter = {"ops": 0, "steps": 0}
-    saved, step = model.__dict__.get("step"), model.step
 
-    def counted_step(*args, **kwargs):
-        counter["steps"] += 1
-        return step(*args, **kwargs)
+    def counted(step: Callable) -> Callable:
+        def call(*args, **kwargs):
+            counter["steps"] += 1
+            return step(*args, **kwargs)
+
+        return call
 
     def profiler(frame, event, arg):
         if event in ("call", "c_call"):
             counter["ops"] += 1
 
-    model.step = counted_step
+    saved, saved_decoding = model.__dict__.get("step"), model.__dict__.get("decoding_step")
+    decoding_step = getattr(model, "decoding_step", None)  # what the decoding loop calls
+    model.step = counted(model.step)
+    if decoding_step is not None:
+        model.decoding_step = lambda: counted(decoding_step())
     sys.setprofile(profiler)
     try:
         run()
     finally:
         sys.setprofile(None)
         _restore(model, "step", saved)
+        if decoding_step is not None:
+            _restore(model, "decoding_step", saved_decoding)
     return (counter["ops"] - counter["steps"]) / max(1, counter["steps"])  # less the wrapper
 
 

@@ -17,7 +17,7 @@ import time
 import httpx
 
 from seqlab.cli import main
-from seqlab.models.lm import LanguageModel
+from seqlab.models.lm_inference import LMInference
 
 
 def test_the_api_sends_a_piece_while_generation_is_held(app_factory, serving, Hold, hold_streams):
@@ -55,8 +55,8 @@ class _Stdout:
 
 def test_the_cli_writes_a_piece_while_generation_is_held(runs, monkeypatch, Hold):
     steps, hold, seen = [], Hold(), queue.Queue()
-    step = LanguageModel.step
-    monkeypatch.setattr(LanguageModel, "step", lambda *a: (steps.append(1), step(*a))[1])
+    step = LMInference.step  # the prepared step, which the decoding loop calls
+    monkeypatch.setattr(LMInference, "step", lambda *a: (steps.append(1), step(*a))[1])
     out = _Stdout(hold, seen)
     monkeypatch.setattr(sys, "stdout", out)
     argv = ["generate", str(runs["lm"]), "--prime", "the ", "--length", "40", "--seed", "1"]
@@ -76,8 +76,8 @@ def test_a_stream_whose_client_goes_stops_generating(
 ):
     """The studio's Stop closes the stream: the server stops making the rest of it."""
     steps = []
-    step = LanguageModel.step
-    monkeypatch.setattr(LanguageModel, "step", lambda *a: (steps.append(1), step(*a))[1])
+    step = LMInference.step  # the prepared step, which the decoding loop calls
+    monkeypatch.setattr(LMInference, "step", lambda *a: (steps.append(1), step(*a))[1])
     hold, app = Hold(), app_factory()
     body = {"model": "lm", "prime": "the ", "max_tokens": 2000, "seed": 1, "stream": True}
     with serving(hold_streams(app, "lm", hold)) as url:

@@ -22,7 +22,14 @@ from torch import Tensor
 
 from seqlab.decode.beam import BeamSearch
 from seqlab.decode.greedy import GreedySearch, Picker
-from seqlab.decode.search import Attending, Decodable, Hypothesis, SearchOptions, TokenCallback
+from seqlab.decode.search import (
+    Attending,
+    Decodable,
+    Hypothesis,
+    SearchOptions,
+    TokenCallback,
+    step_function,
+)
 from seqlab.decode.strategy import Beam, Strategy
 from seqlab.errors import SeqlabError
 from seqlab.nn.step_inference import fixed_weights
@@ -82,9 +89,10 @@ def decode(
     if search.expand is not None:
         state = model.select(state, search.expand)
     ban = torch.tensor(list(banned), dtype=torch.long, device=limits.device) if banned else None
-    with fixed_weights():  # prepared steps are verified at the first step, not at every one
+    with fixed_weights():  # prepared steps are verified once, not at every step
+        step = step_function(model)  # the model's step, resolved once for the whole call
         while not search.done:
-            logits, state = model.step(search.tokens, state)  # (A, V)
+            logits, state = step(search.tokens, state)  # (A, V)
             if ban is not None:
                 logits = logits.index_fill(1, ban.to(logits.device), float("-inf"))
             search.advance(logits, _attention(state) if attention else None)

@@ -30,13 +30,25 @@ from seqlab.decode.limits import LENGTH_PENALTIES
 
 
 class Decodable(Protocol):
-    """The model side of decoding (see the module docstring)."""
+    """The model side of decoding (see the module docstring).
+
+    A model may also have ``decoding_step()``: the function to call instead of ``step`` for the
+    rest of one decoding call (inside :func:`~seqlab.nn.step_inference.fixed_weights`), e.g. its
+    prepared step, bound once. At batch 1 each Python call and module attribute on the way to
+    the step costs about a small kernel, so resolving them once per call is measurable.
+    """
 
     log_probs: bool
 
     def step(self, tokens: Tensor, state: Any) -> tuple[Tensor, Any]: ...
 
     def select(self, state: Any, index: Tensor) -> Any: ...
+
+
+def step_function(model: Decodable) -> Callable[[Tensor, Any], tuple[Tensor, Any]]:
+    """``model.decoding_step()`` where the model has one, else ``model.step``."""
+    decoding_step = getattr(model, "decoding_step", None)
+    return model.step if decoding_step is None else decoding_step()
 
 
 class Attending(Protocol):

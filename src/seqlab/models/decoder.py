@@ -18,6 +18,7 @@ drive any wiring through ``step(tokens, state) -> (logits, state)``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import torch
@@ -62,6 +63,16 @@ class DecoderState:
             attn=rows(self.attn),
             padded=self.padded,  # rows of an unpadded batch have no padding either
         )
+
+
+def _prepared_step(
+    fast: DecoderInference, input_feed: bool, tokens: Tensor, state: DecoderState
+) -> tuple[Tensor, DecoderState]:
+    """A step of the prepared decoder: tokens (B,) -> logits (B, V), new state."""
+    logits, hidden, rnn, attn = fast.step(tokens, state)
+    feed = hidden if input_feed else None
+    # built directly: dataclasses.replace costs more than the rest of a prepared step's calls
+    return logits, DecoderState(rnn, state.memory, state.keys, state.mask, feed, attn, state.padded)
 
 
 class Decoder(nn.Module):
@@ -120,15 +131,20 @@ class Decoder(nn.Module):
         """tokens (B,) -> logits (B, V), new state."""
         fast = self.inference()
         if fast is not None:
-            logits, hidden, rnn, attn = fast.step(tokens, state)
-        else:
-            emb = self.dropout(self.embedding(tokens))  # (B, E)
-            hidden, rnn, attn = self.wiring.step(self, emb, state)  # (B, H)
-            logits = self.project(hidden)
+            return _prepared_step(fast, self.input_feed, tokens, state)
+        emb = self.dropout(self.embedding(tokens))  # (B, E)
+        hidden, rnn, attn = self.wiring.step(self, emb, state)  # (B, H)
         feed = hidden if self.input_feed else None
-        # built directly: dataclasses.replace costs more than the rest of a prepared step's calls
         new = DecoderState(rnn, state.memory, state.keys, state.mask, feed, attn, state.padded)
-        return logits, new
+        return self.project(hidden), new
+
+    def decoding_step(self):
+        """:meth:`step` for the rest of one decoding call (weights fixed): the prepared step
+        bound once, without the checks and attribute lookups :meth:`step` makes each time."""
+        fast = self.inference()
+        if fast is None:
+            return self.step
+        return functools.partial(_prepared_step, fast, self.input_feed)
 
     def inference(self) -> DecoderInference | None:
         """The prepared-weights step (:mod:`seqlab.models.decoder_inference`) when it applies:

@@ -131,6 +131,12 @@ class LanguageModel(nn.Module):
         out, state = self.rnn.step(x, state)  # (B, H)
         return self._head(out), state
 
+    def decoding_step(self):
+        """:meth:`step` for the rest of one decoding call (weights fixed): the prepared step
+        bound once, without the checks :meth:`step` makes each time."""
+        fast = self._inference_stepper()
+        return self.step if fast is None else fast.step
+
     def start(self, prime: Tensor, lengths: Tensor | None = None) -> State | None:
         """The state after reading ``prime`` (B, T) one step at a time, as generation will go
         on (T may be 0: the zero state). Decoding then feeds the token that follows.

@@ -71,6 +71,10 @@ class Seq2Seq(nn.Module):
         this step's attention weights (B, S), None without attention)."""
         return self.decoder.step(tokens, state)
 
+    def decoding_step(self):
+        """The decoder's step for one decoding call (:meth:`Decoder.decoding_step`)."""
+        return self.decoder.decoding_step()
+
     @staticmethod
     def select(state: DecoderState, index: Tensor) -> DecoderState:
         """Reorder or expand the batch of a decoding state: rows ``index`` (N,)."""

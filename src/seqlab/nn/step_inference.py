@@ -112,6 +112,8 @@ class StepInference:
         with torch.no_grad():
             self.layers = [self._prepare(rnn, layer) for layer in range(rnn.num_layers)]
             self.one_lstm = self.mode == "lstm" and rnn.num_layers == 1
+            if self.one_lstm:
+                self.step = self._one_lstm
             self.gate_blocks = self._gate_blocks() if self.one_lstm else None
             self.zigzag, self.flip = ((0, 1, 2, 3), (3, 2, 1, 0)), 0
             self.table, self.embedding = None, embedding
@@ -178,8 +180,6 @@ class StepInference:
         """
         if state is None:
             state = self._zeros((tokens if x is None else x).shape[0])
-        if self.one_lstm:
-            return self._one_lstm(x, state, tokens)
         lstm = self.mode == "lstm"
         hs_in = (state[0] if lstm else state).unbind(0)  # L x (B, H)
         cs_in = state[1].unbind(0) if lstm else None
@@ -201,10 +201,13 @@ class StepInference:
         h = _layers(hs)  # (L, B, H)
         return x, ((h, _layers(cs)) if lstm else h)
 
-    def _one_lstm(self, x: Tensor | None, state: State, tokens: Tensor | None):
-        """The one-layer LSTM (the common decoder and language model), its state kept as
-        (1, B, H): the gate products broadcast against c (1, B, H), so the new h and c come out
-        in the state's own shape, with no per-layer split and stack (the same numbers)."""
+    def _one_lstm(self, x: Tensor | None, state: State | None, tokens: Tensor | None = None):
+        """:meth:`step` of a one-layer LSTM (the common decoder and language model), which
+        replaces it on such an instance (a call less per step). Its state is kept (1, B, H): the
+        gate products broadcast against c (1, B, H), so the new h and c come out in the state's
+        own shape, with no per-layer split and stack (the same numbers)."""
+        if state is None:
+            state = self._zeros((tokens if x is None else x).shape[0])
         h, c = state
         w_ih_t, w_hh_t, _, _ = self.layers[0]
         if self.table is not None:  # the common case, inline: a table row, plus x's share
