@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sacrebleu
@@ -280,6 +280,7 @@ class Report:
     lm: list[dict]
     lm_step: dict
     classify: list[dict]
+    bare: dict = field(default_factory=dict)  # bench._bare_loops: decoder_ms, lm_us
 
     def bound_ms(self, weights: float, bytes_per_weight: float = 4) -> float:
         """The weight-streaming bound: measured at this many bytes (:func:`stream_ms`)."""
@@ -338,7 +339,19 @@ class Report:
                 f"{r['step_ms']:.3f} | {r['step_ms'] / bound:.1f} | "
                 f"{s['flops'] / r['step_ms'] / 1e6:.2f} | {r['rss_mb']:.0f} |"
             )
-        return lines + ["", bleu_label(Path(self.args.run), self.args.src), ""]
+        lines += ["", bleu_label(Path(self.args.run), self.args.src), ""]
+        bare = self.bare.get("decoder_ms")
+        if bare:
+            lines += [
+                f"A bare PyTorch loop of the same products and equations (`bench/_bare_loops.py`: "
+                f"no model object, decoding loop or state object; the same 5 sentences) takes "
+                f"{bare:.3f} ms per greedy step, {bare / bound:.2f}x the bound: what the small "
+                f"kernels around the weight products cost. The torch step takes "
+                f"{eager['step_ms'] / bare:.2f}x the bare loop's time: what seqlab's structure "
+                "costs.",
+                "",
+            ]
+        return lines
 
     def _loop(self) -> list[str]:
         """Where each backend's batch-1 decoding step goes, against its bound."""
@@ -379,7 +392,20 @@ class Report:
             lines.append(
                 f"| {r['backend']} | {r['chars_s']:,.0f} | {1e3 / bound / r['chars_s']:.2f} |"
             )
-        return lines + [""]
+        lines.append("")
+        bare = self.bare.get("lm_us")
+        if bare:
+            eager = next(r["chars_s"] for r in self.lm if r["backend"] == "eager")
+            lines += [
+                f"A bare PyTorch sampling loop of the same products (`bench/_bare_loops.py`, "
+                f"W_hh as one product) makes {1e6 / bare:,.0f} chars/s, "
+                f"{bare / (bound * 1e3):.2f}x the bound; torch generation through seqlab makes "
+                f"{eager / (1e6 / bare):.2f}x the bare loop's rate (its one-layer LSTM reads a "
+                "W_hh larger than the L2 cache as gate blocks in alternating order, so each step "
+                "starts on the blocks still in cache).",
+                "",
+            ]
+        return lines
 
     def _cls(self) -> list[str]:
         lines = [

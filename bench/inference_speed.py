@@ -32,6 +32,7 @@ from pathlib import Path
 
 import torch
 
+from bench import _bare_loops as bare_loops
 from bench import _decode_profile as loop_profile
 from bench import _inference_parts as parts
 from bench._report import header, write_section
@@ -114,12 +115,16 @@ def translation_profile(task, model, ids: list[list[int]]) -> dict[str, dict]:
     return out
 
 
-def lm_rows(work: Path, length: int) -> tuple[list[dict], dict]:
+def lm_rows(work: Path, length: int) -> tuple[list[dict], dict, float | None]:
+    """Per backend: chars/s and the loop's profile; the step's weights; the bare loop's µs per
+    character (:mod:`bench._bare_loops`)."""
     run = parts.train_tiny(work, "lm", parts.LM_CONFIG, DATA)
     ensure_exports(run)
-    rows = []
+    rows, bare = [], None
     for backend in BACKENDS:
         task, model = load(run, backend)
+        if backend == "eager":
+            bare = bare_loops.lm_us_per_char(model, length)
         rows.append({"backend": backend, "chars_s": parts.lm_rate(task, model, length)})
         rows[-1]["loop"] = loop_profile.profile_row(
             lambda task=task, model=model: parts.lm_generate(task, model, length),
@@ -129,7 +134,7 @@ def lm_rows(work: Path, length: int) -> tuple[list[dict], dict]:
         )
         print(rows[-1])
     Decoder.fast = LanguageModel.fast = True
-    return rows, parts.lm_weights(load_run(run)[1])
+    return rows, parts.lm_weights(load_run(run)[1]), bare
 
 
 def classifier_rows(work: Path, sentences: list[str]) -> list[dict]:
@@ -162,14 +167,18 @@ def main() -> None:
     machine = parts.machine_rates()
     print(machine)
     ensure_exports(args.run)
-    step = parts.seq2seq_weights(load_run(args.run)[1])
+    task, model = load(args.run, "eager")
+    step = parts.seq2seq_weights(model)
+    ids = [task.src_ids(s) for s in sentences[:5]]
+    bare_ms = [bare_loops.decoder_step_ms(model, sentence) for sentence in ids]
+    bare = {"decoder_ms": None if None in bare_ms else sum(bare_ms) / len(bare_ms)}
     rows = translation_rows(args.run, sentences, refs)
     profile = parts.profile_steps(args.run)
     with tempfile.TemporaryDirectory() as d:
-        lm, lm_step = lm_rows(Path(d), args.lm_length)
+        lm, lm_step, bare["lm_us"] = lm_rows(Path(d), args.lm_length)
         sst = [s for s, _ in parts.read_tsv(DATA / "sst2/dev.tsv", 256)]
         cls = classifier_rows(Path(d), sst)
-    report = parts.Report(args, machine, step, rows, profile, lm, lm_step, cls)
+    report = parts.Report(args, machine, step, rows, profile, lm, lm_step, cls, bare)
     body = report.body()
     print(body)
     write_section(
