@@ -69,10 +69,15 @@ def instrumented(model, text_owner, text_names: tuple[str, ...], split: Split) -
     saved_step, saved_start = model.__dict__.get("step"), model.__dict__.get("start")
     saved_decoding = model.__dict__.get("decoding_step")
     saved_text = {name: text_owner.__dict__.get(name) for name in text_names}
-    model.step = _timed(split, "step", model.step, counts=True)
+    timed_step = model.step = _timed(split, "step", model.step, counts=True)
     decoding_step = getattr(model, "decoding_step", None)  # what the decoding loop calls
     if decoding_step is not None:
-        model.decoding_step = lambda: _timed(split, "step", decoding_step(), counts=True)
+
+        def timed_decoding_step():
+            step = decoding_step()  # model.step itself (timed already) or a prepared step
+            return step if step is timed_step else _timed(split, "step", step, counts=True)
+
+        model.decoding_step = timed_decoding_step
     model.start = _timed(split, "start", model.start)
     for name in text_names:
         setattr(text_owner, name, _timed(split, "text", getattr(text_owner, name)))
@@ -135,9 +140,14 @@ def python_ops(run: Callable[[], object], model, warm: bool = True) -> float:
 
     saved, saved_decoding = model.__dict__.get("step"), model.__dict__.get("decoding_step")
     decoding_step = getattr(model, "decoding_step", None)  # what the decoding loop calls
-    model.step = counted(model.step)
+    counted_step = model.step = counted(model.step)
     if decoding_step is not None:
-        model.decoding_step = lambda: counted(decoding_step())
+
+        def counted_decoding_step():
+            step = decoding_step()  # model.step itself (counted already) or a prepared step
+            return step if step is counted_step else counted(step)
+
+        model.decoding_step = counted_decoding_step
     sys.setprofile(profiler)
     try:
         run()

@@ -43,7 +43,16 @@ def _generate(model, texts: Texts, strategy, steps: int = 40):
     return "".join(texts.piece(t) for t in hyps[0][0].tokens)
 
 
-def test_the_split_covers_every_step_and_the_patches_come_off():
+@pytest.fixture(params=[True, False], ids=["prepared", "module"])
+def fast(request):
+    """The prepared step, or every step through the modules (``decoding_step`` then gives the
+    model's own ``step``, which the profile times once, not twice)."""
+    LanguageModel.fast = request.param
+    yield request.param
+    LanguageModel.fast = True
+
+
+def test_the_split_covers_every_step_and_the_patches_come_off(fast):
     model, texts = _model(), Texts()
     picker, advance = Picker.__call__, BeamSearch.advance
     want = _generate(model, texts, Sample(0.9, seed=3))
@@ -53,6 +62,7 @@ def test_the_split_covers_every_step_and_the_patches_come_off():
         )
         assert set(split) == {*lp.PARTS, "total"}
         assert split["step"] > 0 and split["choice"] > 0 and split["text"] > 0
+        assert split["rest"] > 0  # the loop's own work is never all counted as the step
         parts = sum(split[p] for p in lp.PARTS)
         assert abs(parts - split["total"]) <= 1e-6 * split["total"] + 1e-9
     assert Picker.__call__ is picker and BeamSearch.advance is advance
