@@ -10,6 +10,9 @@ object, no strategy, no text. So, in one run:
 - seqlab's time over the bare loop's is what its structure costs (the model, the wiring, the
   decoding loop and its strategies, the text).
 
+:func:`ort_step_ms` is the same kind of reference for an ONNX export: ONNX Runtime's own run of
+the step graph, with nothing of seqlab between runs.
+
 The bare loops read W_hh as one product; seqlab's one-layer LSTM reads a W_hh larger than the L2
 cache as gate blocks in alternating order, so it can beat its bare loop.
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -125,3 +129,29 @@ def decoder_loop(model, sentence: list[int], steps: int) -> Callable[[], list[in
         return torch.cat(out).tolist()
 
     return run
+
+
+def ort_step_ms(model, sentence: list[int], steps: int = 100) -> float | None:
+    """Milliseconds per step of ONNX Runtime's own ``run`` of an exported decoder's step graph,
+    its state chained from step to step and the token fixed (no seqlab code between runs); None
+    for a model that is not an ONNX seq2seq."""
+    session = getattr(getattr(model, "decoder", None), "session", None)
+    if session is None or not hasattr(model, "start"):
+        return None
+    src, lengths = pad([with_eos(sentence)])
+    state = model.start(src, lengths)
+    inputs = model.decoder.inputs
+    feeds = {"tokens": np.array([SOS_ID]), "h": state.h, "memory": state.memory}
+    feeds.update(mask=state.mask, c=state.c, feed=state.feed, keys=state.keys)
+    feeds = {name: feeds[name] for name in inputs}
+    outputs = model.decoder.outputs
+    chained = [(f"{name}_out", name) for name in ("h", "c", "feed") if f"{name}_out" in outputs]
+
+    def run() -> None:
+        now = dict(feeds)
+        for _ in range(steps):
+            out = dict(zip(outputs, session.run(None, now), strict=True))
+            for produced, consumed in chained:
+                now[consumed] = out[produced]
+
+    return _best_us(run, steps) / 1e3

@@ -340,6 +340,18 @@ class Report:
                 f"{s['flops'] / r['step_ms'] / 1e6:.2f} | {r['rss_mb']:.0f} |"
             )
         lines += ["", bleu_label(Path(self.args.run), self.args.src), ""]
+        ort = [r for r in self.rows if r.get("ort_ms")]
+        if ort:
+            runs = "; ".join(
+                f"{r['backend']} {r['ort_ms']:.3f} ms ({r['ort_ms'] / self._bound_of(r):.2f}x "
+                f"its bound), {r['step_ms'] / r['ort_ms']:.2f}x of it in the step above"
+                for r in ort
+            )
+            lines += [
+                "ONNX Runtime's own run of the step graph (`session.run` on state chained from "
+                f"step to step, nothing of seqlab between runs; the same 5 sentences): {runs}.",
+                "",
+            ]
         bare = self.bare.get("decoder_ms")
         if bare:
             lines += [
@@ -352,6 +364,10 @@ class Report:
                 "",
             ]
         return lines
+
+    def _bound_of(self, row: dict) -> float:
+        """The weight-streaming bound (ms) of a decoder step on ``row``'s backend."""
+        return self.bound_ms(self.step["weights"], 1 if row["backend"] == "onnx-int8" else 4)
 
     def _loop(self) -> list[str]:
         """Where each backend's batch-1 decoding step goes, against its bound."""

@@ -74,6 +74,9 @@ def translation_rows(run: Path, sentences: list[str], refs: list[str]) -> list[d
                 row[("bleu", name)] = parts.bleu(texts, refs[: len(texts)])
                 row[("tokens", name)] = [h[0].tokens for h in hyps]
         row["step_ms"] = parts.greedy_step_ms(task, model, ids[:50])
+        if backend.startswith("onnx"):  # ONNX Runtime's own run, on the same 5 sentences
+            runs = [bare_loops.ort_step_ms(model, sentence) for sentence in ids[:5]]
+            row["ort_ms"] = None if None in runs else sum(runs) / len(runs)
         row["loop"] = translation_profile(task, model, ids[:20])
         row["rss_mb"] = rss_of(run, backend)
         rows.append(row)
