@@ -14,9 +14,10 @@ RUN is a trained seq2seq run (the Multi30k Bahdanau model). The backends:
 Measured for each: translation sentences/s (greedy and beam 5, batch 1 and 64; batch 1 on a
 quarter of the sentences) with BLEU of the batch-64 outputs against ``--ref``; the time of one
 batch-1 greedy step; the resident memory of a fresh process that loads the model and translates
-one sentence. Then a 1x512 character LSTM language model's chars/s at batch 1 and an SST-2
-classifier's sentences/s at batch 1 and 64, both freshly built (2 training steps: speed does not
-depend on the weights' values). The machine's own matrix-vector and matrix-matrix rates set the
+one sentence. Also (measured first, while the process is small) a 1x512 character LSTM language
+model's chars/s at batch 1 and an SST-2 classifier's sentences/s at batch 1 and 64, both freshly
+built (2 training steps: speed does not depend on the weights' values). Bare PyTorch loops of the
+same products (:mod:`bench._bare_loops`) run beside seqlab's decoder step and generation. The machine's own matrix-vector and matrix-matrix rates set the
 weight-streaming bound each batch-1 step is compared with.
 """
 
@@ -169,18 +170,21 @@ def main() -> None:
     sentences, refs = parts.read_pairs(args.src, args.ref, args.sentences)
     machine = parts.machine_rates()
     print(machine)
+    bare = {}
+    with tempfile.TemporaryDirectory() as d:
+        # the small models first, while this process is small: a process that has loaded the
+        # translation model four ways runs a batch-1 step measurably slower (its bare loop too)
+        lm, lm_step, bare["lm_us"] = lm_rows(Path(d), args.lm_length)
+        sst = [s for s, _ in parts.read_tsv(DATA / "sst2/dev.tsv", 256)]
+        cls = classifier_rows(Path(d), sst)
     ensure_exports(args.run)
     task, model = load(args.run, "eager")
     step = parts.seq2seq_weights(model)
     ids = [task.src_ids(s) for s in sentences[:5]]
     bare_ms = [bare_loops.decoder_step_ms(model, sentence) for sentence in ids]
-    bare = {"decoder_ms": None if None in bare_ms else sum(bare_ms) / len(bare_ms)}
+    bare["decoder_ms"] = None if None in bare_ms else sum(bare_ms) / len(bare_ms)
     rows = translation_rows(args.run, sentences, refs)
     profile = parts.profile_steps(args.run)
-    with tempfile.TemporaryDirectory() as d:
-        lm, lm_step, bare["lm_us"] = lm_rows(Path(d), args.lm_length)
-        sst = [s for s, _ in parts.read_tsv(DATA / "sst2/dev.tsv", 256)]
-        cls = classifier_rows(Path(d), sst)
     report = parts.Report(args, machine, step, rows, profile, lm, lm_step, cls, bare)
     body = report.body()
     print(body)

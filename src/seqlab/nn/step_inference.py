@@ -107,15 +107,19 @@ class StepInference:
             raise ValueError("StepInference needs a unidirectional Recurrent")
         self.owner = weakref.ref(rnn)
         self.mode, self.nonlinearity = rnn.mode, rnn.nonlinearity
+        self.hidden_size = rnn.hidden_size
         self.slots = parameter_slots(rnn)
         self.key = parameters_key(self._current(embedding))
         with torch.no_grad():
             self.layers = [self._prepare(rnn, layer) for layer in range(rnn.num_layers)]
             self.one_lstm = self.mode == "lstm" and rnn.num_layers == 1
-            if self.one_lstm:
-                self.step = self._one_lstm
             self.gate_blocks = self._gate_blocks() if self.one_lstm else None
             self.zigzag, self.flip = ((0, 1, 2, 3), (3, 2, 1, 0)), 0
+            if self.gate_blocks is not None:
+                self.step = self._one_lstm_zigzag  # W_hh then lives only in its blocks
+                self.layers[0][1] = None
+            elif self.one_lstm:
+                self.step = self._one_lstm
             self.table, self.embedding = None, embedding
             if embedding is not None:
                 self.table = self._table(embedding, table_limit)
@@ -206,44 +210,49 @@ class StepInference:
         replaces it on such an instance (a call less per step). Its state is kept (1, B, H): the
         gate products broadcast against c (1, B, H), so the new h and c come out in the state's
         own shape, with no per-layer split and stack (the same numbers)."""
-        if state is None:
-            state = self._zeros((tokens if x is None else x).shape[0])
-        h, c = state
-        w_ih_t, w_hh_t, _, _ = self.layers[0]
-        if self.table is not None:  # the common case, inline: a table row, plus x's share
-            gi = self.table.index_select(0, tokens)
-            gi = gi if w_ih_t is None else torch.addmm(gi, x, w_ih_t)  # (B, 4H)
-        else:
-            gi = self._first_input(x, tokens)
-        if self.gate_blocks is not None:
-            return self._one_lstm_zigzag(gi, h[0], c)
-        gates = torch.addmm(gi, h[0], w_hh_t)  # (B, 4H) in torch's order i, f, g, o
+        h, c = self._zeros(self._batch(x, tokens)) if state is None else state
+        gates = torch.addmm(self._one_input(x, tokens), h[0], self.layers[0][1])  # (B, 4H)
         n = c.shape[-1]  # _lstm's equations, inline: at batch 1 a call costs a small kernel
-        i, f, _, o = torch.sigmoid(gates).chunk(4, 1)
+        i, f, _, o = torch.sigmoid(gates).chunk(4, 1)  # torch's order i, f, g, o
         c = torch.addcmul(f * c, i, torch.tanh(gates[:, 2 * n : 3 * n]))
         h = o * torch.tanh(c)  # (1, B, H) each
         return h[0], (h, c)
 
-    def _one_lstm_zigzag(self, gi: Tensor, h: Tensor, c: Tensor):
-        """The same step with W_hh larger than the L2 cache: its four gate blocks are read in
-        turn, in the opposite order at every other step, so each step starts with the blocks
+    def _one_lstm_zigzag(self, x: Tensor | None, state: State | None, tokens: Tensor | None = None):
+        """:meth:`_one_lstm` with W_hh larger than the L2 cache: its four gate blocks are read
+        in turn, in the opposite order at every other step, so each step starts with the blocks
         the last one read, still in cache. Each gate's product is its columns of the whole
         one; the order of the blocks changes no number (tokens are identical on the machines
         measured, and equal to float rounding by test)."""
-        n = c.shape[-1]
+        h, c = self._zeros(self._batch(x, tokens)) if state is None else state
+        gi, h_in, n, blocks = self._one_input(x, tokens), h[0], c.shape[-1], self.gate_blocks
         pre: list[Tensor] = [gi] * 4
         for k in self.zigzag[self.flip]:
-            pre[k] = torch.addmm(gi.narrow(1, k * n, n), h, self.gate_blocks[k])  # (B, H)
+            pre[k] = torch.addmm(gi.narrow(1, k * n, n), h_in, blocks[k])  # (B, H)
         self.flip ^= 1
         i, f, g, o = pre
         c = torch.addcmul(torch.sigmoid(f) * c, torch.sigmoid(i), torch.tanh(g))
         h = torch.sigmoid(o) * torch.tanh(c)  # (1, B, H) each
         return h[0], (h, c)
 
+    def _one_input(self, x: Tensor | None, tokens: Tensor | None) -> Tensor:
+        """Layer 0's W_ih · input + bias (B, 4H): :meth:`_first_input`, its common case (a
+        table row, plus x's share) inline."""
+        if self.table is None:
+            return self._first_input(x, tokens)
+        gi = self.table.index_select(0, tokens)
+        w_ih_t = self.layers[0][0]
+        return gi if w_ih_t is None else torch.addmm(gi, x, w_ih_t)
+
+    @staticmethod
+    def _batch(x: Tensor | None, tokens: Tensor | None) -> int:
+        return (tokens if x is None else x).shape[0]
+
     def _zeros(self, batch: int) -> State:
         """The zero state (L, B, H), or (h, c) of them."""
-        w = self.layers[0][1]
-        h = torch.zeros(len(self.layers), batch, w.shape[0], dtype=w.dtype, device=w.device)
+        b = self.layers[0][2]  # the input-side bias (G*H,): this step's dtype and device
+        size = (len(self.layers), batch, self.hidden_size)
+        h = torch.zeros(size, dtype=b.dtype, device=b.device)
         return (h, torch.zeros_like(h)) if self.mode == "lstm" else h
 
 
