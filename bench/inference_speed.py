@@ -17,8 +17,9 @@ batch-1 greedy step; the resident memory of a fresh process that loads the model
 one sentence. Also (measured first, while the process is small) a 1x512 character LSTM language
 model's chars/s at batch 1 and an SST-2 classifier's sentences/s at batch 1 and 64, both freshly
 built (2 training steps: speed does not depend on the weights' values). Bare PyTorch loops of the
-same products (:mod:`bench._bare_loops`) run beside seqlab's decoder step and generation. The machine's own matrix-vector and matrix-matrix rates set the
-weight-streaming bound each batch-1 step is compared with.
+same products (:mod:`bench._bare_loops`) run beside seqlab's decoder step and generation, and
+ONNX Runtime's own run of the step graph beside the ONNX step. The machine's own matrix-vector and
+matrix-matrix rates set the weight-streaming bound each batch-1 step is compared with.
 """
 
 from __future__ import annotations
