@@ -1,13 +1,15 @@
 """The decoder's step for inference: the same wiring, from weights prepared once.
 
 :class:`DecoderInference` stands in for the decoder inside a wiring's ``step``
-(:mod:`seqlab.models.wiring`): it has the ``rnn.step``, ``attend`` and ``combined`` a wiring
-calls, but
+(:mod:`seqlab.models.wiring`): it has the ``rnn.step``, ``rnn_input``, ``attend`` and
+``combined`` a wiring calls, but
 
 - the RNN is a :class:`~seqlab.nn.step_inference.StepInference`; its first layer looks up the
-  embedding's share of the gates in a table, so the embedding itself is never multiplied;
+  embedding's share of the gates in a table, so the embedding itself is never multiplied, nor
+  concatenated with the context (``rnn_input`` gives the context alone);
 - additive attention projects the query with a pre-transposed ``W_q`` and scores with one
-  matrix-vector product against ``v``;
+  matrix-vector product against ``v``, and masks nothing when no row has padding (a lone
+  sentence: the state's ``padded``);
 - the combine layer runs as two ``addmm`` (no concatenation), and the output layer as one.
 
 Eval mode only (dropout is the identity). Logits equal :meth:`Decoder.step` to float rounding.

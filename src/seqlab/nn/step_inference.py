@@ -1,14 +1,18 @@
 """A faster one-step recurrence for token-by-token inference (decoding at small batches).
 
 At batch 1 a step is bound by reading weights, and by the calls around the arithmetic, not by
-the arithmetic. Three things help:
+the arithmetic. Four things help:
 
 - when the first layer's input starts with an embedding row, ``W_ih[:, :E] · e(token) + b`` is
   looked up in a precomputed table (V, G*H) instead of multiplied at every step (skipped when
   the table would pass ``table_limit`` bytes);
 - every other weight is stored transposed and contiguous, so each product is one ``addmm``
   over memory in the order it is read;
-- the two biases of an LSTM or RNN only ever add up, so they are summed once.
+- the two biases of an LSTM or RNN only ever add up, so they are summed once;
+- a one-layer LSTM (the usual decoder and language model) keeps its state (1, B, H) and runs its
+  gate equations inline; when its W_hh is larger than the L2 cache it reads W_hh as four gate
+  blocks, in the opposite order at every other step, so that each step starts on the blocks the
+  previous one left in cache.
 
 The gate equations are those of :mod:`seqlab.nn.cells`. The tensors are rebuilt whenever a
 weight changes (each parameter's in-place version counter is part of the key), so training or
@@ -278,8 +282,7 @@ def _layers(per_layer: list[Tensor]) -> Tensor:
 
 
 def _lstm(gates: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
-    """gates (B, 4H) in torch's order i, f, g, o, c (B, H) -> (h, c), each shaped as c (which
-    may be (1, B, H): the gates broadcast)."""
+    """gates (B, 4H) in torch's order i, f, g, o -> (h, c), each (B, H)."""
     n = c.shape[-1]
     i, f, _, o = torch.sigmoid(gates).chunk(4, 1)  # over all 4H: fewer calls than one per gate
     c = torch.addcmul(f * c, i, torch.tanh(gates[:, 2 * n : 3 * n]))
