@@ -9,8 +9,8 @@ the arithmetic. Four things help:
 - every other weight is stored transposed and contiguous, so each product is one ``addmm``
   over memory in the order it is read;
 - the two biases of an LSTM or RNN only ever add up, so they are summed once;
-- a one-layer LSTM (the usual decoder and language model) keeps its state (1, B, H) and runs its
-  gate equations inline; when its W_hh is larger than the L2 cache it reads W_hh as four gate
+- a one-layer LSTM (the usual decoder and language model) keeps its state (1, B, H), with no
+  per-layer split and stack; when its W_hh is larger than the L2 cache it reads W_hh as four gate
   blocks, in the opposite order at every other step, so that each step starts on the blocks the
   previous one left in cache.
 
@@ -168,14 +168,14 @@ class StepInference:
     def _first_input(self, x: Tensor | None, tokens: Tensor | None) -> Tensor:
         """Layer 0's W_ih · input + bias, (B, G*H)."""
         w_ih_t, _, b_in, _ = self.layers[0]
+        if self.table is not None:  # the common case first: a table row, plus x's share
+            gi = self.table.index_select(0, tokens)
+            return gi if w_ih_t is None else torch.addmm(gi, x, w_ih_t)
         if self.embedding is None:
             return torch.addmm(b_in, x, w_ih_t)
-        if self.table is None:  # too large to tabulate: multiply the embedding row
-            e = self.embedding.index_select(0, tokens)  # (B, E)
-            x = e if x is None else torch.cat([e, x], -1)
-            return torch.addmm(b_in, x, w_ih_t)
-        gi = self.table.index_select(0, tokens)
-        return gi if w_ih_t is None else torch.addmm(gi, x, w_ih_t)
+        e = self.embedding.index_select(0, tokens)  # too large to tabulate: (B, E) multiplied
+        x = e if x is None else torch.cat([e, x], -1)
+        return torch.addmm(b_in, x, w_ih_t)
 
     def step(
         self, x: Tensor | None, state: State | None, tokens: Tensor | None = None
@@ -215,11 +215,8 @@ class StepInference:
         gate products broadcast against c (1, B, H), so the new h and c come out in the state's
         own shape, with no per-layer split and stack (the same numbers)."""
         h, c = self._zeros(self._batch(x, tokens)) if state is None else state
-        gates = torch.addmm(self._one_input(x, tokens), h[0], self.layers[0][1])  # (B, 4H)
-        n = c.shape[-1]  # _lstm's equations, inline: at batch 1 a call costs a small kernel
-        i, f, _, o = torch.sigmoid(gates).chunk(4, 1)  # torch's order i, f, g, o
-        c = torch.addcmul(f * c, i, torch.tanh(gates[:, 2 * n : 3 * n]))
-        h = o * torch.tanh(c)  # (1, B, H) each
+        gates = torch.addmm(self._first_input(x, tokens), h[0], self.layers[0][1])  # (B, 4H)
+        h, c = _lstm(gates, c)  # (1, B, H) each
         return h[0], (h, c)
 
     def _one_lstm_zigzag(self, x: Tensor | None, state: State | None, tokens: Tensor | None = None):
@@ -229,7 +226,7 @@ class StepInference:
         one; the order of the blocks changes no number (tokens are identical on the machines
         measured, and equal to float rounding by test)."""
         h, c = self._zeros(self._batch(x, tokens)) if state is None else state
-        gi, h_in, n, blocks = self._one_input(x, tokens), h[0], c.shape[-1], self.gate_blocks
+        gi, h_in, n, blocks = self._first_input(x, tokens), h[0], c.shape[-1], self.gate_blocks
         pre: list[Tensor] = [gi] * 4
         for k in self.zigzag[self.flip]:
             pre[k] = torch.addmm(gi.narrow(1, k * n, n), h_in, blocks[k])  # (B, H)
@@ -238,15 +235,6 @@ class StepInference:
         c = torch.addcmul(torch.sigmoid(f) * c, torch.sigmoid(i), torch.tanh(g))
         h = torch.sigmoid(o) * torch.tanh(c)  # (1, B, H) each
         return h[0], (h, c)
-
-    def _one_input(self, x: Tensor | None, tokens: Tensor | None) -> Tensor:
-        """Layer 0's W_ih · input + bias (B, 4H): :meth:`_first_input`, its common case (a
-        table row, plus x's share) inline."""
-        if self.table is None:
-            return self._first_input(x, tokens)
-        gi = self.table.index_select(0, tokens)
-        w_ih_t = self.layers[0][0]
-        return gi if w_ih_t is None else torch.addmm(gi, x, w_ih_t)
 
     @staticmethod
     def _batch(x: Tensor | None, tokens: Tensor | None) -> int:
@@ -282,7 +270,8 @@ def _layers(per_layer: list[Tensor]) -> Tensor:
 
 
 def _lstm(gates: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
-    """gates (B, 4H) in torch's order i, f, g, o -> (h, c), each (B, H)."""
+    """gates (B, 4H) in torch's order i, f, g, o, c (B, H) or (1, B, H) -> (h, c), each
+    shaped as c (the gates broadcast)."""
     n = c.shape[-1]
     i, f, _, o = torch.sigmoid(gates).chunk(4, 1)  # over all 4H: fewer calls than one per gate
     c = torch.addcmul(f * c, i, torch.tanh(gates[:, 2 * n : 3 * n]))
