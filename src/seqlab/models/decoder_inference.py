@@ -53,9 +53,7 @@ class DecoderInference:
         self.key = parameters_key(slot_values(self.slots))
         self.owner = weakref.ref(decoder)
         self.wiring = decoder.wiring
-        self.embedding = decoder.embedding.weight  # (V, E)
-        self.embedding_size = self.embedding.shape[1]
-        self.rnn = _Rnn(StepInference(decoder.rnn, self.embedding))
+        self.rnn = _Rnn(StepInference(decoder.rnn, decoder.embedding.weight))
         self.generic_attend = decoder.attend
         with torch.no_grad():
             self.out_t, self.out_b = transposed(decoder.out)  # (H, V), (V,)

@@ -36,7 +36,6 @@ class LMInference:
         self.owner = weakref.ref(lm)
         self.rnn = StepInference(lm.rnn, lm.embedding.weight)
         self.out_t = self.out_b = None
-        self.head = lm._head
         if not lm.adaptive and lm.proj is None:
             with torch.no_grad():
                 self.out_t, self.out_b = transposed(lm.output)  # (H, V), (V,)
@@ -50,6 +49,6 @@ class LMInference:
     def step(self, tokens: Tensor, state: State | None) -> tuple[Tensor, State]:
         """tokens (B,) -> logits (B, V) (log-probabilities for an adaptive head), new state."""
         out, state = self.rnn.step(None, state, tokens)  # (B, H)
-        if self.out_t is None:
-            return self.head(out), state
+        if self.out_t is None:  # the model's own head (adaptive, or projected and tied)
+            return self.owner()._head(out), state
         return torch.addmm(self.out_b, out, self.out_t), state
