@@ -62,35 +62,46 @@ def _timed(split: Split, part: str, fn: Callable, counts: bool = False) -> Calla
 
 
 @contextmanager
-def instrumented(model, text_owner, text_names: tuple[str, ...], split: Split) -> Iterator[None]:
-    """Time ``model.step``, the choice of tokens and ``text_owner``'s text methods into
-    ``split`` while the block runs; everything is restored after it."""
-    saved_picker, saved_advance = Picker.__call__, BeamSearch.advance
-    saved_step, saved_start = model.__dict__.get("step"), model.__dict__.get("start")
-    saved_decoding = model.__dict__.get("decoding_step")
-    saved_text = {name: text_owner.__dict__.get(name) for name in text_names}
-    timed_step = model.step = _timed(split, "step", model.step, counts=True)
-    decoding_step = getattr(model, "decoding_step", None)  # what the decoding loop calls
+def wrapped_steps(model, wrap: Callable[[Callable], Callable]) -> Iterator[None]:
+    """``model.step`` and the step ``model.decoding_step()`` gives (what the decoding loop
+    calls) replaced by ``wrap`` of them while the block runs, each wrapped once: a decoding step
+    that is ``model.step`` itself (the module path) is not wrapped again. Restored after."""
+    saved_step, saved_decoding = model.__dict__.get("step"), model.__dict__.get("decoding_step")
+    decoding_step = getattr(model, "decoding_step", None)
+    wrapped = model.step = wrap(model.step)
     if decoding_step is not None:
 
-        def timed_decoding_step():
-            step = decoding_step()  # model.step itself (timed already) or a prepared step
-            return step if step is timed_step else _timed(split, "step", step, counts=True)
+        def wrapped_decoding_step():
+            step = decoding_step()
+            return step if step is wrapped else wrap(step)
 
-        model.decoding_step = timed_decoding_step
+        model.decoding_step = wrapped_decoding_step
+    try:
+        yield
+    finally:
+        _restore(model, "step", saved_step)
+        if decoding_step is not None:
+            _restore(model, "decoding_step", saved_decoding)
+
+
+@contextmanager
+def instrumented(model, text_owner, text_names: tuple[str, ...], split: Split) -> Iterator[None]:
+    """Time the model's step, the choice of tokens and ``text_owner``'s text methods into
+    ``split`` while the block runs; everything is restored after it."""
+    saved_picker, saved_advance = Picker.__call__, BeamSearch.advance
+    saved_start = model.__dict__.get("start")
+    saved_text = {name: text_owner.__dict__.get(name) for name in text_names}
     model.start = _timed(split, "start", model.start)
     for name in text_names:
         setattr(text_owner, name, _timed(split, "text", getattr(text_owner, name)))
     Picker.__call__ = _timed(split, "choice", saved_picker)
     BeamSearch.advance = _timed(split, "choice", saved_advance)
     try:
-        yield
+        with wrapped_steps(model, lambda step: _timed(split, "step", step, counts=True)):
+            yield
     finally:
         Picker.__call__, BeamSearch.advance = saved_picker, saved_advance
-        _restore(model, "step", saved_step)
         _restore(model, "start", saved_start)
-        if decoding_step is not None:
-            _restore(model, "decoding_step", saved_decoding)
         for name, value in saved_text.items():
             _restore(text_owner, name, value)
 
@@ -138,24 +149,12 @@ def python_ops(run: Callable[[], object], model, warm: bool = True) -> float:
         if event in ("call", "c_call"):
             counter["ops"] += 1
 
-    saved, saved_decoding = model.__dict__.get("step"), model.__dict__.get("decoding_step")
-    decoding_step = getattr(model, "decoding_step", None)  # what the decoding loop calls
-    counted_step = model.step = counted(model.step)
-    if decoding_step is not None:
-
-        def counted_decoding_step():
-            step = decoding_step()  # model.step itself (counted already) or a prepared step
-            return step if step is counted_step else counted(step)
-
-        model.decoding_step = counted_decoding_step
-    sys.setprofile(profiler)
-    try:
-        run()
-    finally:
-        sys.setprofile(None)
-        _restore(model, "step", saved)
-        if decoding_step is not None:
-            _restore(model, "decoding_step", saved_decoding)
+    with wrapped_steps(model, counted):
+        sys.setprofile(profiler)
+        try:
+            run()
+        finally:
+            sys.setprofile(None)
     return (counter["ops"] - counter["steps"]) / max(1, counter["steps"])  # less the wrapper
 
 
