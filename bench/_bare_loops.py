@@ -30,6 +30,13 @@ from seqlab.data.parallel import pad, with_eos
 from seqlab.data.vocab import SOS_ID
 
 
+def mean_over(measure: Callable, model, sentences: list[list[int]]) -> float | None:
+    """The mean of ``measure(model, sentence)`` over ``sentences``; None where the reference
+    does not apply to ``model`` (``measure`` gives None)."""
+    values = [measure(model, sentence) for sentence in sentences]
+    return None if None in values else sum(values) / len(values)
+
+
 def _best_us(run, per: int, repeats: int = 5) -> float:
     run()
     best = float("inf")

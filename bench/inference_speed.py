@@ -77,8 +77,7 @@ def translation_rows(run: Path, sentences: list[str], refs: list[str]) -> list[d
                 row[("tokens", name)] = [h[0].tokens for h in hyps]
         row["step_ms"] = parts.greedy_step_ms(task, model, ids[:50])
         if backend.startswith("onnx"):  # ONNX Runtime's own run, on the same 5 sentences
-            runs = [bare_loops.ort_step_ms(model, sentence) for sentence in ids[:5]]
-            row["ort_ms"] = None if None in runs else sum(runs) / len(runs)
+            row["ort_ms"] = bare_loops.mean_over(bare_loops.ort_step_ms, model, ids[:5])
         row["loop"] = translation_profile(task, model, ids[:20])
         row["rss_mb"] = rss_of(run, backend)
         rows.append(row)
@@ -182,8 +181,7 @@ def main() -> None:
     task, model = load(args.run, "eager")
     step = parts.seq2seq_weights(model)
     ids = [task.src_ids(s) for s in sentences[:5]]
-    bare_ms = [bare_loops.decoder_step_ms(model, sentence) for sentence in ids]
-    bare["decoder_ms"] = None if None in bare_ms else sum(bare_ms) / len(bare_ms)
+    bare["decoder_ms"] = bare_loops.mean_over(bare_loops.decoder_step_ms, model, ids)
     rows = translation_rows(args.run, sentences, refs)
     profile = parts.profile_steps(args.run)
     report = parts.Report(args, machine, step, rows, profile, lm, lm_step, cls, bare)
