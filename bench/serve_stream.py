@@ -49,18 +49,22 @@ class Stream:
         return (self.tokens - 1) / (self.last - self.first) if self.last > self.first else 0.0
 
 
+class StreamError(RuntimeError):
+    """The server answered a stream with an error: reported on one line, not a traceback."""
+
+
 async def one_stream(client: httpx.AsyncClient, url: str, body: dict) -> Stream:
     """Send ``body``, read its events to the end; the times are from sending it."""
     start, text, first, last, tokens = time.perf_counter(), "", None, 0.0, 0
     async with client.stream("POST", f"{url}/v1/generate", json=body) as reply:
         if reply.status_code != 200:
-            raise RuntimeError(f"/v1/generate: status {reply.status_code}")
+            raise StreamError(f"/v1/generate: status {reply.status_code}")
         event = "message"
         async for line in reply.aiter_lines():
             if line.startswith("event: "):
                 event = line[7:]
             elif line.startswith("data: ") and event == "error":  # not a shorter stream
-                raise RuntimeError(f"/v1/generate: the stream ended in an error: {line[6:]}")
+                raise StreamError(f"/v1/generate: the stream ended in an error: {line[6:]}")
             elif line.startswith("data: ") and event == "message":
                 text += json.loads(line[6:])["text"]
                 if first is None and len(text) > len(body["prime"]):
@@ -68,7 +72,7 @@ async def one_stream(client: httpx.AsyncClient, url: str, body: dict) -> Stream:
                 if first is not None:
                     last, tokens = time.perf_counter() - start, tokens + 1
     if first is None:
-        raise RuntimeError("/v1/generate: the stream carried no generated token")
+        raise StreamError("/v1/generate: the stream carried no generated token")
     return Stream(start, first, last, tokens)
 
 
@@ -188,5 +192,5 @@ if __name__ == "__main__":
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
     try:
         main()
-    except SeqlabError as e:
+    except (SeqlabError, StreamError) as e:
         raise SystemExit(f"error: {e}") from None
